@@ -1,0 +1,148 @@
+"""Batched prediction over a stimulus set, with resizing to the model's input size and back.
+
+Frames are read and predicted ``batch_size`` at a time and handed on as they are made
+(:func:`iter_predictions` is a generator), so memory stays at one batch of images and maps
+whatever the size of the set.  Torch models run under ``torch.inference_mode()``; numpy models
+just run.  Every prediction is checked against the contract (float, (N, H, W)) before use.
+
+Resizing (only when a model declares an ``input_size`` different from the frames):
+images go to the model's size by bilinear interpolation with antialiasing; the map comes back
+to the frame's size by bilinear interpolation (pixel centres aligned, ``align_corners=False``),
+except next to non-finite values (+inf sky, NaN), where the nearest value is taken so that
+``inf`` never turns into a large finite depth or NaN.
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from evaluator.errors import EvaluationArgumentError, ModelOutputError
+from evaluator.models.base import DepthModel
+from scenes.stimulus_set import StimulusSet
+
+#: ``progress(stage, frames_done, frames_total)``, called after every batch.
+ProgressCallback = Callable[[str, int, int], None]
+
+
+def resolve_device(requested: str | None) -> str:
+    """The torch device to use: ``requested``, or CUDA when available else CPU for ``None``/``"auto"``.
+
+    :raises EvaluationArgumentError: unparseable device, or CUDA asked for but not available.
+    """
+    import torch
+
+    if requested is None or requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        device = torch.device(requested)
+    except (RuntimeError, ValueError):
+        raise EvaluationArgumentError(f"device {requested!r} is not a torch device (try 'cpu' or 'cuda')") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise EvaluationArgumentError(f"device {requested!r} asked for, but CUDA is not available here")
+    return str(device)
+
+
+def resize_images(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """uint8 images (N, H, W, 3) -> uint8 (N, h, w, 3) for ``size`` = (h, w), bilinear + antialias."""
+    if tuple(images.shape[1:3]) == tuple(size):
+        return images
+    import torch
+    import torch.nn.functional as F
+
+    x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float()
+    y = F.interpolate(x, size=tuple(size), mode="bilinear", align_corners=False, antialias=True)
+    return y.round_().clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous().numpy()
+
+
+def resize_maps(maps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """float maps (N, h, w) -> float32 (N, H, W) for ``size`` = (H, W) (see the module docstring)."""
+    maps = np.asarray(maps, dtype=np.float32)
+    if tuple(maps.shape[1:3]) == tuple(size):
+        return maps
+    import torch
+    import torch.nn.functional as F
+
+    x = torch.from_numpy(np.ascontiguousarray(maps))[:, None]
+    finite = torch.isfinite(x)
+    smooth = F.interpolate(torch.where(finite, x, torch.zeros_like(x)), size=tuple(size),
+                           mode="bilinear", align_corners=False)
+    weight = F.interpolate(finite.float(), size=tuple(size), mode="bilinear", align_corners=False)
+    nearest = F.interpolate(x, size=tuple(size), mode="nearest-exact")
+    out = torch.where(weight > 1.0 - 1e-6, smooth, nearest)
+    return out[:, 0].numpy()
+
+
+def check_prediction(pred: Any, expected: tuple[int, int, int], model_name: str) -> np.ndarray:
+    """Return ``pred`` as float32 (N, H, W) or raise :class:`ModelOutputError` (one line).
+
+    :param expected: (N, H, W) of the images the model was given.
+    """
+    if not isinstance(pred, np.ndarray):
+        raise ModelOutputError(f"model {model_name!r} returned {type(pred).__name__}; "
+                               f"expected a float numpy array of shape {expected}")
+    if not np.issubdtype(pred.dtype, np.floating):
+        raise ModelOutputError(f"model {model_name!r} returned dtype {pred.dtype}; "
+                               f"expected float32 (float16/float64 are accepted)")
+    if tuple(pred.shape) != tuple(expected):
+        raise ModelOutputError(f"model {model_name!r} returned shape {tuple(pred.shape)}; "
+                               f"expected (N, H, W) = {tuple(expected)}")
+    return pred.astype(np.float32, copy=False)
+
+
+def _guard(model: DepthModel) -> contextlib.AbstractContextManager:
+    if model.framework == "torch":
+        import torch
+
+        return torch.inference_mode()
+    return contextlib.nullcontext()
+
+
+def predict_images(model: DepthModel, images: np.ndarray) -> np.ndarray:
+    """Predict maps for same-sized uint8 images (N, H, W, 3); float32 (N, H, W) at their size."""
+    n, height, width = images.shape[:3]
+    size = model.input_size or (height, width)
+    model_images = resize_images(images, size)
+    with _guard(model):
+        raw = model.predict(model_images)
+    pred = check_prediction(raw, (n, size[0], size[1]), model.name)
+    return resize_maps(pred, (height, width))
+
+
+def _batches(stimulus_set: StimulusSet, frame_ids: Sequence[str],
+             batch_size: int) -> Iterator[tuple[list[str], np.ndarray]]:
+    """Read frames ``batch_size`` at a time; a size change starts a new batch."""
+    ids: list[str] = []
+    images: list[np.ndarray] = []
+    for fid in frame_ids:
+        image = stimulus_set.rgb(fid)
+        if images and (len(ids) == batch_size or image.shape != images[0].shape):
+            yield ids, np.stack(images)
+            ids, images = [], []
+        ids.append(fid)
+        images.append(image)
+    if ids:
+        yield ids, np.stack(images)
+
+
+def iter_predictions(stimulus_set: StimulusSet, model: DepthModel, frame_ids: Sequence[str],
+                     batch_size: int = 8, progress: ProgressCallback | None = None,
+                     stage: str = "predict") -> Iterator[tuple[list[str], np.ndarray]]:
+    """Yield (frame ids, float32 maps (B, H, W)) for ``frame_ids`` in order, batch by batch.
+
+    :param batch_size: frames per model call, >= 1.
+    :param progress: called as ``progress(stage, done, total)`` after each batch.
+    :raises EvaluationArgumentError: batch size < 1.
+    :raises StimulusSetError: a frame's RGB file is missing or unreadable (names the file).
+    :raises ModelOutputError: a prediction breaks the contract.
+    """
+    if int(batch_size) != batch_size or batch_size < 1:
+        raise EvaluationArgumentError(f"batch size must be a whole number >= 1, got {batch_size!r}")
+    done, total = 0, len(frame_ids)
+    for ids, images in _batches(stimulus_set, frame_ids, int(batch_size)):
+        yield ids, predict_images(model, images)
+        done += len(ids)
+        if progress is not None:
+            progress(stage, done, total)

@@ -1,0 +1,130 @@
+"""Render frames with BlenderProc/Cycles: RGB, exact z-depth, instance and semantic maps.
+
+One FrameRenderer per process: it initialises BlenderProc once, builds the road world of a
+variant once, and renders many frames in it by moving objects and the camera (importing
+BlenderProc costs about 2 s, building a world about 1 s; a 640x192 frame about 0.7 s).
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+from dataclasses import dataclass
+
+import bpy
+import numpy as np
+
+from generator import materials
+from generator.blenderproc_runtime import load_blenderproc
+from generator.objects import ObjectPlacer
+from generator.primitives import OBJECT_INDEX_OFFSET
+from generator.road_world import RoadLayout, build_world
+from scenes.camera import Camera
+from scenes.catalog import Catalog
+from scenes.design import FramePlan, derive_seed, frame_rng
+from scenes.spec import RenderSpec, StimulusSpec, VariantSpec
+from scenes.stimulus_set import SEMANTIC_CLASSES
+
+#: Cycles writes this depth (m) where a ray meets no surface; we store +inf there.
+CYCLES_NO_HIT_DEPTH_M = 1e9
+#: Camera clip range (m): the road reaches 3 km.
+CLIP_START_M, CLIP_END_M = 0.05, 10_000.0
+
+
+@dataclass
+class RenderedFrame:
+    """Arrays of one rendered frame.
+
+    :ivar rgb: uint8 (H, W, 3).
+    :ivar depth: float32 z-depth (H, W), metres, +inf where no surface.
+    :ivar instances: uint16 (H, W), 0 = no object, k = object_id k.
+    :ivar semantic: uint8 (H, W), SEMANTIC_CLASSES ids.
+    """
+
+    rgb: np.ndarray
+    depth: np.ndarray
+    instances: np.ndarray
+    semantic: np.ndarray
+
+
+def decode_index_pass(index: np.ndarray, object_semantic: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Split Cycles' object-index pass into (instances uint16, semantic uint8).
+
+    :param index: pass indices (H, W): world classes below OBJECT_INDEX_OFFSET, objects above.
+    :param object_semantic: semantic class id of each object_id.
+    """
+    index = np.rint(index).astype(np.int64)
+    is_object = index >= OBJECT_INDEX_OFFSET
+    instances = np.where(is_object, index - OBJECT_INDEX_OFFSET, 0).astype(np.uint16)
+    semantic = np.where(is_object, 0, index).astype(np.uint8)
+    for object_id, cls in object_semantic.items():
+        semantic[instances == object_id] = cls
+    return instances, semantic
+
+
+class FrameRenderer:
+    """Renders the frames of one spec in this process (bpy holds one scene per process)."""
+
+    def __init__(self, spec: StimulusSpec, catalog: Catalog):
+        self._spec = spec
+        self._catalog = catalog
+        self._bproc = load_blenderproc()
+        self._placer = ObjectPlacer(catalog)
+        self._variant: str | None = None
+        self._configure(spec.render)
+
+    def _configure(self, render: RenderSpec) -> None:
+        bproc = self._bproc
+        bproc.renderer.enable_depth_output(activate_antialiasing=False)
+        bproc.renderer.enable_segmentation_output(map_by=["instance"])
+        bproc.renderer.set_max_amount_of_samples(render.samples)
+        bproc.renderer.set_denoiser("INTEL" if render.denoise else None)
+        bpy.context.scene.render.film_transparent = False
+
+    def use_variant(self, variant: VariantSpec) -> RoadLayout | None:
+        """Build the road world of ``variant`` unless it is already built."""
+        if self._variant == variant.name:
+            return None
+        self._bproc.clean_up(clean_up_camera=False)
+        materials.clear_cache()
+        self._placer.forget_meshes()
+        rng = frame_rng(derive_seed(self._spec.seed, f"world:{variant.name}"))
+        layout = build_world(self._spec.world.road, self._spec.world.sun, variant, rng)
+        self._variant = variant.name
+        return layout
+
+    def _set_camera(self, camera: Camera) -> None:
+        bproc = self._bproc
+        bproc.camera.set_intrinsics_from_K_matrix(camera.K, camera.width, camera.height,
+                                                  clip_start=CLIP_START_M, clip_end=CLIP_END_M)
+        bproc.utility.reset_keyframes()
+        cam2world = bproc.math.change_source_coordinate_frame_of_transformation_matrix(
+            camera.cam_to_world, ["X", "-Y", "-Z"])
+        bproc.camera.add_camera_pose(cam2world, frame=0)
+
+    def _render(self, seed: int, object_semantic: dict[int, int]) -> RenderedFrame:
+        bpy.context.scene.cycles.seed = seed % (2**31 - 1)
+        with contextlib.redirect_stdout(io.StringIO()):  # BlenderProc prints a line per render call
+            data = self._bproc.renderer.render(verbose=False)
+        depth = np.asarray(data["depth"][0], dtype=np.float32)
+        depth = np.where(depth >= CYCLES_NO_HIT_DEPTH_M, np.inf, depth).astype(np.float32)
+        instances, semantic = decode_index_pass(np.asarray(data["instance_segmaps"][0]), object_semantic)
+        return RenderedFrame(np.asarray(data["colors"][0])[..., :3].astype(np.uint8), depth, instances, semantic)
+
+    def render(self, plan: FramePlan, counterfactual: bool = False) -> tuple[RenderedFrame, RenderedFrame | None]:
+        """Render a frame (and, if asked, the same frame without its objects, same seed)."""
+        self.use_variant(plan.variant)
+        self._set_camera(plan.camera)
+        self._placer.place(plan.objects)
+        object_semantic = {p.object_id: SEMANTIC_CLASSES[self._catalog.class_of(p.asset).semantic]
+                           for p in plan.objects}
+        frame = self._render(plan.seed, object_semantic)
+        without = None
+        if counterfactual:
+            self._placer.set_visible(False)
+            without = self._render(plan.seed, {})
+            self._placer.set_visible(True)
+        return frame, without
+
+    def ground_contact(self, plan: FramePlan) -> dict[int, tuple[float, float]]:
+        """Per object_id: (image row, z-depth) of its ground contact, from the mesh geometry."""
+        return {p.object_id: self._placer.ground_contact(p, plan.camera) for p in plan.objects}

@@ -1,0 +1,172 @@
+"""Generate a stimulus set: expand the spec, render every frame, write the set atomically.
+
+Order of work: the design is checked completely before anything is rendered (a bad spec
+renders nothing); frames are grouped by roadside variant so each world is built once; each
+finished frame is appended to progress.jsonl with its file hashes, so ``resume=True`` redoes
+only frames whose files are missing or fail their hash; the tables and the manifest are
+written last.
+"""
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from scenes.catalog import Catalog, default_catalog
+from scenes.design import FramePlan, expand, frame_record, object_record, select_frames
+from scenes.errors import DepthprobeError
+from scenes.measure import measure_object
+from scenes.spec import StimulusSpec
+from scenes.stimulus_set import (MANIFEST, append_progress, read_progress, record_is_intact, write_layer,
+                                 write_manifest, write_tables)
+from scenes.versioning import code_version
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    """What a run produced: the set's directory, frame counts and seconds spent rendering."""
+
+    out: Path
+    n_frames: int
+    n_rendered: int
+    n_reused: int
+    seconds: float
+
+
+def plan_frames(spec: StimulusSpec, catalog: Catalog, limit: int | None = None) -> list[FramePlan]:
+    """The checked frames of a spec (SpecError before any rendering when the design is bad)."""
+    return select_frames(expand(spec, catalog), limit)
+
+
+def reusable_records(out: Path, spec: StimulusSpec, resume: bool) -> dict[str, dict[str, Any]]:
+    """Finished frames that a resumed run can keep; refuses to write into someone else's folder."""
+    if not out.exists():
+        return {}
+    if not out.is_dir():
+        raise DepthprobeError(f"--out {out}: exists and is not a directory")
+    if not any(out.iterdir()):
+        return {}
+    records = read_progress(out)
+    if not resume:
+        raise DepthprobeError(f"--out {out}: folder is not empty; pass --resume to continue it or choose another folder")
+    if not records and not (out / MANIFEST).exists():
+        raise DepthprobeError(f"--out {out}: not a stimulus set (no progress.jsonl or manifest.json); refusing to write into it")
+    spec_hash = spec.spec_hash()
+    foreign = [fid for fid, r in records.items() if r.get("spec_hash") != spec_hash]
+    if foreign:
+        raise DepthprobeError(f"--out {out}: holds frames of a different spec (frame {foreign[0]!r}); "
+                              "choose another folder")
+    return {fid: r for fid, r in records.items() if record_is_intact(out, r)}
+
+
+def frame_files(out: Path, frame_id: str, frame: Any, counterfactual: Any | None) -> dict[str, str]:
+    """Write a rendered frame's layers atomically; return {relative path: sha256}."""
+    layers = {"rgb": frame.rgb, "depth": frame.depth, "instances": frame.instances, "semantic": frame.semantic}
+    if counterfactual is not None:
+        layers.update(counterfactual_rgb=counterfactual.rgb, counterfactual_depth=counterfactual.depth)
+    return dict(write_layer(out, layer, frame_id, array) for layer, array in layers.items())
+
+
+def measure_frame(plan: FramePlan, frame: Any, catalog: Catalog, canonical, contacts) -> list[dict[str, Any]]:
+    """Objects-table rows of one rendered frame: placement, measurement and geometric contact."""
+    rows = []
+    for p in plan.objects:
+        row = object_record(plan, p, catalog)
+        row.update(measure_object(p.object_id, frame.instances, frame.depth, plan.camera, canonical,
+                                  row["class_height_m"]))
+        row["contact_row_geometric"], row["z_contact"] = contacts[p.object_id]
+        rows.append(row)
+    return rows
+
+
+def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalog: Catalog,
+                   done: dict[str, dict[str, Any]], progress: Progress | None) -> dict[str, dict[str, Any]]:
+    """Render every planned frame not in ``done``; return the records of all planned frames."""
+    from generator.frame_renderer import FrameRenderer  # imports bpy: only when rendering
+
+    todo = sorted((p for p in plans if p.frame_id not in done), key=lambda p: p.variant.name)
+    records = {p.frame_id: done[p.frame_id] for p in plans if p.frame_id in done}
+    if not todo:
+        return records
+    renderer = FrameRenderer(spec, catalog)
+    canonical = spec.camera.to_camera()
+    spec_hash = spec.spec_hash()
+    for i, plan in enumerate(todo):
+        if progress:
+            progress(i, len(todo), plan.frame_id)
+        frame, without = renderer.render(plan, counterfactual=spec.render.counterfactual)
+        files = frame_files(out, plan.frame_id, frame, without)
+        row = {**frame_record(plan, spec.experiment.kind, canonical), "has_counterfactual": without is not None}
+        record = {"frame_id": plan.frame_id, "spec_hash": spec_hash, "files": files, "frame": row,
+                  "objects": measure_frame(plan, frame, catalog, canonical, renderer.ground_contact(plan))}
+        append_progress(out, record)
+        records[plan.frame_id] = record
+    if progress:
+        progress(len(todo), len(todo), "done")
+    return records
+
+
+def write_set(out: Path, spec: StimulusSpec, plans: list[FramePlan], records: dict[str, dict[str, Any]],
+              seconds: float) -> None:
+    """Write frames.parquet, objects.parquet and manifest.json for the finished frames."""
+    ordered = [records[p.frame_id] for p in plans]
+    frames = pd.DataFrame([r["frame"] for r in ordered])
+    objects = pd.DataFrame([o for r in ordered for o in r["objects"]])
+    files = {rel: digest for r in ordered for rel, digest in r["files"].items()}
+    files.update(write_tables(out, frames, objects))
+    write_manifest(out, {
+        "name": spec.name, "spec": spec.model_dump(mode="json"), "spec_hash": spec.spec_hash(),
+        "seed": spec.seed, "code_version": code_version(), **renderer_versions(),
+        "canonical_camera": canonical_camera_record(spec),
+        "counts": {"frames": len(frames), "objects": len(objects)},
+        "render_seconds": round(seconds, 2), "platform": platform.platform(), "files": files,
+    })
+
+
+def canonical_camera_record(spec: StimulusSpec) -> dict[str, float]:
+    """The canonical camera (the one a network is assumed to know) as manifest JSON."""
+    cam = spec.camera.to_camera()
+    return {"width": cam.width, "height": cam.height, "fx": cam.fx, "fy": cam.fy, "cx": cam.cx, "cy": cam.cy,
+            "height_m": cam.height_m, "pitch_deg": cam.pitch_deg, "roll_deg": cam.roll_deg,
+            "horizon_row": cam.horizon_row()}
+
+
+def renderer_versions() -> dict[str, str]:
+    """Blender and BlenderProc versions, read from the installed packages."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for key, dist in (("blender_version", "bpy"), ("blenderproc_version", "blenderproc")):
+        try:
+            found[key] = version(dist)
+        except PackageNotFoundError:
+            found[key] = "not installed"
+    return found
+
+
+def generate(spec: StimulusSpec, out: Path, *, limit: int | None = None, resume: bool = False,
+             catalog: Catalog | None = None, progress: Progress | None = None) -> GenerateResult:
+    """Render a stimulus set into ``out``; see the module docstring for the order of work."""
+    catalog = catalog or default_catalog()
+    plans = plan_frames(spec, catalog, limit)
+    done = reusable_records(out, spec, resume)
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    records = render_missing(spec, plans, out, catalog, done, progress)
+    seconds = time.perf_counter() - start
+    write_set(out, spec, plans, records, seconds)
+    _remove_stale_temporaries(out)
+    n_reused = sum(1 for p in plans if p.frame_id in done)
+    return GenerateResult(out, len(plans), len(plans) - n_reused, n_reused, seconds)
+
+
+def _remove_stale_temporaries(out: Path) -> None:
+    """Delete temporary files a killed run left behind (never a finished file)."""
+    for tmp in out.rglob(".*.tmp"):
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,158 @@
+"""The KITTI-like road world: a straight level road at z = 0 with lane markings, grass verges,
+roadside structures of the frame's variant, a sky and a sun that casts shadows.
+
+World convention (DESIGN.md): metres, x right, y forward, z up; the camera stands at x = 0
+in the middle of the ego lane.  Road and verges are exactly the plane z = 0 (so the road's
+depth is exactly f·H/(v − cy)); markings lie 1 mm above it and are labelled ``marking``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import bpy
+import numpy as np
+from mathutils import Vector
+
+from generator import materials
+from generator.primitives import (add_rect, box_geometry, cylinder_geometry, merge_geometry,
+                                  sphere_geometry)
+from scenes.spec import RoadSpec, SunSpec, VariantSpec
+
+#: How far the road and verges reach ahead (m): past it the image shows sky.
+ROAD_LENGTH_M = 3000.0
+#: Road starts this far behind the camera (m).
+ROAD_BEHIND_M = 20.0
+#: Verges reach this far sideways from the road edge (m).
+VERGE_WIDTH_M = 1500.0
+#: Height of markings above the road (m): enough to avoid z-fighting at 3 km.
+MARKING_LIFT_M = 0.001
+#: Dashed centre line (m): German "Leitlinie" on rural roads, 6 m dash, 12 m gap, 0.12 m wide.
+DASH_LENGTH_M, DASH_GAP_M, DASH_WIDTH_M = 6.0, 12.0, 0.12
+EDGE_LINE_WIDTH_M = 0.15
+#: Markings, buildings and trees are placed up to this distance ahead (m); beyond they are sub-pixel.
+DETAIL_RANGE_M = 400.0
+
+
+@dataclass(frozen=True)
+class RoadLayout:
+    """Lateral extent of the road (m, x coordinates)."""
+
+    left_edge_m: float
+    right_edge_m: float
+    lane_width_m: float
+    lanes: int
+
+    @classmethod
+    def from_spec(cls, road: RoadSpec) -> "RoadLayout":
+        left = -(road.ego_lane + 0.5) * road.lane_width_m
+        return cls(left, left + road.lanes * road.lane_width_m, road.lane_width_m, road.lanes)
+
+
+def build_road(layout: RoadLayout) -> None:
+    """Road surface, verges, edge lines and dashed lane lines."""
+    y0, y1 = -ROAD_BEHIND_M, ROAD_LENGTH_M
+    asphalt = materials.named("asphalt", noise_scale=8.0, noise_amount=0.35)
+    grass = materials.named("grass", noise_scale=2.0, noise_amount=0.5)
+    add_rect("road", layout.left_edge_m, layout.right_edge_m, y0, y1, 0.0, asphalt, "road")
+    add_rect("verge_left", layout.left_edge_m - VERGE_WIDTH_M, layout.left_edge_m, y0, y1, 0.0, grass, "verge")
+    add_rect("verge_right", layout.right_edge_m, layout.right_edge_m + VERGE_WIDTH_M, y0, y1, 0.0, grass, "verge")
+    paint = materials.named("marking")
+    lines = []
+    for edge, inward in ((layout.left_edge_m, 1), (layout.right_edge_m, -1)):
+        x_in = edge + inward * 0.25
+        x0, x1 = sorted((x_in, x_in + inward * EDGE_LINE_WIDTH_M))
+        lines.append(_flat_quad(x0, x1, y0, DETAIL_RANGE_M))
+    for lane in range(1, layout.lanes):
+        x = layout.left_edge_m + lane * layout.lane_width_m
+        for y in np.arange(y0, DETAIL_RANGE_M, DASH_LENGTH_M + DASH_GAP_M):
+            lines.append(_flat_quad(x - DASH_WIDTH_M / 2, x + DASH_WIDTH_M / 2, y, y + DASH_LENGTH_M))
+    merge_geometry("markings", lines, paint, "marking")
+
+
+def _flat_quad(x0: float, x1: float, y0: float, y1: float) -> tuple[np.ndarray, list[list[int]]]:
+    v = np.array([[x0, y0, MARKING_LIFT_M], [x1, y0, MARKING_LIFT_M], [x1, y1, MARKING_LIFT_M],
+                  [x0, y1, MARKING_LIFT_M]])
+    return v, [[0, 1, 2, 3]]
+
+
+def build_buildings(layout: RoadLayout, rng: np.random.Generator) -> None:
+    """Rows of box buildings with window bands on both sides, 6 ... 14 m back from the road."""
+    walls: dict[int, list] = {}
+    windows = []
+    for side, edge in ((-1, layout.left_edge_m), (1, layout.right_edge_m)):
+        y = -10.0
+        while y < DETAIL_RANGE_M:
+            length = rng.uniform(8.0, 20.0)
+            depth = rng.uniform(8.0, 14.0)
+            height = rng.uniform(5.0, 16.0)
+            setback = rng.uniform(6.0, 14.0)
+            x_near = edge + side * setback
+            cx = x_near + side * depth / 2
+            shade = int(rng.integers(0, 4))
+            walls.setdefault(shade, []).append(box_geometry((cx, y + length / 2, height / 2), (depth, length, height)))
+            for floor in np.arange(1.2, height - 1.0, 3.0):
+                windows.append(box_geometry((x_near - side * 0.02, y + length / 2, floor + 0.7),
+                                            (0.06, length * 0.85, 1.2)))
+            y += length + rng.uniform(1.0, 8.0)
+    for shade, parts in walls.items():
+        color = [(0.45, 0.40, 0.33), (0.55, 0.52, 0.48), (0.35, 0.22, 0.16), (0.60, 0.57, 0.50)][shade]
+        merge_geometry(f"buildings_{shade}", parts, materials.principled(f"wall_{shade}", color, 0.9), "building")
+    if windows:
+        merge_geometry("windows", windows, materials.named("window"), "building")
+
+
+def build_trees(layout: RoadLayout, rng: np.random.Generator) -> None:
+    """Irregular rows of trees (trunk and crown) 2 ... 8 m back from both road edges."""
+    trunks, crowns = [], []
+    for side, edge in ((-1, layout.left_edge_m), (1, layout.right_edge_m)):
+        y = rng.uniform(-10.0, 0.0)
+        while y < DETAIL_RANGE_M:
+            x = edge + side * rng.uniform(2.0, 8.0)
+            trunk_h = rng.uniform(1.8, 3.5)
+            radius = rng.uniform(1.5, 3.0)
+            trunks.append(cylinder_geometry((x, y, 0.0), rng.uniform(0.12, 0.25), trunk_h + radius * 0.5, 8))
+            crowns.append(sphere_geometry((x, y, trunk_h + radius * 0.9), (radius, radius, radius * 1.2)))
+            y += rng.uniform(5.0, 14.0)
+    merge_geometry("trunks", trunks, materials.named("bark"), "vegetation")
+    merge_geometry("crowns", crowns, materials.named("foliage", noise_scale=1.5, noise_amount=0.6), "vegetation")
+
+
+def build_fence(layout: RoadLayout, rng: np.random.Generator) -> None:
+    """Post-and-rail fences 1.5 m back from both road edges."""
+    parts = []
+    for side, edge in ((-1, layout.left_edge_m), (1, layout.right_edge_m)):
+        x = edge + side * 1.5
+        for y in np.arange(-10.0, DETAIL_RANGE_M, 2.5):
+            parts.append(box_geometry((x, y, 0.55), (0.1, 0.1, 1.1)))
+        for z in (0.45, 0.95):
+            parts.append(box_geometry((x, (DETAIL_RANGE_M - 10.0) / 2, z), (0.05, DETAIL_RANGE_M + 10.0, 0.12)))
+    merge_geometry("fence", parts, materials.named("fence"), "other_object")
+    del rng  # layout is regular; the argument keeps the builders' signature uniform
+
+
+ROADSIDE_BUILDERS = {"buildings": build_buildings, "trees": build_trees, "fence": build_fence}
+
+
+def add_sun(sun: SunSpec) -> bpy.types.Object:
+    """A sun lamp shining from (azimuth, elevation); azimuth 0 = from ahead (+y), 90 = from the right."""
+    az, el = np.radians(sun.azimuth_deg), np.radians(sun.elevation_deg)
+    toward_sun = Vector((np.sin(az) * np.cos(el), np.cos(az) * np.cos(el), np.sin(el)))
+    data = bpy.data.lights.new("sun", type="SUN")
+    data.energy = sun.strength
+    data.angle = np.radians(0.53)  # the sun's apparent diameter: crisp shadows
+    obj = bpy.data.objects.new("sun", data)
+    obj.rotation_euler = toward_sun.to_track_quat("Z", "Y").to_euler()
+    bpy.context.scene.collection.objects.link(obj)
+    return obj
+
+
+def build_world(road: RoadSpec, sun: SunSpec, variant: VariantSpec, rng: np.random.Generator) -> RoadLayout:
+    """Build the whole road world of one variant into the (empty) scene; return its layout."""
+    layout = RoadLayout.from_spec(road)
+    build_road(layout)
+    builder = ROADSIDE_BUILDERS.get(variant.roadside)
+    if builder is not None:
+        builder(layout, rng)
+    add_sun(sun)
+    materials.set_sky()
+    return layout

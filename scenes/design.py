@@ -1,0 +1,180 @@
+"""Expansion of a spec into frames: factor levels, object placements, stable ids and seeds.
+
+A frame's id is built from its factor levels (``position_only-d1.50-trees``), so it does not
+change when other levels are added; its seed is derived from the set's seed and its id, so any
+frame, shard or resumed run renders exactly as in a full run.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from scenes.camera import Camera
+from scenes.catalog import Asset, Catalog
+from scenes.errors import SpecError
+from scenes.spec import PositionVsSizeSpec, StimulusSpec, VariantSpec
+
+#: Nearest distance (m) from the camera at which an object may start (Blender's clip_start is 0.1 m).
+MIN_OBJECT_DEPTH_M = 0.5
+
+
+def derive_seed(set_seed: int, key: str) -> int:
+    """A 63-bit seed from the set's seed and a key (frame id, ``world:<variant>``)."""
+    digest = hashlib.sha256(f"{set_seed}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
+def frame_rng(seed: int) -> np.random.Generator:
+    """The explicit random generator for everything sampled in one frame."""
+    return np.random.default_rng(seed)
+
+
+@dataclass(frozen=True)
+class ObjectPlacement:
+    """One object in one frame.
+
+    :param object_id: its value in the instance mask, 1 ... 65535.
+    :param asset: catalog id.
+    :param x_m: footprint centre, metres right of the camera.
+    :param y_m: footprint centre, metres ahead of the camera.
+    :param yaw_deg: heading, degrees; 0 = its front faces away from the camera (+y), > 0 turns left.
+    :param scale: uniform scale factor applied to the catalog mesh (> 0).
+    :param elevation_m: height of its lowest point above the road, metres (>= 0).
+    :param factors: factor levels that concern this object (condition, relative_distance, ...).
+    """
+
+    object_id: int
+    asset: str
+    x_m: float
+    y_m: float
+    yaw_deg: float = 0.0
+    scale: float = 1.0
+    elevation_m: float = 0.0
+    factors: dict[str, Any] = field(default_factory=dict)
+
+    def box_corners(self, asset: Asset) -> np.ndarray:
+        """The 8 corners (8, 3) of its bounding box in world coordinates, metres."""
+        hx, hy, h = asset.width_m / 2, asset.length_m / 2, asset.height_m
+        local = np.array([[sx * hx, sy * hy, sz * h] for sx in (-1, 1) for sy in (-1, 1) for sz in (0, 1)])
+        return self.to_world(local)
+
+    def to_world(self, local: np.ndarray) -> np.ndarray:
+        """Asset-frame points (N, 3), metres, to world coordinates (scale, yaw, then move)."""
+        c, s = np.cos(np.radians(self.yaw_deg)), np.sin(np.radians(self.yaw_deg))
+        rot = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+        return (np.asarray(local, float) * self.scale) @ rot.T + [self.x_m, self.y_m, self.elevation_m]
+
+
+@dataclass(frozen=True)
+class FramePlan:
+    """Everything needed to render one frame and describe it in the frames table."""
+
+    frame_id: str
+    seed: int
+    variant: VariantSpec
+    camera: Camera
+    objects: tuple[ObjectPlacement, ...]
+    factors: dict[str, Any]
+    is_reference: bool
+
+
+def nearest_footprint_offset(asset: Asset, yaw_deg: float, scale: float) -> float:
+    """Forward distance (m) from the footprint centre back to its nearest point, for a yaw."""
+    c, s = abs(np.cos(np.radians(yaw_deg))), abs(np.sin(np.radians(yaw_deg)))
+    return scale * (asset.length_m / 2 * c + asset.width_m / 2 * s)
+
+
+def _position_vs_size(spec: StimulusSpec, exp: PositionVsSizeSpec, catalog: Catalog) -> list[FramePlan]:
+    asset = catalog.get(exp.asset, field="experiment.asset")
+    camera = spec.camera.to_camera()
+    frames = []
+    for variant in spec.world.variants:
+        for condition in exp.conditions:
+            for d in exp.relative_distance.values():
+                distance, scale = {
+                    "position_and_size": (d * exp.base_distance_m, 1.0),
+                    "position_only": (d * exp.base_distance_m, d),
+                    "size_only": (exp.base_distance_m, 1.0 / d),
+                }[condition]
+                y = distance + nearest_footprint_offset(asset, exp.yaw_deg, scale)
+                factors = {"condition": condition, "relative_distance": d}
+                obj = ObjectPlacement(1, asset.id, exp.lateral_m, y, exp.yaw_deg, scale, 0.0, dict(factors))
+                frame_id = f"{condition}-d{d:.2f}-{variant.name}"
+                frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, (obj,),
+                                        {**factors, "variant": variant.name},
+                                        is_reference=condition == exp.reference_condition))
+    return frames
+
+
+_EXPANDERS = {"position_vs_size": _position_vs_size}
+
+
+def expand(spec: StimulusSpec, catalog: Catalog) -> list[FramePlan]:
+    """All frames of a spec, in a stable order, after checking their geometry (SpecError)."""
+    frames = _EXPANDERS[spec.experiment.kind](spec, spec.experiment, catalog)
+    check_geometry(frames, catalog)
+    return frames
+
+
+def check_geometry(frames: list[FramePlan], catalog: Catalog) -> None:
+    """Reject frames whose objects lie behind the camera or leave the image (box corners).
+
+    Raises SpecError naming the experiment fields that place objects and the first bad frame.
+    """
+    for plan in frames:
+        for obj in plan.objects:
+            corners = obj.box_corners(catalog.get(obj.asset))
+            u, v, z = plan.camera.project(corners)
+            if np.any(z < MIN_OBJECT_DEPTH_M):
+                raise SpecError(
+                    f"experiment.base_distance_m: object {obj.asset!r} in frame {plan.frame_id!r} reaches "
+                    f"{z.min():.2f} m from the camera (behind it or closer than {MIN_OBJECT_DEPTH_M} m)")
+            cam = plan.camera
+            if u.min() < -0.5 or u.max() > cam.width - 0.5 or v.min() < -0.5 or v.max() > cam.height - 0.5:
+                raise SpecError(
+                    f"experiment (base_distance_m, lateral_m, relative_distance): object {obj.asset!r} in frame "
+                    f"{plan.frame_id!r} leaves the {cam.width}x{cam.height} image (its box spans columns "
+                    f"{u.min():.0f}..{u.max():.0f}, rows {v.min():.0f}..{v.max():.0f})")
+
+
+def frame_record(plan: FramePlan, experiment: str, canonical: Camera) -> dict[str, Any]:
+    """The frames-table row of a plan (factor levels, camera, horizon) before rendering."""
+    cam = plan.camera
+    return {
+        "frame_id": plan.frame_id, "experiment": experiment, **plan.factors,
+        "roadside": plan.variant.roadside, "seed": plan.seed, "n_objects": len(plan.objects),
+        "width": cam.width, "height": cam.height, "fx": cam.fx, "fy": cam.fy, "cx": cam.cx, "cy": cam.cy,
+        "camera_height_m": cam.height_m, "pitch_deg": cam.pitch_deg, "roll_deg": cam.roll_deg,
+        "horizon_row": cam.horizon_row(), "canonical_horizon_row": canonical.horizon_row(),
+        "canonical_camera_height_m": canonical.height_m, "is_reference": plan.is_reference,
+    }
+
+
+def select_frames(frames: list[FramePlan], limit: int | None) -> list[FramePlan]:
+    """At most ``limit`` frames spread evenly over the design (every level range is touched).
+
+    The choice depends only on the design, so a limited run is reproducible and resumable.
+    """
+    if limit is None or limit >= len(frames):
+        return frames
+    if limit < 1:
+        raise SpecError(f"--limit: must be at least 1 (got {limit})")
+    picks = np.unique(np.round(np.linspace(0, len(frames) - 1, limit)).astype(int))
+    return [frames[i] for i in picks]
+
+
+def object_record(plan: FramePlan, placement: ObjectPlacement, catalog: Catalog) -> dict[str, Any]:
+    """The objects-table columns of a placement that are known before rendering."""
+    asset = catalog.get(placement.asset)
+    return {
+        "frame_id": plan.frame_id, "object_id": placement.object_id, "asset": asset.id,
+        "object_class": asset.object_class, "familiarity": asset.familiarity,
+        **placement.factors,
+        "scale": placement.scale, "elevation_m": placement.elevation_m,
+        "x_m": placement.x_m, "y_m": placement.y_m, "yaw_deg": placement.yaw_deg,
+        "class_height_m": catalog.classes[asset.object_class].usual_height_m,
+        "object_height_m": asset.height_m * placement.scale,
+    }

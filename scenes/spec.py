@@ -1,0 +1,328 @@
+"""The stimulus-set spec: a strict schema (pydantic) and a YAML loader with ``include:``.
+
+Every key is checked: unknown keys and out-of-range values are errors that name the field
+(``experiment.relative_distance.start: must be greater than 0 (got -1.0)``).  A spec may
+``include:`` other YAML files (a path relative to the including file, or the name of a
+built-in preset); the including file's keys override the included ones, mappings merge
+key by key, lists are replaced whole.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from scenes.camera import Camera, kitti_like_camera
+from scenes.errors import SpecError
+
+PRESETS_DIR = Path(__file__).parent / "presets"
+#: Name pattern for ids that become parts of file names.
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_]*$"
+
+
+class Strict(BaseModel):
+    """Base of every spec section: unknown keys are errors; values are checked on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True)
+
+
+class CameraSpec(Strict):
+    """The camera: image size in pixels, intrinsics, and pose above the road.
+
+    Intrinsics left out default to the KITTI camera scaled to ``width`` (square pixels).
+    """
+
+    width: int = Field(640, ge=16, le=8192, description="image width, pixels")
+    height: int = Field(192, ge=16, le=8192, description="image height, pixels")
+    fx: float | None = Field(None, gt=0, description="focal length x, pixels")
+    fy: float | None = Field(None, gt=0, description="focal length y, pixels")
+    cx: float | None = Field(None, description="principal point column, pixels")
+    cy: float | None = Field(None, description="principal point row, pixels")
+    height_m: float = Field(1.65, ge=0.2, le=20.0, description="camera height above the road, m")
+    pitch_deg: float = Field(0.0, ge=-30.0, le=30.0, description="downward tilt, degrees")
+    roll_deg: float = Field(0.0, ge=-45.0, le=45.0, description="roll, degrees")
+
+    def to_camera(self, **pose: float) -> Camera:
+        """The scenes Camera of this spec; ``pose`` overrides height_m, pitch_deg or roll_deg."""
+        base = kitti_like_camera(self.width, self.height)
+        return Camera(self.width, self.height,
+                      self.fx if self.fx is not None else base.fx,
+                      self.fy if self.fy is not None else (self.fx if self.fx is not None else base.fy),
+                      self.cx if self.cx is not None else base.cx,
+                      self.cy if self.cy is not None else base.cy,
+                      pose.get("height_m", self.height_m), pose.get("pitch_deg", self.pitch_deg),
+                      pose.get("roll_deg", self.roll_deg))
+
+
+class RenderSpec(Strict):
+    """Cycles settings."""
+
+    samples: int = Field(16, ge=1, le=4096, description="path-tracing samples per pixel")
+    denoise: bool = Field(False, description="apply OpenImageDenoise to RGB")
+    counterfactual: bool = Field(False, description="also render each frame without its objects")
+
+
+class SunSpec(Strict):
+    """Sun direction and strength."""
+
+    elevation_deg: float = Field(40.0, ge=2.0, le=90.0, description="sun elevation above the horizon, degrees")
+    azimuth_deg: float = Field(150.0, ge=-180.0, le=180.0,
+                               description="compass direction the sun shines FROM, degrees, 0 = ahead (+y), 90 = right (+x)")
+    strength: float = Field(3.5, ge=0.0, le=20.0, description="sun irradiance, W/m^2 (Blender units)")
+
+
+class RoadSpec(Strict):
+    """The road: straight, level, at z = 0."""
+
+    lanes: int = Field(2, ge=1, le=6, description="number of lanes")
+    lane_width_m: float = Field(3.5, ge=2.5, le=5.0, description="lane width, m")
+    ego_lane: int = Field(0, ge=0, description="lane the camera drives in, counted from the left (0)")
+
+
+class VariantSpec(Strict):
+    """One roadside variant: what stands beside the road (the road itself is the same)."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    roadside: Literal["open", "buildings", "trees", "fence"] = "open"
+
+
+class WorldSpec(Strict):
+    """Road world shared by all frames; ``variants`` multiply the design."""
+
+    road: RoadSpec = RoadSpec()
+    sun: SunSpec = SunSpec()
+    variants: list[VariantSpec] = Field(default_factory=lambda: [VariantSpec(name="open")], min_length=1)
+
+    @field_validator("variants")
+    @classmethod
+    def _unique_variant_names(cls, value: list[VariantSpec]) -> list[VariantSpec]:
+        names = [v.name for v in value]
+        if len(set(names)) != len(names):
+            raise ValueError(f"variant names must be unique (got {names})")
+        return value
+
+
+class LevelRange(Strict):
+    """Evenly spaced levels ``start, start + step, ..., stop`` (stop included)."""
+
+    start: float = Field(gt=0.0)
+    stop: float = Field(gt=0.0)
+    step: float = Field(gt=0.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "LevelRange":
+        if self.stop < self.start:
+            raise ValueError(f"stop ({self.stop}) must not be below start ({self.start})")
+        if (self.stop - self.start) / self.step > 10_000:
+            raise ValueError("more than 10000 levels")
+        return self
+
+    def values(self) -> list[float]:
+        """The levels, rounded to 6 decimals so that ids are stable."""
+        n = int(math.floor((self.stop - self.start) / self.step + 1e-9)) + 1
+        return [round(self.start + i * self.step, 6) for i in range(n)]
+
+
+Condition = Literal["position_and_size", "position_only", "size_only"]
+
+
+class PositionVsSizeSpec(Strict):
+    """Paper experiment 1 in 3D: vertical position versus apparent size.
+
+    * ``position_and_size``: the object at distance d·Z0 (what happens when it moves away);
+    * ``position_only``: at d·Z0 and scaled by d (same angular size, contact point higher);
+    * ``size_only``: at Z0 and scaled by 1/d (smaller, contact point unchanged).
+
+    Distance is the forward distance (m) from the camera to the nearest point of the object's
+    footprint; the lateral position is that of the footprint centre.
+    """
+
+    kind: Literal["position_vs_size"]
+    asset: str = Field(description="asset id from the catalog")
+    base_distance_m: float = Field(gt=0.0, le=500.0, description="Z0, metres")
+    lateral_m: float = Field(0.0, ge=-50.0, le=50.0, description="footprint centre, metres right of the camera")
+    yaw_deg: float = Field(0.0, ge=-180.0, le=180.0, description="heading; 0 = facing away from the camera")
+    relative_distance: LevelRange = Field(description="levels of d")
+    conditions: list[Condition] = Field(min_length=1)
+    reference_condition: Condition = Field("position_and_size", description="natural condition")
+
+    @field_validator("conditions")
+    @classmethod
+    def _unique_conditions(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"conditions must be unique (got {value})")
+        return value
+
+
+Experiment = Annotated[Union[PositionVsSizeSpec], Field(discriminator="kind")]
+#: Experiment kinds by their ``kind:`` tag.
+EXPERIMENT_KINDS: dict[str, type[Strict]] = {"position_vs_size": PositionVsSizeSpec}
+
+
+class StimulusSpec(Strict):
+    """A whole stimulus-set spec (one YAML file, after includes are resolved)."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    version: int = Field(ge=1)
+    seed: int = Field(ge=0, le=2**63 - 1)
+    description: str = ""
+    camera: CameraSpec = CameraSpec()
+    render: RenderSpec = RenderSpec()
+    world: WorldSpec = WorldSpec()
+    experiment: Experiment
+
+    def spec_hash(self) -> str:
+        """SHA-256 of the resolved spec's canonical JSON (same spec -> same hash)."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+#: ``--quick`` limits: image width (pixels) and samples per pixel, for smoke tests.
+QUICK_MAX_WIDTH_PX = 320
+QUICK_MAX_SAMPLES = 8
+
+
+def quick_spec(spec: StimulusSpec) -> StimulusSpec:
+    """The same design rendered small and fast: at most 320 px wide and 8 samples."""
+    cam = spec.camera
+    factor = min(1.0, QUICK_MAX_WIDTH_PX / cam.width)
+    width, height = int(round(cam.width * factor)), int(round(cam.height * factor))
+    scaled = {k: (getattr(cam, k) + 0.5) * factor - 0.5 if k in ("cx", "cy") else getattr(cam, k) * factor
+              for k in ("fx", "fy", "cx", "cy") if getattr(cam, k) is not None}
+    camera = cam.model_copy(update={"width": width, "height": height, **scaled})
+    render = spec.render.model_copy(update={"samples": min(spec.render.samples, QUICK_MAX_SAMPLES)})
+    return spec.model_copy(update={"camera": camera, "render": render})
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def preset_names() -> list[str]:
+    """Names of the built-in presets (YAML files in scenes/presets, without ``_`` prefix)."""
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.yaml") if not p.stem.startswith("_"))
+
+
+def resolve_spec_path(name_or_path: str | Path) -> Path:
+    """A spec file path, or the file of a built-in preset named ``name_or_path``."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise SpecError(f"{path}: no such spec file")
+        return path
+    preset = PRESETS_DIR / f"{name_or_path}.yaml"
+    if preset.is_file():
+        return preset
+    close = difflib.get_close_matches(str(name_or_path), preset_names(), n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; presets: {', '.join(preset_names())}"
+    raise SpecError(f"{name_or_path}: neither a spec file nor a built-in preset{hint}")
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise SpecError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: a spec must be a mapping of keys to values")
+    return data
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` on top of ``base``: mappings merge key by key, anything else is replaced."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_raw_spec(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a spec file and resolve its ``include:`` chain into one mapping."""
+    path = path.resolve()
+    if path in _seen:
+        raise SpecError(f"{path}: include cycle ({' -> '.join(p.name for p in _seen + (path,))})")
+    data = _read_yaml(path)
+    includes = data.pop("include", [])
+    if isinstance(includes, str):
+        includes = [includes]
+    if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
+        raise SpecError(f"{path}: include: must be a file name or a list of file names")
+    merged: dict[str, Any] = {}
+    for item in includes:
+        candidate = path.parent / item
+        target = candidate if candidate.is_file() else PRESETS_DIR / item
+        if not target.is_file():
+            raise SpecError(f"{path}: include: no such file {item!r}")
+        merged = deep_merge(merged, load_raw_spec(target, _seen + (path,)))
+    return deep_merge(merged, data)
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """Keys allowed in the mapping that holds the key ``loc[-1]`` (for "did you mean")."""
+    current: Any = StimulusSpec
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if part in EXPERIMENT_KINDS:
+            current = EXPERIMENT_KINDS[part]
+            continue
+        field = current.model_fields.get(part) if current is not None else None
+        current = _model_in(field.annotation) if field is not None else None
+    return list(current.model_fields) if current is not None else []
+
+
+def _model_in(annotation: Any) -> Any:
+    """The BaseModel class inside an annotation like ``X``, ``list[X]`` or ``X | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def format_validation_error(source: str, error: ValidationError) -> str:
+    """One line naming the first invalid field: ``file: a.b.c: message (got value)``."""
+    first = error.errors()[0]
+    loc = tuple(p for p in first["loc"] if p not in EXPERIMENT_KINDS)
+    field = ".".join(str(p) for p in loc) or "(top level)"
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(tuple(first["loc"]))
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else (f"; allowed: {', '.join(allowed)}" if allowed else "")
+        return f"{source}: {field}: unknown key{hint}"
+    if kind == "missing":
+        return f"{source}: {field}: required key is missing"
+    message = first["msg"]
+    message = message[len("Value error, "):] if message.startswith("Value error, ") else message
+    got = first.get("input")
+    shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
+    return f"{source}: {field}: {message[0].lower() + message[1:]}{shown}"
+
+
+def parse_spec(data: dict[str, Any], source: str = "spec") -> StimulusSpec:
+    """Validate a resolved mapping; raise SpecError with one line naming the field."""
+    try:
+        return StimulusSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(format_validation_error(source, exc)) from None
+
+
+def load_spec(name_or_path: str | Path) -> StimulusSpec:
+    """Load, resolve includes and validate a spec file or built-in preset name."""
+    path = resolve_spec_path(name_or_path)
+    return parse_spec(load_raw_spec(path), str(path))
