@@ -92,6 +92,8 @@ LIGHT_WRAP_M = 0.10  # light clusters wrapping round the body sides
 LIGHT_SIDE_PROUD_M = 0.005
 LIGHT_INSET_M = 0.03  # outer edge of a light cluster inboard of the body side
 GRILLE_GAP_M = 0.05  # gap between grille and headlights
+GRILLE_OVERLAP_M = 0.01  # grille bottom tucked behind the bumper top
+LIGHT_BELOW_EDGE_M = 0.01  # headlight / tail-light top below the rounded face edge
 
 GLASS_EMBED_M = 0.03  # greenhouse bottom inside the body
 ROOF_THICKNESS_M = 0.05  # roof slab, from glass top to the top of the vehicle
@@ -117,6 +119,7 @@ MIRROR_SETBACK_M = 0.14  # mirror centre behind the windscreen base
 MIRROR_LENGTH_M = 0.12
 MIRROR_HEIGHT_M = 0.12
 MIRROR_RISE_M = 0.05  # mirror bottom above the belt line
+MIRROR_TAPER_RATIO = 0.2  # mirror tip smaller than its root by this fraction of its height
 
 QHULL_OPTIONS = None  # qhull's own defaults, see hull()
 GROUND_SNAP_M = 1e-9  # tyre vertices closer than this to z = 0 are set to 0
@@ -564,8 +567,8 @@ def mirrors(p: VehicleParams, lay: Layout) -> list[trimesh.Trimesh]:
     """Door mirrors (trim); their tips are the widest points of the vehicle."""
     y = lay.windscreen_base_y - MIRROR_SETBACK_M
     z = p.body.belt_m + MIRROR_RISE_M
-    inner_x = lay.glass_bottom_half_width - 0.5 * A_PILLAR_M
-    half_l, taper = MIRROR_LENGTH_M / 2, 0.2 * MIRROR_HEIGHT_M
+    inner_x = lay.glass_bottom_half_width - A_PILLAR_M / 2  # root hidden in the A pillar
+    half_l, taper = MIRROR_LENGTH_M / 2, MIRROR_TAPER_RATIO * MIRROR_HEIGHT_M
     inner = [(inner_x, y + dy, z + dz) for dy in (-half_l, half_l) for dz in (0.0, MIRROR_HEIGHT_M)]
     outer = [
         (p.width_m / 2, y + dy, z + dz)
@@ -599,7 +602,9 @@ def plate(p: VehicleParams, front: bool) -> trimesh.Trimesh:
     return box((-half_w, half_w), y_range, (z_mid - half_h, z_mid + half_h))
 
 
-def light_cluster(x_outer: float, width: float, z_range: tuple[float, float], face_y: float, front: bool) -> trimesh.Trimesh:
+def light_cluster(
+    x_outer: float, width: float, z_range: tuple[float, float], face_y: float, front: bool
+) -> trimesh.Trimesh:
     """Light box on the +x corner of a body face, slightly proud and wrapping round the side (metres)."""
     if front:
         y_range = (face_y - LIGHT_WRAP_M, face_y + LIGHT_PROUD_M)
@@ -611,7 +616,7 @@ def light_cluster(x_outer: float, width: float, z_range: tuple[float, float], fa
 
 def front_lights(p: VehicleParams, lay: Layout) -> list[trimesh.Trimesh]:
     """Headlights just below the bonnet edge, both sides."""
-    top = p.body.nose_top_m - BODY_EDGE_M - 0.01
+    top = p.body.nose_top_m - BODY_EDGE_M - LIGHT_BELOW_EDGE_M
     z_range = (top - p.lights.front_height_m, top)
     return both_sides(light_cluster(lay.half_width, p.lights.front_width_m, z_range, lay.front_face_y, True))
 
@@ -620,7 +625,7 @@ def rear_lights(p: VehicleParams, lay: Layout) -> list[trimesh.Trimesh]:
     """Tail lights in the rear corners, both sides."""
     top = p.lights.rear_top_m
     if top is None:
-        top = p.body.tail_top_m - BODY_EDGE_M - 0.01
+        top = p.body.tail_top_m - BODY_EDGE_M - LIGHT_BELOW_EDGE_M
     z_range = (top - p.lights.rear_height_m, top)
     return both_sides(light_cluster(lay.half_width, p.lights.rear_width_m, z_range, lay.rear_face_y, False))
 
@@ -628,9 +633,9 @@ def rear_lights(p: VehicleParams, lay: Layout) -> list[trimesh.Trimesh]:
 def grille(p: VehicleParams, lay: Layout) -> trimesh.Trimesh:
     """Grille (trim) between the headlights, from the bumper to the headlight top."""
     half_w = lay.half_width - LIGHT_INSET_M - p.lights.front_width_m - GRILLE_GAP_M
-    top = p.body.nose_top_m - BODY_EDGE_M - 0.01
+    top = p.body.nose_top_m - BODY_EDGE_M - LIGHT_BELOW_EDGE_M
     y_range = (lay.front_face_y - LIGHT_WRAP_M, lay.front_face_y + LIGHT_PROUD_M)
-    return box((-half_w, half_w), y_range, (p.body.bumper_top_m - 0.01, top))
+    return box((-half_w, half_w), y_range, (p.body.bumper_top_m - GRILLE_OVERLAP_M, top))
 
 
 def vehicle_parts(p: VehicleParams) -> dict[str, list[trimesh.Trimesh]]:

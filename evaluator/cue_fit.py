@@ -21,7 +21,8 @@ Verdict rule:
   difference ``b_vertical - b_size`` (from the joint HC3 covariance) excludes 0, else ``"both"``.
 
 Degenerate data give verdict ``"none"`` with a ``reason`` and no cue coefficients, never a
-number that means nothing: fewer than ``MIN_OBJECTS`` usable objects; a cue that does not vary;
+number that means nothing: fewer than ``MIN_OBJECTS`` usable objects; predictions identical for
+every object; a cue that does not vary;
 cues so correlated (``|r| > MAX_CUE_CORRELATION`` between their logs) that the set cannot tell
 them apart -- e.g. a set with only the natural "position and size" condition, where both cues
 move together.
@@ -130,6 +131,9 @@ def fit_cues(objects: pd.DataFrame, estimate_column: str = "estimate_m") -> CueF
                        n, n_frames, n_excluded)
     y = np.log(data[estimate_column].to_numpy(float))
     x = {cue: np.log(data[col].to_numpy(float)) for cue, col in CUE_COLUMNS.items()}
+    if np.ptp(y) == 0:  # R^2 would be 0/0 and the slopes rounding noise
+        return _no_fit("the predicted distances are identical for every object, so they follow "
+                       "no cue", n, n_frames, n_excluded)
     single = {cue: _single_fit(y, x[cue]) for cue in CUES}
     flat = [CUE_WORDS[c] for c in CUES if np.ptp(x[c]) == 0]
     if flat:
@@ -152,11 +156,9 @@ def _joint_fit(y: np.ndarray, x: dict[str, np.ndarray], n: int, n_frames: int, n
                single: dict[str, ModelFit], r: float) -> CueFit:
     design = add_constant(np.column_stack([x["vertical"], x["size"]]), has_constant="add")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # HC3 on an exact fit divides 0 by 0
+        warnings.simplefilter("ignore", RuntimeWarning)  # HC3 with a leverage of 1 divides by 0
         res = OLS(y, design).fit(cov_type="HC3")
     params, cov = np.asarray(res.params, float), np.asarray(res.cov_params(), float)
-    if np.ptp(y) == 0:
-        cov = np.zeros_like(cov)  # predictions identical for every object: exact zero slopes
     if not np.all(np.isfinite(cov)):
         return _no_fit("the robust (HC3) intervals cannot be computed for these objects",
                        n, n_frames, n_excluded, single, r)
@@ -167,8 +169,6 @@ def _joint_fit(y: np.ndarray, x: dict[str, np.ndarray], n: int, n_frames: int, n
     verdict = decide_verdict(cues, diff)
     fit = CueFit(verdict, "", n, n_frames, n_excluded, None, cues, diff, coef[0], single,
                  ModelFit(_finite_or_none(res.rsquared), _finite_or_none(res.aic)), r)
-    if np.ptp(y) == 0:
-        fit.reason = "the predicted distances are identical for every object"
     fit.verdict_text = describe(fit)
     return fit
 

@@ -7,7 +7,9 @@ BlenderProc costs about 2 s, building a world about 1 s; a 640x192 frame about 0
 from __future__ import annotations
 
 import contextlib
-import io
+import os
+import sys
+from typing import Iterator
 from dataclasses import dataclass
 
 import bpy
@@ -26,6 +28,10 @@ from scenes.stimulus_set import SEMANTIC_CLASSES
 
 #: Cycles writes this depth (m) where a ray meets no surface; we store +inf there.
 CYCLES_NO_HIT_DEPTH_M = 1e9
+#: Pixel filter width (px) of the RGB render: Cycles' default Blackman-Harris width.
+RGB_FILTER_WIDTH_PX = 1.5
+#: Pixel filter width (px) of the geometry render: samples within 0.005 px of the pixel centre.
+GEOMETRY_FILTER_WIDTH_PX = 0.01
 #: Camera clip range (m): the road reaches 3 km.
 CLIP_START_M, CLIP_END_M = 0.05, 10_000.0
 
@@ -61,6 +67,22 @@ def decode_index_pass(index: np.ndarray, object_semantic: dict[int, int]) -> tup
     return instances, semantic
 
 
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Send what Blender and BlenderProc print during a render to /dev/null (file descriptor 1)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
 class FrameRenderer:
     """Renders the frames of one spec in this process (bpy holds one scene per process)."""
 
@@ -74,9 +96,10 @@ class FrameRenderer:
 
     def _configure(self, render: RenderSpec) -> None:
         bproc = self._bproc
-        bproc.renderer.enable_depth_output(activate_antialiasing=False)
-        bproc.renderer.enable_segmentation_output(map_by=["instance"])
-        bproc.renderer.set_max_amount_of_samples(render.samples)
+        if not bpy.context.view_layer.use_pass_z:  # outputs are scene state: enable once per process
+            bproc.renderer.enable_depth_output(activate_antialiasing=False)
+            bproc.renderer.enable_segmentation_output(map_by=["instance"])
+        bproc.renderer.set_noise_threshold(0.0)  # fixed sample count: same noise for every frame
         bproc.renderer.set_denoiser("INTEL" if render.denoise else None)
         bpy.context.scene.render.film_transparent = False
 
@@ -101,14 +124,30 @@ class FrameRenderer:
             camera.cam_to_world, ["X", "-Y", "-Z"])
         bproc.camera.add_camera_pose(cam2world, frame=0)
 
+    def _cycles_pass(self, seed: int, samples: int, filter_width_px: float) -> dict:
+        """One Cycles render of the current scene; BlenderProc's output dict."""
+        scene = bpy.context.scene
+        scene.cycles.seed = seed % (2**31 - 1)
+        scene.cycles.samples = samples
+        scene.cycles.filter_width = filter_width_px
+        scene.cycles.use_denoising = self._spec.render.denoise and samples > 1
+        with _quiet_stdout():
+            return self._bproc.renderer.render(verbose=False)
+
     def _render(self, seed: int, object_semantic: dict[int, int]) -> RenderedFrame:
-        bpy.context.scene.cycles.seed = seed % (2**31 - 1)
-        with contextlib.redirect_stdout(io.StringIO()):  # BlenderProc prints a line per render call
-            data = self._bproc.renderer.render(verbose=False)
+        """RGB from an anti-aliased render; depth and index maps from a pixel-centre render.
+
+        Cycles takes the depth and object-index passes from one camera sample per pixel, whose
+        position depends on the pixel filter: with the default 1.5 px filter it lies about
+        5e-4 px off the pixel centre, a relative depth error of ~1e-4 at 100 m on the road.
+        The second render (1 sample, GEOMETRY_FILTER_WIDTH_PX) samples the pixel centre.
+        """
+        colors = self._cycles_pass(seed, self._spec.render.samples, RGB_FILTER_WIDTH_PX)["colors"][0]
+        data = self._cycles_pass(seed, 1, GEOMETRY_FILTER_WIDTH_PX)
         depth = np.asarray(data["depth"][0], dtype=np.float32)
         depth = np.where(depth >= CYCLES_NO_HIT_DEPTH_M, np.inf, depth).astype(np.float32)
         instances, semantic = decode_index_pass(np.asarray(data["instance_segmaps"][0]), object_semantic)
-        return RenderedFrame(np.asarray(data["colors"][0])[..., :3].astype(np.uint8), depth, instances, semantic)
+        return RenderedFrame(np.asarray(colors)[..., :3].astype(np.uint8), depth, instances, semantic)
 
     def render(self, plan: FramePlan, counterfactual: bool = False) -> tuple[RenderedFrame, RenderedFrame | None]:
         """Render a frame (and, if asked, the same frame without its objects, same seed)."""
