@@ -7,6 +7,8 @@ them, so a machine without Blender can still validate and evaluate.
 """
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -130,7 +132,7 @@ def run_evaluate(set_dir: Path, model: str, out: Path, batch_size: int, device: 
     from evaluator.run import evaluate_set
 
     summary = evaluate_set(set_dir, model, out, batch_size=batch_size, device=device, alignment=alignment)
-    for line in format_summary(summary, out):
+    for line in format_summary(summary):
         out_console.print(line, markup=False, highlight=False)
     return summary
 
@@ -153,10 +155,11 @@ def evaluate(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
 @app.command()
 def models() -> None:
     """List the built-in models (any module:callable works too)."""
-    from evaluator.models.registry import describe_models
+    from evaluator.models.registry import BUILTIN_MODELS, available_models
 
-    for line in describe_models():
-        out_console.print(line, markup=False, highlight=False)
+    for name in available_models():
+        out_console.print(f"{name}  ({BUILTIN_MODELS[name]})", markup=False, highlight=False)
+    out_console.print("any module:callable also works (see README, 'Adding a model')", markup=False, highlight=False)
 
 
 @app.command()
@@ -176,7 +179,13 @@ def demo(out: Path = typer.Option(Path("depthprobe-demo"), "--out", help="folder
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    The current directory goes on ``sys.path`` (as with ``python -m``), so that
+    ``--model mymodule:predict`` finds a module next to where the command is run.
+    """
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     app()
 
 

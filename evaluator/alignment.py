@@ -67,19 +67,29 @@ ALLOWED_POLICIES: dict[OutputKind, tuple[AlignmentPolicy, ...]] = {
 }
 
 
+def parse_policy(requested: str | None) -> AlignmentPolicy | None:
+    """The policy called ``requested`` (None stays None: "the default for the output kind").
+
+    :raises AlignmentError: unknown name (listing the known ones).
+    """
+    if requested is None:
+        return None
+    try:
+        return AlignmentPolicy(requested)
+    except ValueError:
+        names = ", ".join(p.value for p in AlignmentPolicy)
+        raise AlignmentError(f"unknown alignment {requested!r}; choose one of {names}") from None
+
+
 def choose_policy(output_kind: OutputKind | str, requested: str | None) -> AlignmentPolicy:
     """The policy for a model: ``requested`` if it suits the output kind, else the default.
 
     :raises AlignmentError: unknown policy name, or one that cannot give metres for this kind.
     """
     kind = OutputKind(output_kind)
-    if requested is None:
+    policy = parse_policy(requested)
+    if policy is None:
         return DEFAULT_POLICY[kind]
-    try:
-        policy = AlignmentPolicy(requested)
-    except ValueError:
-        names = ", ".join(p.value for p in AlignmentPolicy)
-        raise AlignmentError(f"unknown alignment {requested!r}; choose one of {names}") from None
     allowed = ALLOWED_POLICIES[kind]
     if policy not in allowed:
         raise AlignmentError(f"alignment {policy.value!r} cannot turn {kind.value} output into metres; "
@@ -135,7 +145,8 @@ class Alignment:
         """Plain data for the results summary."""
         return {"policy": self.policy.value, "output_kind": self.output_kind.value,
                 "scale": self.scale, "shift": self.shift, "n_px": self.n_px,
-                "n_frames": self.n_frames, "fitted_on": "road pixels of reference frames"}
+                "n_frames": self.n_frames,
+                "fitted_on": None if self.policy == AlignmentPolicy.NONE else "road pixels of reference frames"}
 
 
 @dataclass

@@ -104,7 +104,7 @@ class CueFit:
             "difference_vertical_minus_size": asdict(self.difference) if self.difference else None,
             "intercept": asdict(self.intercept) if self.intercept else None,
             "single_cue": {k: asdict(v) for k, v in self.single_cue.items()} or {k: None for k in CUES},
-            "joint": asdict(self.joint) if self.joint else None,
+            "joint": {"r2": self.joint.r2, "aic": self.joint.aic} if self.joint else None,
             "cue_correlation": self.cue_correlation,
             "model": "OLS log(estimate) ~ log(z_vertical) + log(z_size), HC3 95% CI",
         }
@@ -148,6 +148,10 @@ def fit_cues(objects: pd.DataFrame, estimate_column: str = "estimate_m") -> CueF
 
 
 def _single_fit(y: np.ndarray, x: np.ndarray) -> ModelFit:
+    """log estimate ~ log cue; a cue that does not vary explains nothing (R^2 0, no slope)."""
+    if np.ptp(x) == 0:
+        res = OLS(y, np.ones_like(y)).fit()
+        return ModelFit(0.0, _finite_or_none(res.aic), None)
     res = OLS(y, add_constant(x, has_constant="add")).fit()
     return ModelFit(_finite_or_none(res.rsquared), _finite_or_none(res.aic), float(res.params[1]))
 

@@ -92,6 +92,13 @@ def check_prediction(pred: Any, expected: tuple[int, int, int], model_name: str)
     return pred.astype(np.float32, copy=False)
 
 
+def check_batch_size(batch_size: object) -> int:
+    """``batch_size`` as an int >= 1, or :class:`EvaluationArgumentError`."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise EvaluationArgumentError(f"batch size must be a whole number >= 1, got {batch_size!r}")
+    return int(batch_size)
+
+
 def _guard(model: DepthModel) -> contextlib.AbstractContextManager:
     if model.framework == "torch":
         import torch
@@ -138,10 +145,9 @@ def iter_predictions(stimulus_set: StimulusSet, model: DepthModel, frame_ids: Se
     :raises StimulusSetError: a frame's RGB file is missing or unreadable (names the file).
     :raises ModelOutputError: a prediction breaks the contract.
     """
-    if int(batch_size) != batch_size or batch_size < 1:
-        raise EvaluationArgumentError(f"batch size must be a whole number >= 1, got {batch_size!r}")
+    size = check_batch_size(batch_size)
     done, total = 0, len(frame_ids)
-    for ids, images in _batches(stimulus_set, frame_ids, int(batch_size)):
+    for ids, images in _batches(stimulus_set, frame_ids, size):
         yield ids, predict_images(model, images)
         done += len(ids)
         if progress is not None:

@@ -24,24 +24,36 @@ def git_commit(start: Path | None = None) -> str | None:
         git = folder / ".git"
         if git.is_dir():
             return _resolve_head(git)
+        if git.is_file():  # a worktree: ".git" holds "gitdir: <path>"
+            try:
+                text = git.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                return None
+            if text.startswith("gitdir:"):
+                return _resolve_head((folder / text.split(":", 1)[1].strip()).resolve())
+            return None
     return None
 
 
 def _resolve_head(git: Path) -> str | None:
+    """Follow HEAD to a commit in ``git`` (or its common dir, for worktrees)."""
     try:
         head = (git / "HEAD").read_text(encoding="utf-8").strip()
         if not head.startswith("ref:"):
             return head or None
         ref = head.split(None, 1)[1]
-        ref_file = git / ref
-        if ref_file.is_file():
-            return ref_file.read_text(encoding="utf-8").strip() or None
-        packed = git / "packed-refs"
-        if packed.is_file():
-            for line in packed.read_text(encoding="utf-8").splitlines():
-                parts = line.split()
-                if len(parts) == 2 and parts[1] == ref:
-                    return parts[0]
+        common = git
+        if (git / "commondir").is_file():
+            common = (git / (git / "commondir").read_text(encoding="utf-8").strip()).resolve()
+        for folder in dict.fromkeys([git, common]):
+            if (folder / ref).is_file():
+                return (folder / ref).read_text(encoding="utf-8").strip() or None
+            packed = folder / "packed-refs"
+            if packed.is_file():
+                for line in packed.read_text(encoding="utf-8").splitlines():
+                    parts = line.split()
+                    if len(parts) == 2 and parts[1] == ref:
+                        return parts[0]
     except (OSError, IndexError, UnicodeDecodeError):
         return None
     return None

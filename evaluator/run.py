@@ -23,7 +23,7 @@ import io
 import json
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -31,12 +31,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evaluator.alignment import Alignment, AlignmentPolicy, RoadSamples, choose_policy, fit_alignment
+from evaluator.alignment import (Alignment, AlignmentPolicy, RoadSamples, choose_policy, fit_alignment,
+                                 parse_policy)
 from evaluator.cue_fit import CueFit, fit_cues
-from evaluator.errors import AlignmentError, EvaluationArgumentError
-from evaluator.inference import ProgressCallback, iter_predictions
-from evaluator.models.base import DepthModel, ModelContext, OutputKind
-from evaluator.models.registry import load_model
+from evaluator.errors import AlignmentError, ModelLoadError
+from evaluator.inference import ProgressCallback, check_batch_size, iter_predictions
+from evaluator.models.base import DepthModel, ModelContext, OutputKind, check_contract
+from evaluator.models.callable_model import CallableModel
+from evaluator.models.registry import check_model_name, load_model
 from evaluator.objects import check_statistic, estimate_objects
 from evaluator.provenance import code_version
 from evaluator.stimuli import canonical_camera, frames_with_objects, open_verified, reference_frame_ids
@@ -47,14 +49,16 @@ OBJECTS_FILE = "objects.parquet"
 SUMMARY_FILE = "summary.json"
 
 
-def evaluate_set(set_path: str | Path, model_name: str | DepthModel, out_dir: str | Path, *,
+def evaluate_set(set_path: str | Path, model_name: str | DepthModel | Callable[[np.ndarray], Any],
+                 out_dir: str | Path, *,
                  batch_size: int = 8, device: str | None = None, alignment: str | None = None,
                  statistic: str = "median", progress: ProgressCallback | None = None,
                  seed: int = 0) -> dict[str, Any]:
     """Run ``model_name`` on the stimulus set at ``set_path`` and write results to ``out_dir``.
 
     :param set_path: a stimulus-set directory.
-    :param model_name: a registered model name, ``module:callable``, or a DepthModel instance.
+    :param model_name: a registered model name, ``module:callable``, a DepthModel instance, or
+        a callable as described for ``module:callable``.
     :param out_dir: where ``objects.parquet`` and ``summary.json`` go (created if needed).
     :param batch_size: frames per model call (>= 1).
     :param device: torch device for torch models (``None``: CUDA if available, else CPU).
@@ -72,8 +76,10 @@ def evaluate_set(set_path: str | Path, model_name: str | DepthModel, out_dir: st
     """
     started = time.perf_counter()
     check_statistic(statistic)
-    if int(batch_size) != batch_size or batch_size < 1:
-        raise EvaluationArgumentError(f"batch size must be a whole number >= 1, got {batch_size!r}")
+    batch_size = check_batch_size(batch_size)
+    parse_policy(alignment)  # arguments are checked before any file is read
+    if isinstance(model_name, str):
+        check_model_name(model_name)  # a typo fails before the set's files are hashed
     stimulus_set = open_verified(set_path)
     model = load_for_set(model_name, stimulus_set, device)
     policy = choose_policy(model.output_kind, alignment)
@@ -88,13 +94,29 @@ def evaluate_set(set_path: str | Path, model_name: str | DepthModel, out_dir: st
     return summary
 
 
-def load_for_set(model_name: str | DepthModel, stimulus_set: StimulusSet,
+def load_for_set(model_name: str | DepthModel | Callable[[np.ndarray], Any], stimulus_set: StimulusSet,
                  device: str | None = None) -> DepthModel:
-    """The model, built for the set's canonical camera (a DepthModel instance is used as is)."""
-    if isinstance(model_name, DepthModel):
-        return model_name
-    context = ModelContext(canonical_camera(stimulus_set), device)
-    return load_model(model_name, context)
+    """The model, built for the set's canonical camera.
+
+    A DepthModel instance is used as is; a plain callable is wrapped as for ``module:callable``.
+
+    :raises UnknownModelError, ModelLoadError: see :func:`evaluator.models.registry.load_model`.
+    """
+    if isinstance(model_name, str):
+        return load_model(model_name, ModelContext(canonical_camera(stimulus_set), device))
+    model = model_name
+    try:
+        if not isinstance(model, DepthModel) and callable(model):
+            model = CallableModel(model, name=_callable_name(model))
+        check_contract(model, "model")
+    except (TypeError, ValueError) as exc:
+        raise ModelLoadError(str(exc)) from None
+    return model
+
+
+def _callable_name(fn: Callable) -> str:
+    target = fn if hasattr(fn, "__qualname__") else type(fn)
+    return f"{target.__module__}:{target.__qualname__}"
 
 
 def fit_set_alignment(stimulus_set: StimulusSet, model: DepthModel, policy: AlignmentPolicy,

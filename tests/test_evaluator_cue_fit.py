@@ -96,6 +96,8 @@ def test_collinear_cues_give_none_with_reason():
 def test_cue_that_does_not_vary_gives_none_with_reason():
     fit = fit_cues(design_table(1.0, 0.0, conditions=("position_only",)))
     assert fit.verdict == "none" and "apparent size does not vary" in fit.reason
+    assert fit.single_cue["size"].r2 == 0.0 and fit.single_cue["size"].coef is None
+    assert fit.single_cue["vertical"].r2 > 0.9
 
 
 def test_too_few_objects_gives_none_with_reason():

@@ -174,6 +174,21 @@ def test_natural_condition_only_gives_no_verdict_with_reason(tmp_path):
     assert summary["cues"] == {"vertical": None, "size": None}
     assert summary["single_cue"]["vertical"]["r2"] > 0.9
     json.loads((tmp_path / "out" / SUMMARY_FILE).read_text(encoding="utf-8"))  # valid JSON, no NaN
+    text = "\n".join(format_summary(summary))
+    assert "verdict: none. No verdict: the two cues move together" in text
+    assert "no joint coefficient" in text
+
+
+def test_a_model_object_or_callable_can_be_passed_directly(synthetic_set, tmp_path):
+    from evaluator.errors import ModelLoadError
+    from evaluator.models.flat_road import FlatRoadModel
+
+    summary = evaluate_set(synthetic_set, FlatRoadModel(CAMERA, name="my-prior"), tmp_path)
+    assert summary["model"] == "my-prior" and summary["verdict"] == "vertical"
+    summary = evaluate_set(synthetic_set, planted_size, tmp_path / "callable")
+    assert summary["verdict"] == "size" and summary["model"].endswith(":PlantedCueModel")
+    with pytest.raises(ModelLoadError, match="expected a DepthModel"):
+        evaluate_set(synthetic_set, 42, tmp_path / "other")
 
 
 def test_disparity_model_without_reference_frames_fails_before_predicting(tmp_path):
@@ -238,3 +253,13 @@ def test_progress_is_reported_per_stage(synthetic_set, tmp_path):
                  progress=lambda stage, done, total: seen.append((stage, done, total)))
     assert seen[0] == ("align", 10, 21) and ("align", 21, 21) in seen
     assert seen[-1] == ("predict", 63, 63)
+
+
+@pytest.mark.parametrize("kwargs, error", [({"batch_size": 0}, "batch size"), ({"batch_size": None}, "batch size"),
+                                           ({"statistic": "mode"}, "statistic"),
+                                           ({"alignment": "per-frame"}, "unknown alignment")])
+def test_bad_arguments_fail_before_reading_the_set(tmp_path, kwargs, error):
+    from scenes.errors import DepthprobeError
+
+    with pytest.raises(DepthprobeError, match=error):
+        evaluate_set(tmp_path / "does-not-exist", "flat-road", tmp_path / "out", **kwargs)

@@ -38,6 +38,15 @@ def available_models(registry: Mapping[str, str] = BUILTIN_MODELS) -> list[str]:
     return sorted(registry)
 
 
+def check_model_name(name: str, registry: Mapping[str, str] = BUILTIN_MODELS) -> None:
+    """Raise :class:`UnknownModelError` now for a name :func:`load_model` could never load.
+
+    Cheap (imports nothing), so callers can reject a typo before verifying a large set.
+    """
+    if name not in registry and ":" not in name:
+        raise UnknownModelError(_unknown_message(name, registry))
+
+
 def load_model(name: str, context: ModelContext,
                registry: Mapping[str, str] = BUILTIN_MODELS) -> DepthModel:
     """Build the model called ``name`` for a stimulus set.
@@ -53,10 +62,9 @@ def load_model(name: str, context: ModelContext,
         target = registry[name]
         factory = resolve_target(target, model_name=name)
         return _build(factory, context, label=f"model {name!r} ({target})", call_plain=True)
-    if ":" in name:
-        obj = resolve_target(name, model_name=name)
-        return _build(obj, context, label=f"model {name!r}", call_plain=False, wrap_name=name)
-    raise UnknownModelError(_unknown_message(name, registry))
+    check_model_name(name, registry)
+    obj = resolve_target(name, model_name=name)
+    return _build(obj, context, label=f"model {name!r}", call_plain=False, wrap_name=name)
 
 
 def _unknown_message(name: str, registry: Mapping[str, str]) -> str:
