@@ -15,7 +15,8 @@ import numpy as np
 from scenes.camera import Camera
 from scenes.catalog import Asset, Catalog
 from scenes.errors import SpecError
-from scenes.spec import PositionVsSizeSpec, StimulusSpec, VariantSpec
+from scenes.spec import (CameraPoseSpec, ElevationSpec, NovelObjectsSpec, PositionVsSizeSpec, StimulusSpec,
+                         VariantSpec)
 
 #: Nearest distance (m) from the camera at which an object may start (Blender's clip_start is 0.1 m).
 MIN_OBJECT_DEPTH_M = 0.5
@@ -99,9 +100,8 @@ def _position_vs_size(spec: StimulusSpec, exp: PositionVsSizeSpec, catalog: Cata
                     "position_only": (d * exp.base_distance_m, d),
                     "size_only": (exp.base_distance_m, 1.0 / d),
                 }[condition]
-                y = distance + nearest_footprint_offset(asset, exp.yaw_deg, scale)
                 factors = {"condition": condition, "relative_distance": d}
-                obj = ObjectPlacement(1, asset.id, exp.lateral_m, y, exp.yaw_deg, scale, 0.0, dict(factors))
+                obj = _standing(asset, 1, distance, exp.lateral_m, exp.yaw_deg, scale, factors=factors)
                 frame_id = f"{condition}-d{d:.2f}-{variant.name}"
                 frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, (obj,),
                                         {**factors, "variant": variant.name},
@@ -109,7 +109,61 @@ def _position_vs_size(spec: StimulusSpec, exp: PositionVsSizeSpec, catalog: Cata
     return frames
 
 
-_EXPANDERS = {"position_vs_size": _position_vs_size}
+def _standing(asset: Asset, object_id: int, distance_m: float, lateral_m: float, yaw_deg: float,
+              scale: float = 1.0, elevation_m: float = 0.0, factors: dict[str, Any] | None = None) -> ObjectPlacement:
+    """An object whose footprint's nearest point is ``distance_m`` ahead of the camera."""
+    y = distance_m + nearest_footprint_offset(asset, yaw_deg, scale)
+    return ObjectPlacement(object_id, asset.id, lateral_m, y, yaw_deg, scale, elevation_m, dict(factors or {}))
+
+
+def _elevation(spec: StimulusSpec, exp: ElevationSpec, catalog: Catalog) -> list[FramePlan]:
+    asset = catalog.get(exp.asset, field="experiment.asset")
+    camera = spec.camera.to_camera()
+    frames = []
+    for variant in spec.world.variants:
+        for elevation in exp.elevation_m.values():
+            factors = {"elevation_m": elevation}
+            obj = _standing(asset, 1, exp.distance_m, exp.lateral_m, exp.yaw_deg, elevation_m=elevation,
+                            factors=factors)
+            frame_id = f"elevation{elevation:.2f}-{variant.name}"
+            frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, (obj,),
+                                    {**factors, "variant": variant.name}, is_reference=elevation == 0.0))
+    return frames
+
+
+def _camera_pose(spec: StimulusSpec, exp: CameraPoseSpec, catalog: Catalog) -> list[FramePlan]:
+    assets = [catalog.get(o.asset, field=f"experiment.objects.{i}.asset") for i, o in enumerate(exp.objects)]
+    objects = tuple(_standing(a, i + 1, o.distance_m, o.lateral_m, o.yaw_deg, factors={"distance_m": o.distance_m})
+                    for i, (a, o) in enumerate(zip(assets, exp.objects)))
+    canonical = getattr(spec.camera, exp.vary)
+    frames = []
+    for variant in spec.world.variants:
+        for level in exp.level_values():
+            camera = spec.camera.to_camera(**{exp.vary: level})
+            frame_id = f"{exp.vary}{level:+.2f}-{variant.name}"
+            frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, objects,
+                                    {"vary": exp.vary, "level": level, "variant": variant.name},
+                                    is_reference=abs(level - canonical) < 1e-9))
+    return frames
+
+
+def _novel_objects(spec: StimulusSpec, exp: NovelObjectsSpec, catalog: Catalog) -> list[FramePlan]:
+    assets = [catalog.get(a, field=f"experiment.assets.{i}") for i, a in enumerate(exp.assets)]
+    camera = spec.camera.to_camera()
+    frames = []
+    for variant in spec.world.variants:
+        for asset in assets:
+            for d in exp.relative_distance.values():
+                factors = {"relative_distance": d}
+                obj = _standing(asset, 1, d * exp.base_distance_m, exp.lateral_m, exp.yaw_deg, factors=factors)
+                frame_id = f"{asset.id}-d{d:.2f}-{variant.name}"
+                frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, (obj,),
+                                        {"asset": asset.id, **factors, "variant": variant.name}, is_reference=True))
+    return frames
+
+
+_EXPANDERS = {"position_vs_size": _position_vs_size, "elevation": _elevation, "camera_pose": _camera_pose,
+              "novel_objects": _novel_objects}
 
 
 def expand(spec: StimulusSpec, catalog: Catalog) -> list[FramePlan]:

@@ -109,10 +109,10 @@ class WorldSpec(Strict):
 
 
 class LevelRange(Strict):
-    """Evenly spaced levels ``start, start + step, ..., stop`` (stop included)."""
+    """Evenly spaced levels ``start, start + step, ..., stop`` (stop included), any sign."""
 
-    start: float = Field(gt=0.0)
-    stop: float = Field(gt=0.0)
+    start: float
+    stop: float
     step: float = Field(gt=0.0)
 
     @model_validator(mode="after")
@@ -127,6 +127,20 @@ class LevelRange(Strict):
         """The levels, rounded to 6 decimals so that ids are stable."""
         n = int(math.floor((self.stop - self.start) / self.step + 1e-9)) + 1
         return [round(self.start + i * self.step, 6) for i in range(n)]
+
+
+class PositiveRange(LevelRange):
+    """Levels that must all be > 0 (relative distances, heights)."""
+
+    start: float = Field(gt=0.0)
+    stop: float = Field(gt=0.0)
+
+
+class NonNegativeRange(LevelRange):
+    """Levels that must all be >= 0 (elevations)."""
+
+    start: float = Field(ge=0.0)
+    stop: float = Field(ge=0.0, le=20.0)
 
 
 Condition = Literal["position_and_size", "position_only", "size_only"]
@@ -148,7 +162,7 @@ class PositionVsSizeSpec(Strict):
     base_distance_m: float = Field(gt=0.0, le=500.0, description="Z0, metres")
     lateral_m: float = Field(0.0, ge=-50.0, le=50.0, description="footprint centre, metres right of the camera")
     yaw_deg: float = Field(0.0, ge=-180.0, le=180.0, description="heading; 0 = facing away from the camera")
-    relative_distance: LevelRange = Field(description="levels of d")
+    relative_distance: PositiveRange = Field(description="levels of d")
     conditions: list[Condition] = Field(min_length=1)
     reference_condition: Condition = Field("position_and_size", description="natural condition")
 
@@ -160,9 +174,89 @@ class PositionVsSizeSpec(Strict):
         return value
 
 
-Experiment = Annotated[Union[PositionVsSizeSpec], Field(discriminator="kind")]
+class ElevationSpec(Strict):
+    """The object raised above the road at a fixed distance: its contact row moves up while its
+    size and true distance stay (its shadow detaches from it).
+
+    ``distance_m`` is the forward distance to the nearest point of its footprint, metres.
+    """
+
+    kind: Literal["elevation"]
+    asset: str = Field(description="asset id from the catalog")
+    distance_m: float = Field(gt=0.0, le=500.0, description="forward distance, metres")
+    lateral_m: float = Field(0.0, ge=-50.0, le=50.0, description="footprint centre, metres right of the camera")
+    yaw_deg: float = Field(0.0, ge=-180.0, le=180.0, description="heading; 0 = facing away from the camera")
+    elevation_m: NonNegativeRange = Field(description="height of the object's lowest point above the road, m")
+
+
+class PlacedObject(Strict):
+    """An object standing on the road at a fixed place (same in every frame)."""
+
+    asset: str = Field(description="asset id from the catalog")
+    distance_m: float = Field(gt=0.0, le=500.0, description="forward distance to the nearest footprint point, m")
+    lateral_m: float = Field(0.0, ge=-50.0, le=50.0, description="footprint centre, metres right of the camera")
+    yaw_deg: float = Field(0.0, ge=-180.0, le=180.0, description="heading; 0 = facing away from the camera")
+
+
+#: Allowed range of each camera-pose factor (same bounds as CameraSpec).
+POSE_BOUNDS = {"pitch_deg": (-30.0, 30.0), "roll_deg": (-45.0, 45.0), "height_m": (0.2, 20.0)}
+
+
+class CameraPoseSpec(Strict):
+    """The camera's pitch, roll or height changes; the objects stay where they are on the road.
+
+    The levels must include the canonical value (the spec's ``camera`` value): those frames are
+    the reference frames on which scale alignment is fitted.
+    """
+
+    kind: Literal["camera_pose"]
+    vary: Literal["pitch_deg", "roll_deg", "height_m"]
+    levels: LevelRange | list[float] = Field(
+        description="levels of the varied pose value (degrees or metres): a range or an explicit list")
+    objects: list[PlacedObject] = Field(min_length=1, max_length=50)
+
+    def level_values(self) -> list[float]:
+        """The levels in order, rounded to 6 decimals."""
+        if isinstance(self.levels, LevelRange):
+            return self.levels.values()
+        return [round(float(v), 6) for v in self.levels]
+
+    @model_validator(mode="after")
+    def _levels_in_bounds(self) -> "CameraPoseSpec":
+        low, high = POSE_BOUNDS[self.vary]
+        values = self.level_values()
+        if not values or len(set(values)) != len(values):
+            raise ValueError(f"levels of {self.vary} must be a non-empty list of distinct values (got {values})")
+        if min(values) < low or max(values) > high:
+            raise ValueError(f"levels of {self.vary} must lie in [{low}, {high}] (got {min(values)} ... {max(values)})")
+        return self
+
+
+class NovelObjectsSpec(Strict):
+    """Familiar and novel objects at relative distances d·Z0 (paper experiment 4), one per frame."""
+
+    kind: Literal["novel_objects"]
+    assets: list[str] = Field(min_length=1, description="asset ids from the catalog")
+    base_distance_m: float = Field(gt=0.0, le=500.0, description="Z0, metres")
+    lateral_m: float = Field(0.0, ge=-50.0, le=50.0, description="footprint centre, metres right of the camera")
+    yaw_deg: float = Field(0.0, ge=-180.0, le=180.0, description="heading; 0 = facing away from the camera")
+    relative_distance: PositiveRange = Field(description="levels of d")
+
+    @field_validator("assets")
+    @classmethod
+    def _unique_assets(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"assets must be unique (got {value})")
+        return value
+
+
+Experiment = Annotated[Union[PositionVsSizeSpec, ElevationSpec, CameraPoseSpec, NovelObjectsSpec],
+                       Field(discriminator="kind")]
 #: Experiment kinds by their ``kind:`` tag.
-EXPERIMENT_KINDS: dict[str, type[Strict]] = {"position_vs_size": PositionVsSizeSpec}
+EXPERIMENT_KINDS: dict[str, type[Strict]] = {
+    "position_vs_size": PositionVsSizeSpec, "elevation": ElevationSpec, "camera_pose": CameraPoseSpec,
+    "novel_objects": NovelObjectsSpec,
+}
 
 
 class StimulusSpec(Strict):
@@ -176,6 +270,16 @@ class StimulusSpec(Strict):
     render: RenderSpec = RenderSpec()
     world: WorldSpec = WorldSpec()
     experiment: Experiment
+
+    @model_validator(mode="after")
+    def _pose_levels_include_canonical(self) -> "StimulusSpec":
+        exp = self.experiment
+        if isinstance(exp, CameraPoseSpec):
+            canonical = getattr(self.camera, exp.vary)
+            if not any(abs(v - canonical) < 1e-9 for v in exp.level_values()):
+                raise ValueError(f"experiment.levels: must include the canonical camera's {exp.vary} = {canonical} "
+                                 "(those frames are the reference frames)")
+        return self
 
     def spec_hash(self) -> str:
         """SHA-256 of the resolved spec's canonical JSON (same spec -> same hash)."""
@@ -298,17 +402,19 @@ def format_validation_error(source: str, error: ValidationError) -> str:
     """One line naming the first invalid field: ``file: a.b.c: message (got value)``."""
     first = error.errors()[0]
     loc = tuple(p for p in first["loc"] if p not in EXPERIMENT_KINDS)
-    field = ".".join(str(p) for p in loc) or "(top level)"
+    field = ".".join(str(p) for p in loc)
     kind = first["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(tuple(first["loc"]))
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else (f"; allowed: {', '.join(allowed)}" if allowed else "")
-        return f"{source}: {field}: unknown key{hint}"
+        return f"{source}: {field or '(top level)'}: unknown key{hint}"
     if kind == "missing":
         return f"{source}: {field}: required key is missing"
     message = first["msg"]
     message = message[len("Value error, "):] if message.startswith("Value error, ") else message
+    if not field:  # a whole-spec check: its message names the fields
+        return f"{source}: {message}"
     got = first.get("input")
     shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
     return f"{source}: {field}: {message[0].lower() + message[1:]}{shown}"
