@@ -32,6 +32,9 @@ CYCLES_NO_HIT_DEPTH_M = 1e9
 RGB_FILTER_WIDTH_PX = 1.5
 #: Pixel filter width (px) of the geometry render: samples within 0.005 px of the pixel centre.
 GEOMETRY_FILTER_WIDTH_PX = 0.01
+#: Colour management: "Standard" maps linear colour to sRGB without a tone curve, so a flat
+#: (emission) colour shows exactly; BlenderProc leaves Blender's "Filmic" otherwise.
+VIEW_TRANSFORM = "Standard"
 #: Camera clip range (m): the road reaches 3 km.
 CLIP_START_M, CLIP_END_M = 0.05, 10_000.0
 
@@ -102,6 +105,9 @@ class FrameRenderer:
         bproc.renderer.set_noise_threshold(0.0)  # fixed sample count: same noise for every frame
         bproc.renderer.set_denoiser("INTEL" if render.denoise else None)
         bpy.context.scene.render.film_transparent = False
+        bpy.context.scene.view_settings.view_transform = VIEW_TRANSFORM
+        bpy.context.scene.view_settings.look = "None"
+        bpy.context.scene.view_settings.exposure = 0.0
 
     def use_variant(self, variant: VariantSpec) -> RoadLayout | None:
         """Build the road world of ``variant`` unless it is already built."""

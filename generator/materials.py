@@ -67,6 +67,28 @@ def principled(name: str, color: Sequence[float], roughness: float = 0.8, metall
     return mat
 
 
+def flat(color: Sequence[float]) -> bpy.types.Material:
+    """An unshaded material that shows exactly ``color`` (linear RGB 0..1) with the Standard view.
+
+    An emission shader of strength 1: no lighting, no shadow on it, so a pixel's value is the
+    colour itself (the study's flat-coloured silhouettes and bottom edges).
+    """
+    key = ("flat", tuple(round(c, 6) for c in color[:3]))
+    if key in _cache:
+        return _cache[key]
+    mat = bpy.data.materials.new("flat")
+    mat.use_nodes = True
+    nodes, links = mat.node_tree.nodes, mat.node_tree.links
+    nodes.clear()
+    emission = nodes.new("ShaderNodeEmission")
+    emission.inputs["Color"].default_value = (*color[:3], 1.0)
+    emission.inputs["Strength"].default_value = 1.0
+    out = nodes.new("ShaderNodeOutputMaterial")
+    links.new(emission.outputs["Emission"], out.inputs["Surface"])
+    _cache[key] = mat
+    return mat
+
+
 def named(name: str, **noise: float) -> bpy.types.Material:
     """The material of a PALETTE entry (optionally with noise, see :func:`principled`)."""
     color, roughness, metallic = PALETTE[name]

@@ -16,12 +16,14 @@ import trimesh
 from mathutils import Matrix
 
 from generator import materials
-from generator.primitives import OBJECT_INDEX_OFFSET, mesh_object
+from generator.primitives import OBJECT_INDEX_OFFSET, box_geometry, mesh_object
 from scenes.camera import Camera
 from scenes.catalog import Catalog
-from scenes.design import ObjectPlacement
+from scenes.design import ObjectPlacement, srgb_to_linear
 from scenes.errors import CatalogError
 
+#: Depth (m) of the base band box, and its gap (m) in front of the object's face.
+BAND_DEPTH_M, BAND_GAP_M = 0.01, 0.002
 #: Vertices this close to the mesh's lowest point (m, before scaling) touch the ground.
 CONTACT_TOLERANCE_M = 1e-3
 
@@ -32,6 +34,8 @@ class LoadedAsset:
 
     mesh: bpy.types.Mesh
     contact_vertices: np.ndarray  # (N, 3) metres, asset frame
+    part_names: list[str]  # one per material slot
+    extent: np.ndarray  # (width, length, height) of the mesh, metres
 
 
 def _part_colour(geometry: trimesh.Trimesh) -> tuple[float, float, float]:
@@ -60,13 +64,14 @@ def load_asset(path: Path, name: str) -> LoadedAsset:
         scene = trimesh.load(path, force="scene")
     except Exception as exc:
         raise CatalogError(f"{path}: cannot be read as a mesh ({type(exc).__name__}: {exc})") from None
-    verts, faces, mat_index, mats = [], [], [], []
+    verts, faces, mat_index, mats, parts = [], [], [], [], []
     offset = 0
     for node in scene.graph.nodes_geometry:
         transform, geom_name = scene.graph[node]
         geometry = scene.geometry[geom_name].copy()
         geometry.apply_transform(transform)
         mats.append(_material_for(geom_name, geometry))
+        parts.append(geom_name.split(".")[0])
         verts.append(np.asarray(geometry.vertices))
         faces.append(np.asarray(geometry.faces) + offset)
         mat_index.append(np.full(len(geometry.faces), len(mats) - 1))
@@ -79,7 +84,8 @@ def load_asset(path: Path, name: str) -> LoadedAsset:
     bpy.data.objects.remove(obj)  # keep only the mesh data; frames link their own objects
     low = all_verts[:, 2].min()
     contact = all_verts[all_verts[:, 2] <= low + CONTACT_TOLERANCE_M]
-    return LoadedAsset(mesh, contact - [0.0, 0.0, low])
+    extent = all_verts.max(0) - all_verts.min(0)
+    return LoadedAsset(mesh, contact - [0.0, 0.0, low], parts, extent)
 
 
 class ObjectPlacer:
@@ -105,7 +111,8 @@ class ObjectPlacer:
         """Add the objects of one frame (after removing those of the previous frame)."""
         self.clear()
         for p in placements:
-            obj = bpy.data.objects.new(f"object_{p.object_id}", self.asset(p.asset).mesh)
+            loaded = self.asset(p.asset)
+            obj = bpy.data.objects.new(f"object_{p.object_id}", loaded.mesh)
             bpy.context.scene.collection.objects.link(obj)
             c, s = np.cos(np.radians(p.yaw_deg)), np.sin(np.radians(p.yaw_deg))
             m = np.eye(4)
@@ -114,6 +121,38 @@ class ObjectPlacer:
             obj.matrix_world = _to_matrix(m)
             obj.pass_index = OBJECT_INDEX_OFFSET + p.object_id
             self._placed.append(obj)
+            self._apply_appearance(obj, p, loaded)
+
+    def _apply_appearance(self, obj: bpy.types.Object, p: ObjectPlacement, loaded: LoadedAsset) -> None:
+        """Shadow, paint colour, flat silhouette and base band of one placed object."""
+        look = p.appearance
+        obj.visible_shadow = look.shadow
+        if look.flat_rgb is not None or look.paint_rgb is not None:
+            for slot, part in zip(obj.material_slots, loaded.part_names):
+                if look.flat_rgb is not None:
+                    material = materials.flat(look.flat_rgb)
+                elif part == "paint":
+                    material = materials.principled("paint_override", look.paint_rgb, 0.35)
+                else:
+                    continue
+                slot.link = "OBJECT"
+                slot.material = material
+        if look.band_thickness_m > 0:
+            band = mesh_object(f"band_{p.object_id}", *self._band_geometry(p, loaded),
+                               [materials.flat((srgb_to_linear(look.band_value),) * 3)])
+            band.pass_index = OBJECT_INDEX_OFFSET + p.object_id
+            band.visible_shadow = look.shadow
+            self._placed.append(band)
+
+    @staticmethod
+    def _band_geometry(p: ObjectPlacement, loaded: LoadedAsset) -> tuple[np.ndarray, list[list[int]]]:
+        """A thin box across the object's face nearest the camera, from the ground up, in world metres."""
+        width, length, _ = loaded.extent
+        side = -1.0 if np.cos(np.radians(p.yaw_deg)) >= 0 else 1.0  # the face toward the camera
+        depth = BAND_DEPTH_M / p.scale
+        centre = (0.0, side * (length / 2 + depth / 2 + BAND_GAP_M / p.scale), p.appearance.band_thickness_m / p.scale / 2)
+        local, faces = box_geometry(centre, (width, depth, p.appearance.band_thickness_m / p.scale))
+        return p.to_world(local), faces
 
     def set_visible(self, visible: bool) -> None:
         """Show or hide the placed objects in renders (for counterfactual frames)."""

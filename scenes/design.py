@@ -6,8 +6,9 @@ frame, shard or resumed run renders exactly as in a full run.
 """
 from __future__ import annotations
 
+import colorsys
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -15,8 +16,8 @@ import numpy as np
 from scenes.camera import Camera
 from scenes.catalog import Asset, Catalog
 from scenes.errors import SpecError
-from scenes.spec import (CameraPoseSpec, ElevationSpec, NovelObjectsSpec, PositionVsSizeSpec, StimulusSpec,
-                         VariantSpec)
+from scenes.spec import (CameraPoseSpec, ElevationSpec, GroundContactSpec, NovelObjectsSpec, PositionVsSizeSpec,
+                         StimulusSpec, VariantSpec)
 
 #: Nearest distance (m) from the camera at which an object may start (Blender's clip_start is 0.1 m).
 MIN_OBJECT_DEPTH_M = 0.5
@@ -31,6 +32,26 @@ def derive_seed(set_seed: int, key: str) -> int:
 def frame_rng(seed: int) -> np.random.Generator:
     """The explicit random generator for everything sampled in one frame."""
     return np.random.default_rng(seed)
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """How an object looks, apart from its mesh (defaults: as the mesh file says, with a shadow).
+
+    :param shadow: whether it casts a shadow.
+    :param paint_rgb: linear RGB (0..1) replacing its ``paint`` part colour; None keeps the file's.
+    :param flat_rgb: linear RGB (0..1) of an unshaded, flat-coloured silhouette (every part
+        emits this colour, no shading); None = normal shading.
+    :param band_thickness_m: height (m) of a flat-coloured band across its nearest face at its
+        base (the study's "bottom edge"); 0 = no band.
+    :param band_value: brightness (0 black ... 1 white) of the band.
+    """
+
+    shadow: bool = True
+    paint_rgb: tuple[float, float, float] | None = None
+    flat_rgb: tuple[float, float, float] | None = None
+    band_thickness_m: float = 0.0
+    band_value: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +76,7 @@ class ObjectPlacement:
     scale: float = 1.0
     elevation_m: float = 0.0
     factors: dict[str, Any] = field(default_factory=dict)
+    appearance: Appearance = Appearance()
 
     def box_corners(self, asset: Asset) -> np.ndarray:
         """The 8 corners (8, 3) of its bounding box in world coordinates, metres."""
@@ -162,8 +184,68 @@ def _novel_objects(spec: StimulusSpec, exp: NovelObjectsSpec, catalog: Catalog) 
     return frames
 
 
+def srgb_to_linear(value: float) -> float:
+    """Display (sRGB) value 0..1 to linear light 0..1 (IEC 61966-2-1)."""
+    return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+
+def hsv_to_linear_rgb(hue_deg: float, saturation: float, value: float) -> tuple[float, float, float]:
+    """An HSV colour given in display space as linear RGB for the renderer."""
+    r, g, b = colorsys.hsv_to_rgb(hue_deg / 360.0, saturation, value)
+    return (srgb_to_linear(r), srgb_to_linear(g), srgb_to_linear(b))
+
+
+#: Object-table values of the ground-contact factors when a sweep does not set them.
+_GROUND_CONTACT_DEFAULTS = {"shadow": True, "band_thickness_px": 0.0, "band_value": float("nan"),
+                            "silhouette": False, "paint_hue_deg": float("nan"), "paint_value": float("nan")}
+
+
+def _ground_contact_levels(exp: GroundContactSpec, fy: float) -> list[tuple[str, dict[str, Any], Appearance]]:
+    """(condition id, factor levels, appearance) of every manipulation of the ground-contact sweeps."""
+    levels = []
+    if exp.shadow:
+        for on in (True, False):
+            levels.append((f"shadow_{'on' if on else 'off'}", {"sweep": "shadow", "shadow": on}, Appearance(shadow=on)))
+    if exp.band is not None:
+        grey = srgb_to_linear(exp.band.silhouette_value)
+        flat = (grey, grey, grey) if exp.band.silhouette else None
+        for t in exp.band.thickness_px:
+            for v in exp.band.value:
+                thickness_m = t * exp.base_distance_m / fy
+                levels.append((f"band_t{t:g}_v{v:.2f}",
+                               {"sweep": "band", "band_thickness_px": t, "band_value": v,
+                                "silhouette": exp.band.silhouette},
+                               Appearance(flat_rgb=flat, band_thickness_m=thickness_m, band_value=v)))
+    if exp.colour is not None:
+        c = exp.colour
+        for h in c.hue_deg:
+            levels.append((f"hue{h:g}", {"sweep": "hue", "paint_hue_deg": h, "paint_value": c.fixed_value},
+                           Appearance(paint_rgb=hsv_to_linear_rgb(h, c.saturation, c.fixed_value))))
+        for v in c.value:
+            levels.append((f"value{v:.2f}", {"sweep": "value", "paint_hue_deg": c.fixed_hue_deg, "paint_value": v},
+                           Appearance(paint_rgb=hsv_to_linear_rgb(c.fixed_hue_deg, c.saturation, v))))
+    return levels
+
+
+def _ground_contact(spec: StimulusSpec, exp: GroundContactSpec, catalog: Catalog) -> list[FramePlan]:
+    asset = catalog.get(exp.asset, field="experiment.asset")
+    camera = spec.camera.to_camera()
+    frames = []
+    for variant in spec.world.variants:
+        for condition, levels, appearance in _ground_contact_levels(exp, camera.fy):
+            for d in exp.relative_distance:
+                factors = {**_GROUND_CONTACT_DEFAULTS, "condition": condition, **levels, "relative_distance": d}
+                obj = _standing(asset, 1, d * exp.base_distance_m, exp.lateral_m, exp.yaw_deg, factors=factors)
+                obj = replace(obj, appearance=appearance)
+                frame_id = f"{condition}-d{d:.2f}-{variant.name}"
+                frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, (obj,),
+                                        {"condition": condition, "relative_distance": d, "variant": variant.name},
+                                        is_reference=condition == "shadow_on" or not exp.shadow))
+    return frames
+
+
 _EXPANDERS = {"position_vs_size": _position_vs_size, "elevation": _elevation, "camera_pose": _camera_pose,
-              "novel_objects": _novel_objects}
+              "novel_objects": _novel_objects, "ground_contact": _ground_contact}
 
 
 def expand(spec: StimulusSpec, catalog: Catalog) -> list[FramePlan]:

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import io
 import time
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -176,12 +177,14 @@ class _Caster:
         o3d = _open3d()
         self._scene = o3d.t.geometry.RaycastingScene()
         self._o3d = o3d
-        self._triangles: list[np.ndarray] = []  # per geometry id: (M, 3, 3) float64 corners
+        self._planes: list[tuple[np.ndarray, np.ndarray]] = []  # per geometry id: normals (M, 3), offsets (M,)
         for verts, faces in meshes:
             gid = self._scene.add_triangles(o3d.core.Tensor(np.ascontiguousarray(verts, dtype=np.float32)),
                                             o3d.core.Tensor(np.ascontiguousarray(faces, dtype=np.uint32)))
-            assert gid == len(self._triangles)
-            self._triangles.append(np.asarray(verts, dtype=np.float64)[np.asarray(faces)])
+            assert gid == len(self._planes)
+            tri = np.asarray(verts, dtype=np.float64)[np.asarray(faces)]
+            normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+            self._planes.append((normal, np.einsum("ij,ij->i", normal, tri[:, 0])))
 
     def cast(self, origin: np.ndarray, directions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Ray parameter t (N,) float64 (+inf for no hit) and geometry index (N,) int64 (-1 for none)."""
@@ -195,17 +198,14 @@ class _Caster:
         prims = hit["primitive_ids"].numpy().astype(np.int64)
         gids[gids == _INVALID_ID] = -1
         t = np.full(n, np.inf)
-        for gid, tris in enumerate(self._triangles):
+        for gid, (normals, offsets) in enumerate(self._planes):
             sel = np.nonzero(gids == gid)[0]
             if sel.size == 0:
                 continue
-            tri = tris[prims[sel]]
-            normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-            d = directions[sel]
-            denom = np.einsum("ij,ij->i", normal, d)
-            num = np.einsum("ij,ij->i", normal, tri[:, 0] - origin)
+            normal = normals[prims[sel]]
+            denom = np.einsum("ij,ij->i", normal, directions[sel])
             with np.errstate(divide="ignore", invalid="ignore"):
-                exact = num / denom
+                exact = (offsets[prims[sel]] - normal @ origin) / denom
             # Keep Embree's value where the refinement is ill-conditioned (grazing hits).
             good = np.isfinite(exact) & (np.abs(exact - t32[sel]) <= 1e-3 * np.maximum(t32[sel], 1.0))
             t[sel] = np.where(good, exact, t32[sel])
@@ -473,15 +473,6 @@ def object_outlines(instances: np.ndarray) -> np.ndarray:
     return edge & (instances > 0)
 
 
-def depth_image(depth: np.ndarray, instances: np.ndarray, max_inverse_depth: float) -> np.ndarray:
-    """uint8 RGB of inverse depth (1/z over ``max_inverse_depth``, sky black) with object outlines."""
-    with np.errstate(divide="ignore"):
-        inv = np.where(np.isfinite(depth) & (depth > 0), 1.0 / depth, 0.0)
-    rgb = colormap(inv / max_inverse_depth)
-    rgb[object_outlines(instances)] = OUTLINE_RGB
-    return rgb
-
-
 def write_contact_sheet(previews: Sequence[PreviewFrame], path: Path | str, columns: int = 6,
                         issues: Sequence[PreviewIssue] = (), tile_width: int | None = 320) -> Path:
     """Write a PNG grid of the previews' inverse depth (magma; all tiles share one scale).
@@ -521,8 +512,8 @@ def write_contact_sheet(previews: Sequence[PreviewFrame], path: Path | str, colu
         if p.frame_id in bad:
             draw.rectangle([x - 2, y - 2, x + tw + 1, y + h + 1], outline=ISSUE_RGB, width=2)
         label = p.frame_id
-        while len(label) > 4 and draw.textlength(label, font=font) > tw:
-            label = label[:-2] + "…" if not label.endswith("…") else label[:-2] + "…"
+        while len(label) > 1 and draw.textlength(label, font=font) > tw:
+            label = label[:-1]
         draw.text((x, y + h + 1), label, fill=ISSUE_RGB if p.frame_id in bad else (220, 220, 220), font=font)
     buf = io.BytesIO()
     sheet.save(buf, format="PNG", compress_level=6)
@@ -542,7 +533,6 @@ class PreviewRun:
     issues: list[PreviewIssue]
     seconds: float
     sheet: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def preview_design(spec: StimulusSpec, catalog: Catalog, sheet_path: Path | str | None = None,
@@ -565,18 +555,19 @@ def preview_design(spec: StimulusSpec, catalog: Catalog, sheet_path: Path | str 
     return PreviewRun(previews, issues, time.perf_counter() - start, sheet)
 
 
-def format_issues(issues: Sequence[PreviewIssue], plans_or_previews: Sequence[Any], catalog: Catalog | None = None) -> list[str]:
+def format_issues(issues: Sequence[PreviewIssue], plans_or_previews: Sequence[Any]) -> list[str]:
     """Printable lines: one header per frame with issues, one indented line per issue."""
     assets = {}
     for item in plans_or_previews:
         plan = getattr(item, "plan", item)
         for p in plan.objects:
             assets[(plan.frame_id, p.object_id)] = p.asset
+    counts = Counter(i.frame_id for i in issues)
     lines, current = [], None
     for issue in issues:
         if issue.frame_id != current:
             current = issue.frame_id
-            n = sum(1 for i in issues if i.frame_id == current)
+            n = counts[current]
             lines.append(f"frame {current}: {n} issue{'s' if n != 1 else ''}")
         asset = assets.get((issue.frame_id, issue.object_id))
         who = f"object {issue.object_id}" + (f" ({asset})" if asset else "")
@@ -586,15 +577,18 @@ def format_issues(issues: Sequence[PreviewIssue], plans_or_previews: Sequence[An
 
 def run_preview(spec: StimulusSpec, catalog: Catalog, sheet_path: Path | str | None, allow_issues: bool,
                 occlusion_threshold: float = DEFAULT_OCCLUSION_THRESHOLD,
+                plans: Sequence[FramePlan] | None = None,
                 progress: Callable[[int, int, str], None] | None = None) -> tuple[list[str], list[PreviewIssue]]:
     """For ``depthprobe validate SPEC --preview``: preview every frame; return (lines, issues).
 
     The lines name each frame with issues and each of its issues, then a total (and the
     contact sheet's path).  The caller rejects the design (exit 2) when ``issues`` is not empty
     and the spec does not allow them; ``allow_issues`` only changes the wording of the total.
-    Raises SpecError (from the design's expansion) or DepthprobeError (open3d missing).
+    ``plans`` (default: every frame of ``expand(spec, catalog)``) limits the preview to some
+    frames, e.g. ``select_frames(expand(spec, catalog), limit)``.  Raises SpecError (from the
+    design's expansion) or DepthprobeError (open3d missing).
     """
-    run = preview_design(spec, catalog, sheet_path, occlusion_threshold, progress=progress)
+    run = preview_design(spec, catalog, sheet_path, occlusion_threshold, plans=plans, progress=progress)
     lines = format_issues(run.issues, run.previews)
     n = len(run.previews)
     per_frame = run.seconds / n if n else 0.0

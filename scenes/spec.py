@@ -250,12 +250,54 @@ class NovelObjectsSpec(Strict):
         return value
 
 
-Experiment = Annotated[Union[PositionVsSizeSpec, ElevationSpec, CameraPoseSpec, NovelObjectsSpec],
+UnitValue = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class BandSweep(Strict):
+    """The study's bottom-edge sweep: a flat band across the object's base, thickness x brightness."""
+
+    thickness_px: list[Annotated[float, Field(ge=0.0, le=100.0)]] = Field(
+        min_length=1, description="band heights, pixels of this spec's image at the reference distance Z0")
+    value: list[UnitValue] = Field(min_length=1, description="band brightness, 0 = black ... 1 = white")
+    silhouette: bool = Field(True, description="show the object as a flat-coloured silhouette (as in the study)")
+    silhouette_value: UnitValue = Field(0.55, description="brightness of the silhouette, 0 ... 1")
+
+
+class ColourSweep(Strict):
+    """Object colour: hue swept at a fixed value, and value swept at a fixed hue (HSV, display space)."""
+
+    hue_deg: list[Annotated[float, Field(ge=0.0, lt=360.0)]] = Field(min_length=1, description="hues, degrees")
+    value: list[UnitValue] = Field(min_length=1, description="values (brightness) at the fixed hue")
+    fixed_value: UnitValue = 0.6
+    fixed_hue_deg: float = Field(0.0, ge=0.0, lt=360.0)
+    saturation: UnitValue = 0.8
+
+
+class GroundContactSpec(Strict):
+    """Shadow, contact edge and colour of an object (paper experiment 4), at relative distances d·Z0.
+
+    Sub-sweeps, each optional: shadow on/off; a flat band at the base swept in thickness and
+    brightness (on a flat-coloured silhouette unless ``silhouette: false``); paint colour swept in
+    hue and in value.  Frames with the shadow on and no manipulation are the reference frames.
+    """
+
+    kind: Literal["ground_contact"]
+    asset: str = Field(description="asset id from the catalog")
+    base_distance_m: float = Field(gt=0.0, le=500.0, description="Z0, metres")
+    lateral_m: float = Field(0.0, ge=-50.0, le=50.0, description="footprint centre, metres right of the camera")
+    yaw_deg: float = Field(0.0, ge=-180.0, le=180.0, description="heading; 0 = facing away from the camera")
+    relative_distance: list[Annotated[float, Field(gt=0.0, le=100.0)]] = Field(min_length=1, description="levels of d")
+    shadow: bool = Field(True, description="include the shadow on/off sweep")
+    band: BandSweep | None = None
+    colour: ColourSweep | None = None
+
+
+Experiment = Annotated[Union[PositionVsSizeSpec, ElevationSpec, CameraPoseSpec, NovelObjectsSpec, GroundContactSpec],
                        Field(discriminator="kind")]
 #: Experiment kinds by their ``kind:`` tag.
 EXPERIMENT_KINDS: dict[str, type[Strict]] = {
     "position_vs_size": PositionVsSizeSpec, "elevation": ElevationSpec, "camera_pose": CameraPoseSpec,
-    "novel_objects": NovelObjectsSpec,
+    "novel_objects": NovelObjectsSpec, "ground_contact": GroundContactSpec,
 }
 
 
