@@ -67,8 +67,9 @@ def describe_design(spec: StimulusSpec, frames: list[FramePlan]) -> list[str]:
                  f"roll {cam.roll_deg} deg; render: {spec.render.samples} samples"
                  f"{', denoised' if spec.render.denoise else ''}"
                  f"{', with counterfactual frames' if spec.render.counterfactual else ''}")
-    minutes = estimate_seconds(spec, len(frames)) / 60
-    lines.append(f"frames: {len(frames)}; objects: {sum(len(f.objects) for f in frames)}; "
+    renders = len({f.render_id for f in frames})
+    minutes = estimate_seconds(spec, renders) / 60
+    lines.append(f"frames: {len(frames)} ({renders} renders); objects: {sum(len(f.objects) for f in frames)}; "
                  f"estimated render time on 2 CPU cores: {minutes:.1f} min")
     return lines
 

@@ -117,7 +117,7 @@ class FrameRenderer:
         materials.clear_cache()
         self._placer.forget_meshes()
         rng = frame_rng(derive_seed(self._spec.seed, f"world:{variant.name}"))
-        layout = build_world(self._spec.world.road, self._spec.world.sun, variant, rng)
+        layout = build_world(self._spec.world, variant, rng, lambda asset_id: self._placer.asset(asset_id).mesh)
         self._variant = variant.name
         return layout
 

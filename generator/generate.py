@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -19,6 +19,7 @@ import pandas as pd
 from scenes.catalog import Catalog, default_catalog
 from scenes.design import FramePlan, expand, frame_record, object_record, select_frames
 from scenes.errors import DepthprobeError
+from scenes.image_transforms import apply_transform
 from scenes.measure import measure_object
 from scenes.spec import StimulusSpec
 from scenes.stimulus_set import (MANIFEST, append_progress, read_progress, record_is_intact, write_layer,
@@ -73,6 +74,16 @@ def frame_files(out: Path, frame_id: str, frame: Any, counterfactual: Any | None
     return dict(write_layer(out, layer, frame_id, array) for layer, array in layers.items())
 
 
+def transformed(transform: str, frame: Any, without: Any | None) -> tuple[Any, Any | None]:
+    """The frame (and its counterfactual) with the image transform applied to RGB only."""
+    if transform == "none":
+        return frame, without
+    frame = replace(frame, rgb=apply_transform(transform, frame.rgb, frame.semantic))
+    if without is not None:
+        without = replace(without, rgb=apply_transform(transform, without.rgb, without.semantic))
+    return frame, without
+
+
 def measure_frame(plan: FramePlan, frame: Any, catalog: Catalog, canonical, contacts) -> list[dict[str, Any]]:
     """Objects-table rows of one rendered frame: placement, measurement and geometric contact."""
     rows = []
@@ -90,21 +101,27 @@ def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalo
     """Render every planned frame not in ``done``; return the records of all planned frames."""
     from generator.frame_renderer import FrameRenderer  # imports bpy: only when rendering
 
-    todo = sorted((p for p in plans if p.frame_id not in done), key=lambda p: p.variant.name)
+    todo = sorted((p for p in plans if p.frame_id not in done), key=lambda p: (p.variant.name, p.render_id))
     records = {p.frame_id: done[p.frame_id] for p in plans if p.frame_id in done}
     if not todo:
         return records
     renderer = FrameRenderer(spec, catalog)
     canonical = spec.camera.to_camera()
     spec_hash = spec.spec_hash()
+    last: tuple[str, Any, Any, dict] | None = None  # frames of one render id differ only by transform
     for i, plan in enumerate(todo):
         if progress:
             progress(i, len(todo), plan.frame_id)
-        frame, without = renderer.render(plan, counterfactual=spec.render.counterfactual)
-        files = frame_files(out, plan.frame_id, frame, without)
-        row = {**frame_record(plan, spec.experiment.kind, canonical), "has_counterfactual": without is not None}
+        if last is None or last[0] != plan.render_id:
+            frame, without = renderer.render(plan, counterfactual=spec.render.counterfactual)
+            last = (plan.render_id, frame, without, renderer.ground_contact(plan))
+        _, frame, without, contacts = last
+        shown, shown_without = transformed(plan.transform, frame, without)
+        files = frame_files(out, plan.frame_id, shown, shown_without)
+        row = {**frame_record(plan, spec.experiment.kind, canonical, spec.world),
+               "has_counterfactual": without is not None}
         record = {"frame_id": plan.frame_id, "spec_hash": spec_hash, "files": files, "frame": row,
-                  "objects": measure_frame(plan, frame, catalog, canonical, renderer.ground_contact(plan))}
+                  "objects": measure_frame(plan, frame, catalog, canonical, contacts)}
         append_progress(out, record)
         records[plan.frame_id] = record
     if progress:

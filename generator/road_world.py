@@ -8,6 +8,7 @@ depth is exactly f·H/(v − cy)); markings lie 1 mm above it and are labelled `
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import bpy
 import numpy as np
@@ -16,7 +17,8 @@ from mathutils import Vector
 from generator import materials
 from generator.primitives import (add_rect, box_geometry, cylinder_geometry, merge_geometry,
                                   sphere_geometry)
-from scenes.spec import RoadSpec, SunSpec, VariantSpec
+from scenes.spec import RoadSpec, SunSpec, VariantSpec, WorldSpec
+from scenes.stimulus_set import SEMANTIC_CLASSES
 
 #: How far the road and verges reach ahead (m): past it the image shows sky.
 ROAD_LENGTH_M = 3000.0
@@ -146,13 +148,50 @@ def add_sun(sun: SunSpec) -> bpy.types.Object:
     return obj
 
 
-def build_world(road: RoadSpec, sun: SunSpec, variant: VariantSpec, rng: np.random.Generator) -> RoadLayout:
+#: Parked cars: assets to choose from, how far beyond the road edge (m), over which stretch (m).
+PARKED_CAR_ASSETS = ("car_sedan", "car_hatchback", "car_suv", "van")
+PARKED_CAR_SETBACK_M = 2.2
+PARKED_CAR_RANGE_M = (6.0, 150.0)
+#: Paint colours of parked cars (linear RGB): silver, white, black, dark blue, dark red.
+PARKED_CAR_PAINTS = ((0.45, 0.45, 0.47), (0.80, 0.80, 0.80), (0.02, 0.02, 0.02), (0.02, 0.04, 0.15),
+                     (0.25, 0.02, 0.02))
+#: Overcast sky: grey, brighter, no sun lamp (soft light, no hard shadows).
+OVERCAST_SKY = {"zenith": (0.50, 0.52, 0.55), "horizon": (0.68, 0.68, 0.68), "strength": 1.2}
+
+MeshLoader = Callable[[str], bpy.types.Mesh]
+
+
+def build_parked_cars(layout: RoadLayout, count: int, rng: np.random.Generator, load_mesh: MeshLoader) -> None:
+    """``count`` cars parked beside both road edges (world scenery, semantic class vehicle)."""
+    for k in range(count):
+        side = 1 if k % 2 == 0 else -1
+        edge = layout.right_edge_m if side > 0 else layout.left_edge_m
+        asset = PARKED_CAR_ASSETS[int(rng.integers(len(PARKED_CAR_ASSETS)))]
+        obj = bpy.data.objects.new(f"parked_{k}", load_mesh(asset))
+        bpy.context.scene.collection.objects.link(obj)
+        obj.location = (edge + side * PARKED_CAR_SETBACK_M, rng.uniform(*PARKED_CAR_RANGE_M), 0.0)
+        obj.rotation_euler = (0.0, 0.0, 0.0 if rng.random() < 0.5 else np.pi)
+        obj.pass_index = SEMANTIC_CLASSES["vehicle"]
+        paint = PARKED_CAR_PAINTS[int(rng.integers(len(PARKED_CAR_PAINTS)))]
+        for slot in obj.material_slots:
+            if slot.material is not None and slot.material.name.startswith("part_paint"):
+                slot.link = "OBJECT"
+                slot.material = materials.principled("parked_paint", paint, 0.35)
+
+
+def build_world(world: WorldSpec, variant: VariantSpec, rng: np.random.Generator, load_mesh: MeshLoader) -> RoadLayout:
     """Build the whole road world of one variant into the (empty) scene; return its layout."""
+    road = world.road if variant.lanes is None else world.road.model_copy(update={"lanes": variant.lanes})
     layout = RoadLayout.from_spec(road)
     build_road(layout)
     builder = ROADSIDE_BUILDERS.get(variant.roadside)
     if builder is not None:
         builder(layout, rng)
-    add_sun(sun)
-    materials.set_sky()
+    if variant.parked_cars:
+        build_parked_cars(layout, variant.parked_cars, rng, load_mesh)
+    if variant.overcast:
+        materials.set_sky(**OVERCAST_SKY)
+    else:
+        add_sun(variant.sun or world.sun)
+        materials.set_sky()
     return layout

@@ -16,8 +16,8 @@ import numpy as np
 from scenes.camera import Camera
 from scenes.catalog import Asset, Catalog
 from scenes.errors import SpecError
-from scenes.spec import (CameraPoseSpec, ElevationSpec, GroundContactSpec, NovelObjectsSpec, PositionVsSizeSpec,
-                         StimulusSpec, VariantSpec)
+from scenes.spec import (CameraPoseSpec, ElevationSpec, GroundContactSpec, ImageTransformsSpec, NovelObjectsSpec,
+                         PositionVsSizeSpec, StimulusSpec, VariantSpec, WorldSpec)
 
 #: Nearest distance (m) from the camera at which an object may start (Blender's clip_start is 0.1 m).
 MIN_OBJECT_DEPTH_M = 0.5
@@ -102,6 +102,13 @@ class FramePlan:
     objects: tuple[ObjectPlacement, ...]
     factors: dict[str, Any]
     is_reference: bool
+    transform: str = "none"
+    render_key: str = ""
+
+    @property
+    def render_id(self) -> str:
+        """Frames with the same render id share one render (they differ only by image transform)."""
+        return self.render_key or self.frame_id
 
 
 def nearest_footprint_offset(asset: Asset, yaw_deg: float, scale: float) -> float:
@@ -244,8 +251,28 @@ def _ground_contact(spec: StimulusSpec, exp: GroundContactSpec, catalog: Catalog
     return frames
 
 
+def _image_transforms(spec: StimulusSpec, exp: ImageTransformsSpec, catalog: Catalog) -> list[FramePlan]:
+    assets = [catalog.get(a, field=f"experiment.assets.{i}") for i, a in enumerate(exp.assets)]
+    camera = spec.camera.to_camera()
+    frames = []
+    for variant in spec.world.variants:
+        for asset in assets:
+            for d in exp.relative_distance:
+                obj = _standing(asset, 1, d * exp.base_distance_m, exp.lateral_m, 0.0, factors={"relative_distance": d})
+                render_key = f"{asset.id}-d{d:.2f}-{variant.name}"
+                for transform in exp.transforms:
+                    frame_id = f"{transform}-{render_key}"
+                    frames.append(FramePlan(frame_id, derive_seed(spec.seed, render_key), variant, camera, (obj,),
+                                            {"transform": transform, "asset": asset.id, "relative_distance": d,
+                                             "variant": variant.name},
+                                            is_reference=transform == "none", transform=transform,
+                                            render_key=render_key))
+    return frames
+
+
 _EXPANDERS = {"position_vs_size": _position_vs_size, "elevation": _elevation, "camera_pose": _camera_pose,
-              "novel_objects": _novel_objects, "ground_contact": _ground_contact}
+              "novel_objects": _novel_objects, "ground_contact": _ground_contact,
+              "image_transforms": _image_transforms}
 
 
 def expand(spec: StimulusSpec, catalog: Catalog) -> list[FramePlan]:
@@ -276,12 +303,20 @@ def check_geometry(frames: list[FramePlan], catalog: Catalog) -> None:
                     f"{u.min():.0f}..{u.max():.0f}, rows {v.min():.0f}..{v.max():.0f})")
 
 
-def frame_record(plan: FramePlan, experiment: str, canonical: Camera) -> dict[str, Any]:
-    """The frames-table row of a plan (factor levels, camera, horizon) before rendering."""
+def variant_levels(variant: VariantSpec, world: WorldSpec) -> dict[str, Any]:
+    """The world levels a frame of ``variant`` is rendered with (for the frames table)."""
+    sun = variant.sun or world.sun
+    return {"roadside": variant.roadside, "lanes": variant.lanes or world.road.lanes,
+            "overcast": variant.overcast, "parked_cars": variant.parked_cars,
+            "sun_elevation_deg": sun.elevation_deg, "sun_azimuth_deg": sun.azimuth_deg}
+
+
+def frame_record(plan: FramePlan, experiment: str, canonical: Camera, world: WorldSpec) -> dict[str, Any]:
+    """The frames-table row of a plan (factor levels, world levels, camera, horizon) before rendering."""
     cam = plan.camera
     return {
         "frame_id": plan.frame_id, "experiment": experiment, **plan.factors,
-        "roadside": plan.variant.roadside, "seed": plan.seed, "n_objects": len(plan.objects),
+        **variant_levels(plan.variant, world), "seed": plan.seed, "n_objects": len(plan.objects),
         "width": cam.width, "height": cam.height, "fx": cam.fx, "fy": cam.fy, "cx": cam.cx, "cy": cam.cy,
         "camera_height_m": cam.height_m, "pitch_deg": cam.pitch_deg, "roll_deg": cam.roll_deg,
         "horizon_row": cam.horizon_row(), "canonical_horizon_row": canonical.horizon_row(),

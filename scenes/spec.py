@@ -86,10 +86,18 @@ class RoadSpec(Strict):
 
 
 class VariantSpec(Strict):
-    """One roadside variant: what stands beside the road (the road itself is the same)."""
+    """One world variant: what stands beside the road, and optionally its own sun, sky and road.
+
+    Variants multiply the design; each frame records its variant's levels.  Fields left out
+    take the values of ``world``.
+    """
 
     name: str = Field(pattern=NAME_PATTERN)
     roadside: Literal["open", "buildings", "trees", "fence"] = "open"
+    sun: SunSpec | None = Field(None, description="this variant's sun (default: world.sun)")
+    overcast: bool = Field(False, description="no direct sun: a brighter, greyer sky lights the scene")
+    lanes: int | None = Field(None, ge=1, le=6, description="number of lanes (default: world.road.lanes)")
+    parked_cars: int = Field(0, ge=0, le=40, description="cars parked beside the road (world, not stimulus objects)")
 
 
 class WorldSpec(Strict):
@@ -106,6 +114,15 @@ class WorldSpec(Strict):
         if len(set(names)) != len(names):
             raise ValueError(f"variant names must be unique (got {names})")
         return value
+
+    @model_validator(mode="after")
+    def _ego_lane_exists(self) -> "WorldSpec":
+        for where, lanes in [("world.road.lanes", self.road.lanes)] + [
+                (f"world.variants.{i}.lanes", v.lanes) for i, v in enumerate(self.variants) if v.lanes is not None]:
+            if self.road.ego_lane >= lanes:
+                raise ValueError(f"{where}: {lanes} lane(s) leave no lane {self.road.ego_lane} "
+                                 "for the camera (world.road.ego_lane counts from 0)")
+        return self
 
 
 class LevelRange(Strict):
@@ -292,12 +309,39 @@ class GroundContactSpec(Strict):
     colour: ColourSweep | None = None
 
 
-Experiment = Annotated[Union[PositionVsSizeSpec, ElevationSpec, CameraPoseSpec, NovelObjectsSpec, GroundContactSpec],
-                       Field(discriminator="kind")]
+Transform = Literal["none", "grayscale", "false_colours", "semantic_colours", "class_average"]
+
+
+class ImageTransformsSpec(Strict):
+    """Whole-image colour changes (paper experiment 5) applied to rendered frames.
+
+    Each placement (asset x relative distance x variant) is rendered once; every transform is a
+    frame of its own with the same depth and masks.  ``none`` frames are the reference frames.
+    """
+
+    kind: Literal["image_transforms"]
+    assets: list[str] = Field(min_length=1, description="asset ids from the catalog, one per frame")
+    base_distance_m: float = Field(gt=0.0, le=500.0, description="Z0, metres")
+    lateral_m: float = Field(0.0, ge=-50.0, le=50.0, description="footprint centre, metres right of the camera")
+    relative_distance: list[Annotated[float, Field(gt=0.0, le=100.0)]] = Field(min_length=1, description="levels of d")
+    transforms: list[Transform] = Field(min_length=1)
+
+    @field_validator("transforms")
+    @classmethod
+    def _has_reference(cls, value: list[str]) -> list[str]:
+        if "none" not in value:
+            raise ValueError("must include 'none' (the untransformed reference frames)")
+        if len(set(value)) != len(value):
+            raise ValueError(f"transforms must be unique (got {value})")
+        return value
+
+
+Experiment = Annotated[Union[PositionVsSizeSpec, ElevationSpec, CameraPoseSpec, NovelObjectsSpec, GroundContactSpec,
+                             ImageTransformsSpec], Field(discriminator="kind")]
 #: Experiment kinds by their ``kind:`` tag.
 EXPERIMENT_KINDS: dict[str, type[Strict]] = {
     "position_vs_size": PositionVsSizeSpec, "elevation": ElevationSpec, "camera_pose": CameraPoseSpec,
-    "novel_objects": NovelObjectsSpec, "ground_contact": GroundContactSpec,
+    "novel_objects": NovelObjectsSpec, "ground_contact": GroundContactSpec, "image_transforms": ImageTransformsSpec,
 }
 
 

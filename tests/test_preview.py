@@ -3,7 +3,6 @@
 The last test renders two quick frames with Cycles and compares them with the preview.
 """
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -1,0 +1,150 @@
+"""The paper's normalised distance curves (PAPER.md section 1, and section 4 for novel objects).
+
+Networks are scale-ambiguous, so the paper divides each estimate by the estimate of the same
+object at relative distance 1 and plots the mean of that ratio against relative distance d,
+with a bootstrap 95 % band, beside the line y = x.
+
+Here, for each *condition* (the ``condition`` column, else the ``asset`` column when it varies,
+else one curve ``all``) and each *variant* (roadside world; frames-table column ``variant``):
+
+* ``normalised = estimate_m / estimate_m at relative_distance == 1`` of the same condition,
+  variant and object id (rows without such an anchor, or without an estimate, are left out and
+  counted);
+* the curve is the mean over variants at each d (objects of one variant averaged first), with
+  a percentile bootstrap band over variants (the variants are the independent replicates; no
+  band from fewer than ``MIN_BOOTSTRAP_UNITS`` variants);
+* the slope of ``log(normalised)`` on ``log(d)`` (OLS with intercept over every point, HC3
+  Student-t 95 % interval): 1 = the estimate grows as the distance the condition shows, 0 = it
+  does not change.  In the position-vs-size design a network that uses only vertical position
+  has slopes 1 / 1 / 0 for position-and-size / position-only / size-only.
+
+The intercept absorbs the noise of each curve's own anchor (every point of a variant is divided
+by the same anchor), so the slope does not depend on it.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evaluator.intervals import MIN_BOOTSTRAP_UNITS, N_BOOTSTRAP, Estimate, ols
+
+ANCHOR_DISTANCE = 1.0
+CONDITION_COLUMNS = ("condition", "asset")
+CURVE_COLUMNS = ["condition", "relative_distance", "mean_normalised", "ci_low", "ci_high", "n_variants",
+                 "n_objects"]
+
+
+def condition_labels(objects: pd.DataFrame) -> pd.Series:
+    """Condition of each row: ``condition`` if present, else ``asset`` if it varies, else ``all``."""
+    if "condition" in objects.columns:
+        return objects["condition"].astype(str)
+    if "asset" in objects.columns and objects["asset"].nunique() > 1:
+        return objects["asset"].astype(str)
+    return pd.Series("all", index=objects.index)
+
+
+def normalised_estimates(objects: pd.DataFrame) -> pd.DataFrame:
+    """Rows with an anchor: condition, variant, object_id, relative_distance, estimate_m,
+    anchor_m, normalised.  ``objects`` needs ``estimate_m``, ``relative_distance``, ``object_id``
+    and (optional) ``variant``."""
+    table = pd.DataFrame({
+        "frame_id": objects["frame_id"].to_numpy(),
+        "condition": condition_labels(objects).to_numpy(),
+        "variant": (objects["variant"].astype(str).to_numpy() if "variant" in objects.columns
+                    else np.full(len(objects), "default")),
+        "object_id": objects["object_id"].to_numpy(),
+        "relative_distance": pd.to_numeric(objects["relative_distance"], errors="coerce").to_numpy(float),
+        "estimate_m": pd.to_numeric(objects["estimate_m"], errors="coerce").to_numpy(float),
+    })
+    ok = np.isfinite(table["estimate_m"]) & (table["estimate_m"] > 0) & np.isfinite(table["relative_distance"])
+    table = table[ok]
+    keys = ["condition", "variant", "object_id"]
+    anchors = (table[np.isclose(table["relative_distance"], ANCHOR_DISTANCE)]
+               .groupby(keys, sort=False)["estimate_m"].mean().rename("anchor_m"))
+    table = table.join(anchors, on=keys, how="inner")
+    return table.assign(normalised=table["estimate_m"] / table["anchor_m"]).reset_index(drop=True)
+
+
+def curve_table(points: pd.DataFrame, rng: np.random.Generator, n_boot: int = N_BOOTSTRAP) -> pd.DataFrame:
+    """Mean normalised estimate per condition and d over variants, with a bootstrap band."""
+    rows = []
+    for condition, part in points.groupby("condition", sort=False):
+        per_variant = part.pivot_table(index="variant", columns="relative_distance", values="normalised",
+                                       aggfunc="mean")
+        counts = part.groupby("relative_distance")["object_id"].size()
+        values = per_variant.to_numpy(float)
+        n_var = np.sum(np.isfinite(values), axis=0)
+        mean = np.nanmean(values, axis=0)
+        low = np.full(values.shape[1], np.nan)
+        high = low.copy()
+        if values.shape[0] >= MIN_BOOTSTRAP_UNITS:
+            idx = rng.integers(0, values.shape[0], size=(n_boot, values.shape[0]))
+            with np.errstate(invalid="ignore"), _quiet():
+                boot = np.nanmean(values[idx], axis=1)
+            low, high = np.nanquantile(boot, [0.025, 0.975], axis=0)
+            low = np.where(n_var >= MIN_BOOTSTRAP_UNITS, low, np.nan)
+            high = np.where(n_var >= MIN_BOOTSTRAP_UNITS, high, np.nan)
+        for j, d in enumerate(per_variant.columns):
+            rows.append({"condition": condition, "relative_distance": float(d), "mean_normalised": float(mean[j]),
+                         "ci_low": float(low[j]), "ci_high": float(high[j]), "n_variants": int(n_var[j]),
+                         "n_objects": int(counts.get(d, 0))})
+    return pd.DataFrame(rows, columns=CURVE_COLUMNS)
+
+
+def _quiet():
+    import warnings
+
+    ctx = warnings.catch_warnings()
+    ctx.__enter__()
+    warnings.simplefilter("ignore", RuntimeWarning)  # nanmean of an all-NaN column (a missing d)
+
+    class _Exit:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return ctx.__exit__(*exc)
+
+    return _Exit()
+
+
+def curve_slope(part: pd.DataFrame) -> Estimate:
+    """Slope of log(normalised) on log(d) with intercept; HC3 Student-t 95 % interval."""
+    x = np.log(part["relative_distance"].to_numpy(float))
+    y = np.log(part["normalised"].to_numpy(float))
+    if np.ptp(x) == 0 if x.size else True:
+        return Estimate(float("nan"), float("nan"), float("nan"), int(x.size), "ols-hc3-t", "objects")
+    fit = ols(y, np.column_stack([np.ones_like(x), x]))
+    if fit is None:
+        return Estimate(float("nan"), float("nan"), float("nan"), int(x.size), "ols-hc3-t", "objects")
+    return fit.estimate(1, unit="objects")
+
+
+def analyse_curves(objects: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame | None, dict | None]:
+    """(curves table, summary section) or (None, None) when the set has no relative distance
+    or no anchor at d = 1."""
+    if "relative_distance" not in objects.columns or "estimate_m" not in objects.columns:
+        return None, None
+    points = normalised_estimates(objects)
+    if points.empty:
+        return None, {"reason": "no object has an estimate at relative distance 1 to normalise by",
+                      "conditions": {}}
+    table = curve_table(points, rng)
+    conditions = {}
+    for condition, part in points.groupby("condition", sort=False):
+        slope = curve_slope(part)
+        conditions[str(condition)] = {
+            "slope": slope.to_dict("n_objects"),
+            "n_variants": int(part["variant"].nunique()),
+            "n_objects": int(len(part)),
+            "relative_distance_range": [float(part["relative_distance"].min()),
+                                        float(part["relative_distance"].max())],
+        }
+    n_usable = int((pd.to_numeric(objects["estimate_m"], errors="coerce") > 0).sum())
+    return table, {
+        "normalised_by": "estimate at relative_distance 1 of the same condition, variant and object",
+        "band": "percentile bootstrap 95% over variants",
+        "slope": "OLS log(normalised) ~ 1 + log(relative_distance), HC3 Student-t 95% CI",
+        "n_objects_without_anchor": n_usable - int(len(points)),
+        "conditions": conditions,
+    }
