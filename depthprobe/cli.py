@@ -76,16 +76,39 @@ def describe_design(spec: StimulusSpec, frames: list[FramePlan]) -> list[str]:
 
 @app.command()
 def validate(spec: str = typer.Argument(..., help="spec YAML file or built-in preset name"),
-             quick: bool = typer.Option(False, "--quick", help="check the --quick variant (<= 320 px, <= 8 samples)")) -> None:
+             quick: bool = typer.Option(False, "--quick", help="check the --quick variant (<= 320 px, <= 8 samples)"),
+             preview: bool = typer.Option(False, "--preview",
+                                          help="ray-cast every frame (open3d, no Blender): objects out of frame, "
+                                               "occluded, overlapping; write a contact sheet of preview depth"),
+             sheet: Optional[Path] = typer.Option(None, "--sheet", help="contact sheet PNG (default: SPECNAME-preview.png)")) -> None:
     """Check a spec (schema and geometry) and print its design: factors, levels, frame count."""
     try:
         resolved = _load(spec, quick)
         frames = expand(resolved, default_catalog())
+        for line in describe_design(resolved, frames):
+            out_console.print(line, markup=False, highlight=False)
+        if preview:
+            run_design_preview(resolved, frames, sheet or Path(f"{resolved.name}-preview.png"))
     except DepthprobeError as exc:
         fail(str(exc))
-    for line in describe_design(resolved, frames):
-        out_console.print(line, markup=False, highlight=False)
     out_console.print("valid", style="green")
+
+
+def run_design_preview(spec: StimulusSpec, frames: list[FramePlan], sheet: Path) -> None:
+    """Preview every frame's exact geometry; DepthprobeError (exit 2) when issues are not allowed."""
+    from scenes.preview import run_preview  # imports open3d
+
+    with _progress_bar() as bar:
+        task = bar.add_task("previewing", total=len(frames), item="")
+        lines, issues = run_preview(spec, default_catalog(), sheet, allow_issues=spec.checks.allow_issues,
+                                    occlusion_threshold=spec.checks.occlusion_threshold, plans=frames,
+                                    progress=lambda done, total, item="": bar.update(task, completed=done, total=total))
+    for line in lines:
+        out_console.print(line, markup=False, highlight=False)
+    if issues and not spec.checks.allow_issues:
+        raise DepthprobeError(f"{spec.name}: {len(issues)} preview issue(s) in "
+                              f"{len({i.frame_id for i in issues})} frame(s), first: {issues[0].line()}; "
+                              f"contact sheet {sheet}; set checks.allow_issues: true to accept them")
 
 
 def _progress_bar() -> Progress:

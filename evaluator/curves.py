@@ -23,10 +23,12 @@ by the same anchor), so the slope does not depend on it.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
-from evaluator.intervals import MIN_BOOTSTRAP_UNITS, N_BOOTSTRAP, Estimate, ols
+from evaluator.intervals import CONFIDENCE, MIN_BOOTSTRAP_UNITS, N_BOOTSTRAP, Estimate, ols
 
 ANCHOR_DISTANCE = 1.0
 CONDITION_COLUMNS = ("condition", "asset")
@@ -79,9 +81,11 @@ def curve_table(points: pd.DataFrame, rng: np.random.Generator, n_boot: int = N_
         high = low.copy()
         if values.shape[0] >= MIN_BOOTSTRAP_UNITS:
             idx = rng.integers(0, values.shape[0], size=(n_boot, values.shape[0]))
-            with np.errstate(invalid="ignore"), _quiet():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a d missing from every resampled variant
                 boot = np.nanmean(values[idx], axis=1)
-            low, high = np.nanquantile(boot, [0.025, 0.975], axis=0)
+                alpha = (1 - CONFIDENCE) / 2
+                low, high = np.nanquantile(boot, [alpha, 1 - alpha], axis=0)
             low = np.where(n_var >= MIN_BOOTSTRAP_UNITS, low, np.nan)
             high = np.where(n_var >= MIN_BOOTSTRAP_UNITS, high, np.nan)
         for j, d in enumerate(per_variant.columns):
@@ -91,28 +95,11 @@ def curve_table(points: pd.DataFrame, rng: np.random.Generator, n_boot: int = N_
     return pd.DataFrame(rows, columns=CURVE_COLUMNS)
 
 
-def _quiet():
-    import warnings
-
-    ctx = warnings.catch_warnings()
-    ctx.__enter__()
-    warnings.simplefilter("ignore", RuntimeWarning)  # nanmean of an all-NaN column (a missing d)
-
-    class _Exit:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return ctx.__exit__(*exc)
-
-    return _Exit()
-
-
 def curve_slope(part: pd.DataFrame) -> Estimate:
     """Slope of log(normalised) on log(d) with intercept; HC3 Student-t 95 % interval."""
     x = np.log(part["relative_distance"].to_numpy(float))
     y = np.log(part["normalised"].to_numpy(float))
-    if np.ptp(x) == 0 if x.size else True:
+    if x.size == 0 or np.ptp(x) == 0:
         return Estimate(float("nan"), float("nan"), float("nan"), int(x.size), "ols-hc3-t", "objects")
     fit = ols(y, np.column_stack([np.ones_like(x), x]))
     if fit is None:

@@ -345,6 +345,14 @@ EXPERIMENT_KINDS: dict[str, type[Strict]] = {
 }
 
 
+class ChecksSpec(Strict):
+    """What the exact-geometry preview (``validate --preview``) accepts."""
+
+    allow_issues: bool = Field(False, description="accept frames with preview issues instead of rejecting the design")
+    occlusion_threshold: float = Field(0.9, gt=0.0, le=1.0,
+                                       description="an object must keep at least this fraction of its pixels visible")
+
+
 class StimulusSpec(Strict):
     """A whole stimulus-set spec (one YAML file, after includes are resolved)."""
 
@@ -355,6 +363,7 @@ class StimulusSpec(Strict):
     camera: CameraSpec = CameraSpec()
     render: RenderSpec = RenderSpec()
     world: WorldSpec = WorldSpec()
+    checks: ChecksSpec = ChecksSpec()
     experiment: Experiment
 
     @model_validator(mode="after")

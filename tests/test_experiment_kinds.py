@@ -63,3 +63,75 @@ def test_bad_values_of_new_fields_name_the_field(tmp_path, experiment, expected)
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and expected in lines[0], result.output
+
+
+def test_ground_contact_sweeps_and_reference():
+    spec = load_spec("ground_contact")
+    frames = expand(spec, default_catalog())
+    conditions = {f.factors["condition"] for f in frames}
+    assert {"shadow_on", "shadow_off", "band_t15_v0.00", "hue120", "value0.10"} <= conditions
+    assert len(frames) == (2 + 6 * 11 + 12 + 5) * 2
+    band = next(f for f in frames if f.frame_id == "band_t15_v0.00-d1.00-open").objects[0]
+    assert band.appearance.band_thickness_m == pytest.approx(15 * 10.0 / f_y(spec))
+    assert band.appearance.flat_rgb is not None
+    off = next(f for f in frames if f.frame_id == "shadow_off-d2.00-open")
+    assert off.objects[0].appearance.shadow is False and not off.is_reference
+    assert all(f.is_reference == (f.factors["condition"] == "shadow_on") for f in frames)
+
+
+def f_y(spec):
+    return spec.camera.to_camera().fy
+
+
+def test_image_transform_frames_share_one_render():
+    frames = expand(load_spec("image_transforms"), default_catalog())
+    renders = {}
+    for f in frames:
+        renders.setdefault(f.render_id, set()).add(f.transform)
+    assert all(t == {"none", "grayscale", "false_colours", "semantic_colours", "class_average"} for t in renders.values())
+    assert len(frames) == 5 * len(renders)
+
+
+def test_variant_levels_are_recorded_in_frames_table_rows():
+    from scenes.design import frame_record
+
+    spec = load_spec("position_vs_size")
+    frames = expand(spec, default_catalog())
+    rows = [frame_record(f, "position_vs_size", spec.camera.to_camera(), spec.world) for f in frames]
+    rural = next(r for r in rows if r["variant"] == "rural")
+    assert rural["overcast"] and rural["lanes"] == 3 and rural["roadside"] == "fence"
+    town = next(r for r in rows if r["variant"] == "town")
+    assert town["parked_cars"] == 8 and town["sun_elevation_deg"] == 55.0
+
+
+@pytest.mark.parametrize("experiment_change,expected", [
+    (lambda e: e["band"].update(thickness_px=[3, -2]), "experiment.band.thickness_px.1"),
+    (lambda e: e["band"].update(value=[0.5, 1.5]), "experiment.band.value.1"),
+    (lambda e: e["colour"].update(hue_deg=[400]), "experiment.colour.hue_deg.0"),
+    (lambda e: e.update(relative_distance=[0.0]), "experiment.relative_distance.0"),
+])
+def test_bad_ground_contact_fields_are_named(tmp_path, experiment_change, expected):
+    experiment = yaml.safe_load(open("scenes/presets/ground_contact.yaml"))["experiment"]
+    experiment_change(experiment)
+    result = runner.invoke(app, ["validate", _spec_file(tmp_path, experiment)])
+    assert result.exit_code == 2 and expected in result.output, result.output
+
+
+def test_world_variant_lane_count_must_leave_the_ego_lane(tmp_path):
+    raw = {"include": "_base.yaml", "name": "t", "version": 1, "seed": 1,
+           "world": {"variants": [{"name": "narrow", "lanes": 1}]},
+           "experiment": {"kind": "elevation", "asset": "car_sedan", "distance_m": 12,
+                          "elevation_m": {"start": 0, "stop": 0.5, "step": 0.5}}}
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2 and "world.variants.0.lanes" in result.output, result.output
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_every_preset_passes_the_exact_geometry_preview(tmp_path, name):
+    pytest.importorskip("open3d")
+    sheet = tmp_path / "sheet.png"
+    result = runner.invoke(app, ["validate", name, "--quick", "--preview", "--sheet", str(sheet)])
+    assert result.exit_code == 0, result.output
+    assert "no issues" in result.output and sheet.stat().st_size > 1000
