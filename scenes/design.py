@@ -17,7 +17,7 @@ from scenes.camera import Camera
 from scenes.catalog import Asset, Catalog
 from scenes.errors import SpecError
 from scenes.spec import (CameraPoseSpec, ElevationSpec, GroundContactSpec, ImageTransformsSpec, NovelObjectsSpec,
-                         PositionVsSizeSpec, StimulusSpec, VariantSpec, WorldSpec)
+                         PositionVsSizeSpec, RandomScenesSpec, StimulusSpec, VariantSpec, WorldSpec)
 
 #: Nearest distance (m) from the camera at which an object may start (Blender's clip_start is 0.1 m).
 MIN_OBJECT_DEPTH_M = 0.5
@@ -270,9 +270,64 @@ def _image_transforms(spec: StimulusSpec, exp: ImageTransformsSpec, catalog: Cat
     return frames
 
 
+def _fits(obj: ObjectPlacement, asset: Asset, camera: Camera, placed: list[tuple[ObjectPlacement, Asset]]) -> bool:
+    """True when the object's box is in front of the camera, inside the image, and clear of the others."""
+    corners = obj.box_corners(asset)
+    u, v, z = camera.project(corners)
+    if np.any(z < MIN_OBJECT_DEPTH_M) or u.min() < -0.5 or u.max() > camera.width - 0.5:
+        return False
+    if v.min() < -0.5 or v.max() > camera.height - 0.5:
+        return False
+    return not any(footprints_overlap(obj, asset, other, other_asset) for other, other_asset in placed)
+
+
+def footprints_overlap(a: ObjectPlacement, asset_a: Asset, b: ObjectPlacement, asset_b: Asset,
+                       margin_m: float = 0.3) -> bool:
+    """Whether two objects' ground footprints (axis-aligned bounds, plus a margin in m) overlap."""
+    ca, cb = a.box_corners(asset_a), b.box_corners(asset_b)
+    return bool(np.all(ca[:, :2].min(0) - margin_m < cb[:, :2].max(0)) and
+                np.all(cb[:, :2].min(0) - margin_m < ca[:, :2].max(0)))
+
+
+def _random_frame(spec: StimulusSpec, exp: RandomScenesSpec, assets: list[Asset], frame_id: str,
+                  rng: np.random.Generator) -> tuple[Camera, tuple[ObjectPlacement, ...], dict[str, Any]]:
+    pose = {"height_m": exp.camera_height_m.sample(rng) if exp.camera_height_m else spec.camera.height_m,
+            "pitch_deg": exp.pitch_deg.sample(rng) if exp.pitch_deg else spec.camera.pitch_deg}
+    camera = spec.camera.to_camera(**pose)
+    wanted = int(rng.integers(int(exp.objects_per_frame.min), int(exp.objects_per_frame.max) + 1))
+    placed: list[tuple[ObjectPlacement, Asset]] = []
+    for object_id in range(1, wanted + 1):
+        for _ in range(exp.max_attempts):
+            asset = assets[int(rng.integers(len(assets)))]
+            raised = rng.random() < exp.elevated_fraction
+            obj = _standing(asset, object_id, exp.distance_m.sample(rng), exp.lateral_m.sample(rng),
+                            exp.yaw_deg.sample(rng), exp.scale.sample(rng),
+                            exp.elevation_m.sample(rng) if raised else 0.0)
+            if _fits(obj, asset, camera, placed):
+                placed.append((replace(obj, factors={"elevated": raised}), asset))
+                break
+    return camera, tuple(p for p, _ in placed), pose
+
+
+def _random_scenes(spec: StimulusSpec, exp: RandomScenesSpec, catalog: Catalog) -> list[FramePlan]:
+    assets = [catalog.get(a, field=f"experiment.assets.{i}") for i, a in enumerate(exp.assets)]
+    frames = []
+    for index in range(exp.n_frames):
+        key = f"scene{index:06d}"
+        rng = frame_rng(derive_seed(spec.seed, key))
+        variant = spec.world.variants[int(rng.integers(len(spec.world.variants)))]
+        camera, objects, pose = _random_frame(spec, exp, assets, key, rng)
+        frame_id = f"{key}-{variant.name}"
+        frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, objects,
+                                {"scene": index, "variant": variant.name},
+                                is_reference=pose["height_m"] == spec.camera.height_m
+                                and pose["pitch_deg"] == spec.camera.pitch_deg))
+    return frames
+
+
 _EXPANDERS = {"position_vs_size": _position_vs_size, "elevation": _elevation, "camera_pose": _camera_pose,
               "novel_objects": _novel_objects, "ground_contact": _ground_contact,
-              "image_transforms": _image_transforms}
+              "image_transforms": _image_transforms, "random_scenes": _random_scenes}
 
 
 def expand(spec: StimulusSpec, catalog: Catalog) -> list[FramePlan]:

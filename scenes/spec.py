@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -309,6 +310,58 @@ class GroundContactSpec(Strict):
     colour: ColourSweep | None = None
 
 
+class Interval(Strict):
+    """A uniform distribution on [min, max] (min == max: a constant)."""
+
+    min: float
+    max: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Interval":
+        if self.max < self.min:
+            raise ValueError(f"max ({self.max}) must not be below min ({self.min})")
+        return self
+
+    def sample(self, rng: "np.random.Generator") -> float:
+        """One draw from the interval with the caller's generator."""
+        return float(rng.uniform(self.min, self.max)) if self.max > self.min else float(self.min)
+
+
+class RandomScenesSpec(Strict):
+    """Random scenes for training networks: objects and camera drawn per frame.
+
+    Every frame draws, with its own generator (seeded from the set's seed and its id): the
+    variant, the camera height and pitch, the number of objects, and per object its asset,
+    forward distance, lateral position, heading, scale (relative to its catalog size) and
+    elevation.  Draws that put an object out of the image, behind the camera, or overlapping
+    another object are redrawn (up to ``max_attempts`` times per object; then fewer objects).
+    """
+
+    kind: Literal["random_scenes"]
+    n_frames: int = Field(ge=1, le=1_000_000)
+    assets: list[str] = Field(min_length=1, description="asset ids to draw from, uniformly")
+    objects_per_frame: Interval = Field(description="number of objects (integers between min and max)")
+    distance_m: Interval = Field(description="forward distance to the nearest footprint point, m")
+    lateral_m: Interval = Field(description="footprint centre, metres right of the camera")
+    yaw_deg: Interval = Interval(min=0.0, max=0.0)
+    scale: Interval = Field(Interval(min=1.0, max=1.0), description="size relative to the catalog size")
+    elevated_fraction: UnitValue = Field(0.0, description="fraction of objects raised above the road")
+    elevation_m: Interval = Field(Interval(min=0.0, max=0.0), description="height of raised objects, m")
+    camera_height_m: Interval | None = Field(None, description="default: the spec camera's height")
+    pitch_deg: Interval | None = Field(None, description="default: the spec camera's pitch")
+    max_attempts: int = Field(30, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> "RandomScenesSpec":
+        checks = [("objects_per_frame", self.objects_per_frame, 0, 50), ("distance_m", self.distance_m, 0.5, 500),
+                  ("scale", self.scale, 0.05, 20), ("elevation_m", self.elevation_m, 0, 20),
+                  ("camera_height_m", self.camera_height_m, 0.2, 20), ("pitch_deg", self.pitch_deg, -30, 30)]
+        for name, interval, low, high in checks:
+            if interval is not None and (interval.min < low or interval.max > high):
+                raise ValueError(f"experiment.{name}: must lie in [{low}, {high}] (got {interval.min} ... {interval.max})")
+        return self
+
+
 Transform = Literal["none", "grayscale", "false_colours", "semantic_colours", "class_average"]
 
 
@@ -337,11 +390,12 @@ class ImageTransformsSpec(Strict):
 
 
 Experiment = Annotated[Union[PositionVsSizeSpec, ElevationSpec, CameraPoseSpec, NovelObjectsSpec, GroundContactSpec,
-                             ImageTransformsSpec], Field(discriminator="kind")]
+                             ImageTransformsSpec, RandomScenesSpec], Field(discriminator="kind")]
 #: Experiment kinds by their ``kind:`` tag.
 EXPERIMENT_KINDS: dict[str, type[Strict]] = {
     "position_vs_size": PositionVsSizeSpec, "elevation": ElevationSpec, "camera_pose": CameraPoseSpec,
     "novel_objects": NovelObjectsSpec, "ground_contact": GroundContactSpec, "image_transforms": ImageTransformsSpec,
+    "random_scenes": RandomScenesSpec,
 }
 
 
