@@ -1,24 +1,36 @@
-"""Build the procedural vehicle meshes of the asset catalog.
+"""Build the procedural meshes of the asset catalog.
 
 Run ``python -m assets.build_meshes [--out DIR]``; it writes ``<id>.glb`` for
-every vehicle in :data:`VEHICLES` to ``assets/meshes/`` (or ``DIR``).
+every asset in :data:`ASSETS` to ``assets/meshes/`` (or ``DIR``): the cars and
+the van (:data:`VEHICLES`), a box truck, a pedestrian and a cyclist (familiar
+objects of a road scene) and a fridge, a dog, a cat, a chair, a traffic cone
+and a barrel (:data:`OBJECTS`; the "novel" objects and the remaining familiar ones).
 
 Conventions (the renderer relies on them):
 
 * units are metres;
-* x = right (width), y = forward (length, the front of a vehicle points to
-  +y), z = up;
-* the origin is the centre of the footprint at ground level, the lowest point
-  is exactly z = 0 (a flat facet of each tyre lies on z = 0);
+* x = right (width), y = forward (length, the front of an object -- the
+  direction it faces or drives -- points to +y), z = up;
+* the origin is the centre of the footprint (the bounding box's centre in x
+  and y) at ground level; the lowest point is exactly z = 0 (a flat facet of
+  each tyre, the soles, the paws, the chair legs, the bases lie on z = 0);
 * the bounding box is exactly ``length_m`` (y) x ``width_m`` (x) x
   ``height_m`` (z) of the parameters (the catalog holds the same numbers);
-* every GLB holds one geometry per part, named after the part (see
-  :data:`PART_NAMES`), each with a default PBR material of the same name.
+* every GLB holds one geometry per part, named after the part, and one node of
+  the same name showing it, with a default PBR material of the same name (see
+  :data:`PART_MATERIALS`). Part names are lowercase identifiers; the renderer
+  gives the parts named in its palette (``glass``, ``tyre``, ``rim``,
+  ``light_front``, ``light_rear``, ``plate``, ``trim``) fixed materials and
+  every other part (``paint``, ``skin``, ``fur``, ...) the base colour stored
+  in the file.
 
 The vertices are written as they are: the file is z-up, *not* glTF's y-up.
 
 Every solid is a convex hull (closed, outward normals, flat shaded); a part is
-the union of several such solids. The build is deterministic: no randomness.
+the union of several such solids. The vehicles and the truck are exact by
+construction. The other objects are built from their parameters to within a
+few per cent of the declared size and then stretched (per axis, at most
+:data:`MAX_FIT_STRETCH`) to it exactly. The build is deterministic: no randomness.
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ import dataclasses
 import math
 import pathlib
 from collections.abc import Iterable, Sequence
+from typing import ClassVar
 
 import numpy as np
 import trimesh
@@ -40,6 +53,8 @@ MESHES_DIR = ASSETS_DIR / "meshes"
 
 # --- parts and their default materials ------------------------------------
 
+#: Parts of a road vehicle, in the order they are written; all but ``paint``
+#: take a fixed material from the renderer's palette.
 PART_NAMES = ("paint", "glass", "tyre", "rim", "light_front", "light_rear", "plate", "trim")
 
 
@@ -61,6 +76,31 @@ PART_MATERIALS = {
     "light_rear": PartMaterial((0.75, 0.04, 0.03, 1.0), metallic=0.0, roughness=0.3),
     "plate": PartMaterial((0.92, 0.92, 0.88, 1.0), metallic=0.0, roughness=0.5),
     "trim": PartMaterial((0.05, 0.05, 0.05, 1.0), metallic=0.0, roughness=0.7),
+    # truck
+    "cargo_box": PartMaterial((0.80, 0.80, 0.78, 1.0), metallic=0.0, roughness=0.5),
+    # people (an asset may override a base colour, see AssetParams.colours)
+    "skin": PartMaterial((0.55, 0.33, 0.22, 1.0), metallic=0.0, roughness=0.6),
+    "hair": PartMaterial((0.035, 0.022, 0.012, 1.0), metallic=0.0, roughness=0.7),
+    "cloth_top": PartMaterial((0.40, 0.05, 0.04, 1.0), metallic=0.0, roughness=0.8),
+    "cloth_bottom": PartMaterial((0.03, 0.05, 0.12, 1.0), metallic=0.0, roughness=0.8),
+    "shoe": PartMaterial((0.03, 0.025, 0.02, 1.0), metallic=0.0, roughness=0.6),
+    # bicycle (its tyres, rims, saddle and grips use the vehicle parts tyre, rim, trim)
+    "frame": PartMaterial((0.45, 0.03, 0.02, 1.0), metallic=0.3, roughness=0.35),
+    "metal": PartMaterial((0.55, 0.55, 0.57, 1.0), metallic=0.9, roughness=0.35),
+    # animals
+    "fur": PartMaterial((0.40, 0.22, 0.08, 1.0), metallic=0.0, roughness=0.9),
+    "fur_dark": PartMaterial((0.10, 0.05, 0.02, 1.0), metallic=0.0, roughness=0.9),
+    "nose": PartMaterial((0.02, 0.015, 0.015, 1.0), metallic=0.0, roughness=0.4),
+    "eye": PartMaterial((0.02, 0.015, 0.01, 1.0), metallic=0.0, roughness=0.1),
+    # furniture and street objects
+    "wood": PartMaterial((0.30, 0.14, 0.05, 1.0), metallic=0.0, roughness=0.6),
+    "orange_plastic": PartMaterial((0.90, 0.18, 0.01, 1.0), metallic=0.0, roughness=0.5),
+    "reflective_band": PartMaterial((0.85, 0.85, 0.85, 1.0), metallic=0.0, roughness=0.3),
+    "rubber": PartMaterial((0.03, 0.03, 0.03, 1.0), metallic=0.0, roughness=0.9),
+    "drum": PartMaterial((0.03, 0.10, 0.45, 1.0), metallic=0.3, roughness=0.4),
+    "white_enamel": PartMaterial((0.80, 0.80, 0.78, 1.0), metallic=0.0, roughness=0.3),
+    "handle": PartMaterial((0.06, 0.06, 0.06, 1.0), metallic=0.5, roughness=0.4),
+    "gasket": PartMaterial((0.03, 0.03, 0.03, 1.0), metallic=0.0, roughness=0.8),
 }
 
 # --- shared geometric constants (metres unless noted) ----------------------
@@ -177,15 +217,34 @@ class LightParams:
     rear_top_m: float | None = None  # top of rear lights; None = just below the tail top
 
 
-@dataclasses.dataclass(frozen=True)
-class VehicleParams:
-    """One vehicle asset; overall size is the exact bounding box (metres)."""
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AssetParams:
+    """What every asset has: its id, catalog class and exact bounding box (metres).
+
+    ``colours`` overrides the default base colour (linear RGB, 0..1) of some parts.
+    """
 
     asset_id: str
-    vehicle_class: str
-    length_m: float
-    width_m: float  # including mirrors
-    height_m: float
+    object_class: str
+    length_m: float  # along y (front to back)
+    width_m: float  # along x
+    height_m: float  # along z
+    colours: tuple[tuple[str, tuple[float, float, float]], ...] = ()
+
+    #: True if the parts are built exactly to size; False if they are stretched to it (see fit_to_size).
+    exact: ClassVar[bool] = False
+
+    def parts(self) -> dict[str, list[trimesh.Trimesh]]:
+        """All solids of the asset, grouped by part name, in the order they are written."""
+        raise NotImplementedError
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VehicleParams(AssetParams):
+    """One road vehicle (car or van); ``width_m`` includes the mirrors."""
+
+    exact: ClassVar[bool] = True
+
     wheelbase_m: float
     front_overhang_m: float  # front of the vehicle to the front axle
     wheels: WheelParams
@@ -193,11 +252,14 @@ class VehicleParams:
     cabin: CabinParams
     lights: LightParams
 
+    def parts(self) -> dict[str, list[trimesh.Trimesh]]:
+        return vehicle_parts(self)
+
 
 VEHICLES: tuple[VehicleParams, ...] = (
     VehicleParams(
         asset_id="car_sedan",
-        vehicle_class="car",
+        object_class="car",
         length_m=4.50,
         width_m=1.80,
         height_m=1.45,
@@ -216,7 +278,7 @@ VEHICLES: tuple[VehicleParams, ...] = (
     ),
     VehicleParams(
         asset_id="car_hatchback",
-        vehicle_class="car",
+        object_class="car",
         length_m=4.00,
         width_m=1.75,
         height_m=1.48,
@@ -238,7 +300,7 @@ VEHICLES: tuple[VehicleParams, ...] = (
     ),
     VehicleParams(
         asset_id="car_suv",
-        vehicle_class="car",
+        object_class="car",
         length_m=4.70,
         width_m=1.90,
         height_m=1.75,
@@ -260,7 +322,7 @@ VEHICLES: tuple[VehicleParams, ...] = (
     ),
     VehicleParams(
         asset_id="van",
-        vehicle_class="van",
+        object_class="van",
         length_m=5.20,
         width_m=2.00,
         height_m=2.30,
@@ -455,20 +517,30 @@ def under_arch_cut(solid: trimesh.Trimesh, a: tuple[float, float], b: tuple[floa
     return clip_convex(strip, (0.0, -dz, dy), (0.0, a[0], a[1]))
 
 
-def lower_body(p: VehicleParams, lay: Layout) -> list[trimesh.Trimesh]:
-    """Paint body below the belt line, cut into convex strips around two wheel arches."""
-    solid = chamfered_prism(body_profile(p, lay), lay.half_width, BODY_CHAMFER_M)
-    radius = p.wheels.radius_m + ARCH_GAP_M
-    far = p.length_m  # beyond either end of the vehicle
+def cut_arches(
+    solid: trimesh.Trimesh, axles_y: Sequence[float], centre_z: float, radius: float, far: float
+) -> list[trimesh.Trimesh]:
+    """Convex strips of ``solid`` with a wheel arch of ``radius`` cut out round each axle (rear to front).
+
+    ``far`` is any distance beyond both ends of the solid (metres).
+    """
     pieces = []
     y_start = -far
-    for axle_y in (lay.rear_axle_y, lay.front_axle_y):
-        arch = arch_points(axle_y, lay.wheel_centre_z, radius)
+    for axle_y in axles_y:
+        arch = arch_points(axle_y, centre_z, radius)
         pieces.append(clip_y(solid, y_start, arch[0][0]))
         pieces += [under_arch_cut(solid, a, b) for a, b in zip(arch[:-1], arch[1:])]
         y_start = arch[-1][0]
     pieces.append(clip_y(solid, y_start, far))
     return pieces
+
+
+def lower_body(p: VehicleParams, lay: Layout) -> list[trimesh.Trimesh]:
+    """Paint body below the belt line, cut into convex strips around two wheel arches."""
+    solid = chamfered_prism(body_profile(p, lay), lay.half_width, BODY_CHAMFER_M)
+    radius = p.wheels.radius_m + ARCH_GAP_M
+    far = p.length_m  # beyond either end of the vehicle
+    return cut_arches(solid, (lay.rear_axle_y, lay.front_axle_y), lay.wheel_centre_z, radius, far)
 
 
 def wheel_wells(p: VehicleParams, lay: Layout) -> list[trimesh.Trimesh]:
@@ -593,8 +665,11 @@ def bumper(p: VehicleParams, lay: Layout, front: bool) -> trimesh.Trimesh:
 
 def plate(p: VehicleParams, front: bool) -> trimesh.Trimesh:
     """Licence plate on the bumper face; it sets the vehicle's length exactly."""
-    half_length = p.length_m / 2
-    z_mid = (p.body.bumper_bottom_m + p.body.bumper_top_m) / 2
+    return plate_at(p.length_m / 2, (p.body.bumper_bottom_m + p.body.bumper_top_m) / 2, front)
+
+
+def plate_at(half_length: float, z_mid: float, front: bool) -> trimesh.Trimesh:
+    """Licence plate whose outer face is at y = +-half_length, centred at height ``z_mid`` (metres)."""
     y_range = (half_length - PLATE_THICKNESS_M - PLATE_EMBED_M, half_length)
     if not front:
         y_range = (-y_range[1], -y_range[0])

@@ -177,6 +177,23 @@ def evaluate(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
 
 
 @app.command()
+def sheet(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
+          out: Path = typer.Option(..., "--out", help="PNG file to write"),
+          limit: Optional[int] = typer.Option(12, "--limit", help="at most N frames, spread over the set"),
+          columns: int = typer.Option(3, "--columns", min=1)) -> None:
+    """Write a contact sheet (PNG grid of RGB frames with their ids) of a stimulus set."""
+    from scenes.contact_sheet import spread, write_rgb_sheet
+    from scenes.stimulus_set import open_stimulus_set
+
+    try:
+        stimulus_set = open_stimulus_set(set_dir)
+        path = write_rgb_sheet(stimulus_set, out, spread(stimulus_set.frame_ids, limit), columns)
+    except DepthprobeError as exc:
+        fail(str(exc))
+    out_console.print(f"contact sheet: {path}", markup=False, highlight=False)
+
+
+@app.command()
 def models() -> None:
     """List the built-in models (any module:callable works too)."""
     from evaluator.models.registry import BUILTIN_MODELS, available_models

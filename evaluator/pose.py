@@ -41,7 +41,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evaluator.intervals import Estimate, bootstrap_mean, ols
 from scenes.camera import Camera
@@ -54,7 +53,7 @@ MIN_BAND_PX = 5
 MIN_BAND_ROWS = 5
 #: Fewest road pixels for the plane (roll) fit, and most used (regular stride above it).
 MIN_PLANE_PX = 50
-MAX_PLANE_PX = 20_000
+MAX_PLANE_PX = 5_000
 #: Huber's tuning constant: 95 % efficiency under normal errors (Huber 1981).
 HUBER_C = 1.345
 HUBER_ITERATIONS = 30
@@ -122,28 +121,46 @@ def horizon_line(disparity: np.ndarray, usable: np.ndarray, camera: Camera) -> t
     medians = np.nanmedian(sub[rows], axis=1).astype(np.float64)
     if np.ptp(medians) == 0:
         return math.nan, 0.0, int(rows.size), int(counts.sum())
-    slope, intercept, _, _ = stats.theilslopes(medians, rows.astype(np.float64))
+    slope, intercept = theil_sen(rows.astype(np.float64), medians)
     horizon = -intercept / slope if slope > 0 else math.nan
     return float(horizon), float(slope), int(rows.size), int(counts.sum())
 
 
+def theil_sen(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Theil-Sen line (Sen 1968): median of pairwise slopes; intercept median(y) - slope median(x)
+    (scipy.stats.theilslopes' default, without its interval)."""
+    i, j = np.triu_indices(x.size, 1)
+    dx = x[j] - x[i]
+    keep = dx != 0
+    slope = float(np.median((y[j] - y[i])[keep] / dx[keep]))
+    return slope, float(np.median(y) - slope * np.median(x))
+
+
 def huber_plane(u: np.ndarray, v: np.ndarray, y: np.ndarray) -> np.ndarray | None:
-    """Coefficients (a, b, c) of ``y ~ a u + b v + c`` by Huber IRLS (scale: MAD of residuals)."""
+    """Coefficients (a, b, c) of ``y ~ a u + b v + c`` by Huber IRLS (scale: MAD of residuals).
+
+    Solved through the 3 x 3 weighted normal equations (the coordinates are centred, so they
+    are well conditioned).
+    """
     design = np.column_stack([u, v, np.ones_like(u)])
-    beta, *_ = np.linalg.lstsq(design, y, rcond=None)
+    weights = np.ones_like(y)
+    beta = None
     for _ in range(HUBER_ITERATIONS):
+        weighted = design * weights[:, None]
+        try:
+            new = np.linalg.solve(weighted.T @ design, weighted.T @ y)
+        except np.linalg.LinAlgError:
+            return None
+        done = beta is not None and np.allclose(new, beta, rtol=1e-7, atol=1e-12)
+        beta = new
+        if done:
+            break
         resid = y - design @ beta
         scale = 1.4826 * np.median(np.abs(resid - np.median(resid)))
         if not scale > 0:
             break
         weights = np.minimum(1.0, HUBER_C * scale / np.maximum(np.abs(resid), 1e-300))
-        root = np.sqrt(weights)
-        new, *_ = np.linalg.lstsq(design * root[:, None], y * root, rcond=None)
-        done = np.allclose(new, beta, rtol=1e-8, atol=1e-12)
-        beta = new
-        if done:
-            break
-    return beta if np.all(np.isfinite(beta)) else None
+    return beta if beta is not None and np.all(np.isfinite(beta)) else None
 
 
 def frame_pose(depth: np.ndarray, semantic: np.ndarray, camera: Camera) -> FramePose:

@@ -1,21 +1,28 @@
-"""Evaluate one model on one stimulus set: verify, load, align, estimate, fit, write.
+"""Evaluate one model on one stimulus set: verify, load, align, predict, store, analyse, write.
 
-:func:`evaluate_set` is what the CLI calls.  Each step is its own function so that notebooks
-and other analyses can reuse them:
+:func:`evaluate_set` is what the CLI calls; :func:`analyse_predictions` reruns every analysis
+from the predictions an earlier run stored, without the model.  Each step is its own function so
+that notebooks and other analyses can reuse them:
 
-1. :func:`~evaluator.stimuli.open_verified` -- open the set, check every file first;
+1. :func:`open_for_evaluation` -- open the set, check every file first (the four layers of every
+   frame, every hashed file, the counterfactual layers of frames that claim them);
 2. :func:`load_for_set` -- build the model for the set's canonical camera;
 3. :func:`fit_set_alignment` -- predict the reference frames, fit the alignment on their road
-   pixels (skipped for policy ``none``);
-4. :func:`estimate_set_objects` -- predict every frame that has objects, align, estimate each
-   object (the reference frames are predicted a second time here: the price of keeping memory
-   at one batch whatever the size of the set);
-5. :func:`~evaluator.cue_fit.fit_cues` -- the cue regression and verdict;
-6. :func:`write_results` -- ``OUT/objects.parquet`` then ``OUT/summary.json``, each atomically.
+   pixels (skipped for policy ``none``); their raw outputs are kept on disk for step 4, so no
+   frame goes through the model twice;
+4. :func:`predict_and_analyse` -- predict every frame (and counterfactual), align, store the
+   aligned depth under ``OUT/predictions/`` (:mod:`evaluator.predictions`) and hand each frame
+   to the streaming analyses (:class:`evaluator.analysis.SetAnalysis`), one batch in memory;
+5. :meth:`~evaluator.analysis.SetAnalysis.finish` -- object estimates, cue and factor fits,
+   metrics, curves, pose, obstacles: tables and summary sections;
+6. :func:`write_results` -- the tables (``OUT/*.parquet``) then ``OUT/summary.json``, each
+   atomically.
 
-Nothing is written before every step has succeeded, and an old ``summary.json`` in ``OUT`` is
-removed before new results are written, so a ``summary.json`` always belongs to the
-``objects.parquet`` beside it and to a complete run.
+Nothing but the predictions is written before every step has succeeded, and an old
+``summary.json`` in ``OUT`` is removed before new results are written (and stale tables of
+analyses that do not apply this time are removed), so a ``summary.json`` always belongs to the
+tables beside it and to a complete run.  Predictions of an unfinished run have no
+``predictions/index.json`` and are refused for reuse.
 """
 from __future__ import annotations
 
@@ -23,7 +30,7 @@ import io
 import json
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -33,42 +40,51 @@ import pandas as pd
 
 from evaluator.alignment import (Alignment, AlignmentPolicy, RoadSamples, choose_policy, fit_alignment,
                                  parse_policy)
-from evaluator.cue_fit import CueFit, fit_cues
-from evaluator.errors import AlignmentError, ModelLoadError
-from evaluator.inference import ProgressCallback, check_batch_size, iter_predictions
+from evaluator.analysis import AnalysisResult, SetAnalysis
+from evaluator.errors import AlignmentError, EvaluationArgumentError, ModelLoadError
+from evaluator.inference import ProgressCallback, check_batch_size, predict_images
+from evaluator.metrics import MAX_DEPTH_M
 from evaluator.models.base import DepthModel, ModelContext, OutputKind, check_contract
 from evaluator.models.callable_model import CallableModel
 from evaluator.models.registry import check_model_name, load_model
-from evaluator.objects import check_statistic, estimate_objects
+from evaluator.objects import check_statistic
+from evaluator.predictions import (PREDICTIONS_DIR, PredictionWriter, StoredPredictions, check_dtype,
+                                   counterfactual_problems, set_identity)
 from evaluator.provenance import code_version
-from evaluator.stimuli import canonical_camera, frames_with_objects, open_verified, reference_frame_ids
+from evaluator.stimuli import MAX_LISTED_PROBLEMS, canonical_camera, open_verified, reference_frame_ids
 from scenes.errors import StimulusSetError
 from scenes.stimulus_set import MANIFEST, StimulusSet, atomic_write_bytes
 
 OBJECTS_FILE = "objects.parquet"
 SUMMARY_FILE = "summary.json"
+#: Every table a run may write, by analysis (``OUT/<name>.parquet``).
+TABLE_FILES = {name: f"{name}.parquet" for name in (
+    "objects", "cue_fit", "metrics", "curves", "pose", "pose_objects", "obstacles", "obstacles_by_factor")}
 
 
 def evaluate_set(set_path: str | Path, model_name: str | DepthModel | Callable[[np.ndarray], Any],
                  out_dir: str | Path, *,
                  batch_size: int = 8, device: str | None = None, alignment: str | None = None,
                  statistic: str = "median", progress: ProgressCallback | None = None,
-                 seed: int = 0) -> dict[str, Any]:
+                 seed: int = 0, prediction_dtype: str = "float32",
+                 max_depth_m: float | None = MAX_DEPTH_M) -> dict[str, Any]:
     """Run ``model_name`` on the stimulus set at ``set_path`` and write results to ``out_dir``.
 
     :param set_path: a stimulus-set directory.
     :param model_name: a registered model name, ``module:callable``, a DepthModel instance, or
         a callable as described for ``module:callable``.
-    :param out_dir: where ``objects.parquet`` and ``summary.json`` go (created if needed).
+    :param out_dir: where the tables, ``summary.json`` and ``predictions/`` go (created if needed).
     :param batch_size: frames per model call (>= 1).
     :param device: torch device for torch models (``None``: CUDA if available, else CPU).
     :param alignment: ``"none"``, ``"median"`` or ``"lstsq"``; ``None`` = the default for the
         model's output kind (see :mod:`evaluator.alignment`).
     :param statistic: per-object statistic, ``"median"`` or ``"mean"``.
     :param progress: ``progress(stage, done, total)`` after each batch; stages ``"align"``
-        (reference frames) and ``"predict"`` (frames with objects).
-    :param seed: seeds the Generator that subsamples road pixels for the alignment fit
-        (only used when a set has more than ``MAX_ALIGNMENT_PX`` reference road pixels).
+        (reference frames) and ``"predict"`` (every frame).
+    :param seed: seeds the Generator that subsamples road pixels for the alignment fit, and the
+        bootstrap Generators of the analyses (see :mod:`evaluator.analysis`).
+    :param prediction_dtype: ``"float32"`` or ``"float16"`` for ``OUT/predictions/``.
+    :param max_depth_m: upper depth cap of the standard metrics (None: no cap).
     :returns: the summary (the content of ``summary.json``).
     :raises StimulusSetError: missing or damaged files (all listed), missing columns.
     :raises DepthprobeError: unknown model, model that fails to load or breaks its contract,
@@ -77,21 +93,90 @@ def evaluate_set(set_path: str | Path, model_name: str | DepthModel | Callable[[
     started = time.perf_counter()
     check_statistic(statistic)
     batch_size = check_batch_size(batch_size)
+    check_dtype(prediction_dtype)
+    seed = check_seed(seed)
     parse_policy(alignment)  # arguments are checked before any file is read
     if isinstance(model_name, str):
         check_model_name(model_name)  # a typo fails before the set's files are hashed
-    stimulus_set = open_verified(set_path)
+    stimulus_set = open_for_evaluation(set_path)
     model = load_for_set(model_name, stimulus_set, device)
     policy = choose_policy(model.output_kind, alignment)
-    fitted = fit_set_alignment(stimulus_set, model, policy, batch_size, np.random.default_rng(seed), progress)
-    objects = estimate_set_objects(stimulus_set, model, fitted, batch_size, statistic, progress)
-    fit = fit_cues(objects)
-    config = {"batch_size": int(batch_size), "device": device, "alignment": alignment,
-              "statistic": statistic, "seed": seed}
-    summary = build_summary(stimulus_set, model, fitted, objects, fit, config, Path(out_dir),
-                            time.perf_counter() - started)
-    write_results(Path(out_dir), objects, summary)
+    require_references(stimulus_set, model, policy)  # before anything is predicted or written
+    out = Path(out_dir)
+    writer = PredictionWriter(out / PREDICTIONS_DIR, prediction_dtype)
+    fitted = fit_set_alignment(stimulus_set, model, policy, batch_size, np.random.default_rng(seed), progress,
+                               keep_raw=writer.keep_raw)
+    analysis = SetAnalysis(stimulus_set, statistic, max_depth_m)
+    predict_and_analyse(stimulus_set, model, fitted, batch_size, writer, analysis, progress)
+    info = model_info(model)
+    writer.finish({"model": info, "alignment": fitted.to_dict(), "stimulus_set": set_identity(stimulus_set),
+                   "n_frames": len(stimulus_set.frames), "n_counterfactual": len(analysis.counterfactual_ids)})
+    result = analysis.finish(seed)
+    config = {"batch_size": int(batch_size), "device": device, "alignment": alignment, "statistic": statistic,
+              "seed": seed, "prediction_dtype": prediction_dtype, "max_depth_m": max_depth_m}
+    predictions = {"path": str(out / PREDICTIONS_DIR), "dtype": prediction_dtype, "reused": False,
+                   "n_frames": len(stimulus_set.frames), "n_counterfactual": len(analysis.counterfactual_ids)}
+    summary = build_summary(stimulus_set, info, fitted.to_dict(), result, config, out,
+                            time.perf_counter() - started, predictions)
+    write_results(out, result.tables, summary)
     return summary
+
+
+def analyse_predictions(set_path: str | Path, out_dir: str | Path, *, predictions_dir: str | Path | None = None,
+                        statistic: str = "median", seed: int = 0, max_depth_m: float | None = MAX_DEPTH_M,
+                        progress: ProgressCallback | None = None) -> dict[str, Any]:
+    """Rerun every analysis from stored predictions (no model): the ``--reuse-predictions`` path.
+
+    :param predictions_dir: the ``predictions`` folder of an earlier :func:`evaluate_set` (default
+        ``OUT/predictions``).  It must be finished (``index.json``) and made for this very set
+        (spec hash and both tables' hashes), every file intact.
+    :param statistic, seed, max_depth_m: as for :func:`evaluate_set` (may differ from the
+        earlier run: the analyses are recomputed).
+    :returns: the summary; ``summary["predictions"]["reused"]`` is True.
+    :raises StimulusSetError: damaged stimulus set (all problems listed).
+    :raises PredictionStoreError: predictions missing, unfinished, damaged or of another set.
+    """
+    started = time.perf_counter()
+    check_statistic(statistic)
+    seed = check_seed(seed)
+    out = Path(out_dir)
+    stimulus_set = open_for_evaluation(set_path)
+    pred_root = Path(predictions_dir) if predictions_dir is not None else out / PREDICTIONS_DIR
+    stored = StoredPredictions.open(pred_root, stimulus_set)
+    analysis = SetAnalysis(stimulus_set, statistic, max_depth_m)
+    frame_ids = stimulus_set.frame_ids
+    for i, fid in enumerate(frame_ids):
+        without = stored.depth(fid, "counterfactual") if fid in analysis.counterfactual_ids else None
+        analysis.add_frame(fid, stored.depth(fid), without)
+        if progress is not None and ((i + 1) % 50 == 0 or i + 1 == len(frame_ids)):
+            progress("analyse", i + 1, len(frame_ids))
+    result = analysis.finish(seed)
+    index = stored.index
+    config = {"statistic": statistic, "seed": seed, "max_depth_m": max_depth_m, "reused_predictions": True}
+    predictions = {"path": str(pred_root), "dtype": index.get("dtype"), "reused": True,
+                   "n_frames": index.get("n_frames"), "n_counterfactual": index.get("n_counterfactual")}
+    summary = build_summary(stimulus_set, index["model"], index["alignment"], result, config, out,
+                            time.perf_counter() - started, predictions)
+    write_results(out, result.tables, summary)
+    return summary
+
+
+def check_seed(seed: object) -> int:
+    """``seed`` as an int >= 0, or :class:`EvaluationArgumentError`."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise EvaluationArgumentError(f"seed must be a whole number >= 0, got {seed!r}")
+    return int(seed)
+
+
+def open_for_evaluation(set_path: str | Path) -> StimulusSet:
+    """:func:`~evaluator.stimuli.open_verified` plus the counterfactual layers of the frames that
+    claim them (missing or undecodable files, all listed, each named)."""
+    stimulus_set = open_verified(set_path)
+    found = counterfactual_problems(stimulus_set)
+    if found:
+        extra = (f"; and {len(found) - MAX_LISTED_PROBLEMS} more" if len(found) > MAX_LISTED_PROBLEMS else "")
+        raise StimulusSetError(f"{len(found)} problem(s): " + "; ".join(found[:MAX_LISTED_PROBLEMS]) + extra)
+    return stimulus_set
 
 
 def load_for_set(model_name: str | DepthModel | Callable[[np.ndarray], Any], stimulus_set: StimulusSet,
@@ -119,76 +204,144 @@ def _callable_name(fn: Callable) -> str:
     return f"{target.__module__}:{target.__qualname__}"
 
 
+def require_references(stimulus_set: StimulusSet, model: DepthModel, policy: AlignmentPolicy) -> None:
+    """Raise :class:`AlignmentError` when ``policy`` needs reference frames and the set has none."""
+    if policy == AlignmentPolicy.NONE or reference_frame_ids(stimulus_set):
+        return
+    kind = OutputKind(model.output_kind)
+    raise AlignmentError(f"{stimulus_set.root}: no reference frames (is_reference) to fit the "
+                         f"{policy.value!r} alignment of {kind.value} output from model {model.name!r}; "
+                         "include the natural condition at the canonical camera")
+
+
 def fit_set_alignment(stimulus_set: StimulusSet, model: DepthModel, policy: AlignmentPolicy,
                       batch_size: int, rng: np.random.Generator,
-                      progress: ProgressCallback | None = None) -> Alignment:
+                      progress: ProgressCallback | None = None,
+                      keep_raw: Callable[[str, np.ndarray], None] | None = None) -> Alignment:
     """Fit ``policy`` once on road pixels of the set's reference frames (see evaluator.alignment).
 
+    :param keep_raw: called as ``keep_raw(frame_id, raw_output)`` for each reference frame (so
+        the caller need not predict it again).
     :raises AlignmentError: the policy needs reference frames and the set has none (raised
         before any prediction is made), or too few usable road pixels.
     """
     kind = OutputKind(model.output_kind)
     if policy == AlignmentPolicy.NONE:
         return fit_alignment(None, policy, kind)
+    require_references(stimulus_set, model, policy)
     refs = reference_frame_ids(stimulus_set)
-    if not refs:
-        raise AlignmentError(f"{stimulus_set.root}: no reference frames (is_reference) to fit the "
-                             f"{policy.value!r} alignment of {kind.value} output from model {model.name!r}; "
-                             "include the natural condition at the canonical camera")
     samples = RoadSamples.for_frames(len(refs), rng)
-    for ids, preds in iter_predictions(stimulus_set, model, refs, batch_size, progress, stage="align"):
+    done = 0
+    for ids, preds in model_batches(stimulus_set, model, refs, batch_size):
         for fid, pred in zip(ids, preds):
             true_depth, semantic = stimulus_set.depth(fid), stimulus_set.semantic(fid)
             _check_shape(stimulus_set, fid, pred.shape, true_depth.shape, "depth")
             _check_shape(stimulus_set, fid, pred.shape, semantic.shape, "semantic")
             samples.add(pred, true_depth, semantic)
+            if keep_raw is not None:
+                keep_raw(fid, pred)
+        done += len(ids)
+        if progress is not None:
+            progress("align", done, len(refs))
     return fit_alignment(samples, policy, kind)
 
 
-def estimate_set_objects(stimulus_set: StimulusSet, model: DepthModel, fitted: Alignment,
-                         batch_size: int, statistic: str = "median",
-                         progress: ProgressCallback | None = None) -> pd.DataFrame:
-    """The set's objects table plus ``estimate_m`` (metres), ``n_valid_px``, ``mask_eroded``.
+def read_batches(stimulus_set: StimulusSet, frame_ids: Sequence[str], batch_size: int,
+                 layer: str = "rgb") -> Iterator[tuple[list[str], np.ndarray]]:
+    """(ids, uint8 images (B, H, W, 3)) ``batch_size`` at a time; a size change starts a new batch.
 
-    Predicts every frame that has objects, applies ``fitted`` unchanged, and takes
-    ``statistic`` over each object's eroded mask (see :mod:`evaluator.objects`).
+    :param layer: ``"rgb"`` or ``"counterfactual_rgb"``.
     """
-    objects = stimulus_set.objects.reset_index(drop=True)
-    estimate = np.full(len(objects), np.nan)
-    n_valid = np.zeros(len(objects), dtype=np.int64)
-    eroded = np.zeros(len(objects), dtype=bool)
-    rows_by_frame = objects.groupby("frame_id", sort=False).indices
-    frame_ids = frames_with_objects(stimulus_set)
-    for ids, preds in iter_predictions(stimulus_set, model, frame_ids, batch_size, progress, stage="predict"):
-        for fid, pred in zip(ids, preds):
-            instances = stimulus_set.instances(fid)
-            _check_shape(stimulus_set, fid, pred.shape, instances.shape, "instances")
-            rows = rows_by_frame[fid]
-            found = estimate_objects(fitted.apply(pred), instances, objects["object_id"].iloc[rows], statistic)
-            estimate[rows] = [e.estimate_m for e in found]
-            n_valid[rows] = [e.n_valid_px for e in found]
-            eroded[rows] = [e.mask_eroded for e in found]
-    return objects.assign(estimate_m=estimate, n_valid_px=n_valid, mask_eroded=eroded)
+    read = stimulus_set.rgb if layer == "rgb" else stimulus_set.counterfactual_rgb
+    ids: list[str] = []
+    images: list[np.ndarray] = []
+    for fid in frame_ids:
+        image = read(fid)
+        if images and (len(ids) == batch_size or image.shape != images[0].shape):
+            yield ids, np.stack(images)
+            ids, images = [], []
+        ids.append(fid)
+        images.append(image)
+    if ids:
+        yield ids, np.stack(images)
+
+
+def model_batches(stimulus_set: StimulusSet, model: DepthModel, frame_ids: Sequence[str], batch_size: int,
+                  layer: str = "rgb") -> Iterator[tuple[list[str], np.ndarray]]:
+    """(ids, raw float32 maps (B, H, W)) for ``frame_ids``, one model call per batch."""
+    for ids, images in read_batches(stimulus_set, frame_ids, batch_size, layer):
+        yield ids, predict_images(model, images)
+
+
+def predict_and_analyse(stimulus_set: StimulusSet, model: DepthModel, fitted: Alignment, batch_size: int,
+                        writer: PredictionWriter, analysis: SetAnalysis,
+                        progress: ProgressCallback | None = None) -> None:
+    """Predict, align, store and analyse every frame (and counterfactual), batch by batch.
+
+    Reference frames whose raw output ``writer`` kept during the alignment fit are not
+    predicted again.  Memory: one batch of images and maps.
+    """
+    frame_ids = stimulus_set.frame_ids
+    total, done = len(frame_ids), 0
+    with_cf = analysis.counterfactual_ids
+    kept = [fid for fid in frame_ids if writer.has_raw(fid)]
+    todo = [fid for fid in frame_ids if not writer.has_raw(fid)]
+
+    def handle(ids: list[str], raws: Sequence[np.ndarray]) -> None:
+        nonlocal done
+        aligned = {fid: fitted.apply(raw) for fid, raw in zip(ids, raws)}
+        cf_ids = [fid for fid in ids if fid in with_cf]
+        without: dict[str, np.ndarray] = {}
+        for cids, preds in model_batches(stimulus_set, model, cf_ids, batch_size, "counterfactual_rgb"):
+            without.update((fid, fitted.apply(p)) for fid, p in zip(cids, preds))
+        for fid in ids:
+            writer.write("depth", fid, aligned[fid])
+            if fid in without:
+                writer.write("counterfactual", fid, without[fid])
+            analysis.add_frame(fid, aligned[fid], without.get(fid))
+        done += len(ids)
+        if progress is not None:
+            progress("predict", done, total)
+
+    for start in range(0, len(kept), batch_size):
+        ids = kept[start:start + batch_size]
+        handle(ids, [writer.take_raw(fid) for fid in ids])
+    for ids, preds in model_batches(stimulus_set, model, todo, batch_size):
+        handle(ids, preds)
 
 
 def _check_shape(stimulus_set: StimulusSet, fid: str, expected: tuple, got: tuple, layer: str) -> None:
     if tuple(expected) != tuple(got):
         raise StimulusSetError(f"{stimulus_set.root}: frame {fid!r} {layer} is {tuple(got)} "
-                               f"but its RGB image is {tuple(expected)}")
+                               f"but its prediction is {tuple(expected)}")
 
 
-def build_summary(stimulus_set: StimulusSet, model: DepthModel, fitted: Alignment,
-                  objects: pd.DataFrame, fit: CueFit, config: Mapping[str, Any], out_dir: Path,
-                  elapsed_s: float) -> dict[str, Any]:
-    """The content of summary.json (see the report for what a person reads of it)."""
+def model_info(model: DepthModel) -> dict[str, Any]:
+    """What results record of a model: name, output kind, declared contract, device."""
+    return {"name": model.name, "output_kind": OutputKind(model.output_kind).value,
+            "contract": model.describe(), "device": getattr(model, "device", None)}
+
+
+def build_summary(stimulus_set: StimulusSet, model: Mapping[str, Any], alignment: Mapping[str, Any],
+                  result: AnalysisResult, config: Mapping[str, Any], out_dir: Path, elapsed_s: float,
+                  predictions: Mapping[str, Any]) -> dict[str, Any]:
+    """The content of summary.json (see the report for what a person reads of it).
+
+    :param model: :func:`model_info` of the model (or the one stored with reused predictions).
+    :param alignment: the alignment's ``to_dict()``.
+    """
+    fit = result.cue_fit
+    objects = result.objects
     fit_dict = fit.to_dict()
     versions = code_version()
+    outputs = {name: str(out_dir / TABLE_FILES[name]) for name, table in result.tables.items() if table is not None}
+    outputs.update(summary=str(out_dir / SUMMARY_FILE), predictions=str(predictions["path"]))
     return {
-        "model": model.name,
-        "output_kind": OutputKind(model.output_kind).value,
-        "model_contract": model.describe(),
-        "device": getattr(model, "device", None),
-        "alignment": fitted.to_dict(),
+        "model": model["name"],
+        "output_kind": model["output_kind"],
+        "model_contract": model["contract"],
+        "device": model.get("device"),
+        "alignment": dict(alignment),
         "n_frames": int(len(stimulus_set.frames)),
         "n_reference_frames": len(reference_frame_ids(stimulus_set)),
         "n_objects": int(len(objects)),
@@ -202,13 +355,15 @@ def build_summary(stimulus_set: StimulusSet, model: DepthModel, fitted: Alignmen
         "single_cue": fit_dict["single_cue"],
         "joint": fit_dict["joint"],
         "fit": {k: fit_dict[k] for k in ("model", "n_objects", "n_frames", "n_excluded", "cue_correlation", "intercept")},
+        **{key: result.sections.get(key) for key in ("factor_fit", "metrics", "curves", "pose", "obstacles")},
+        "predictions": dict(predictions),
         "stimulus_set": _set_provenance(stimulus_set),
         "config": dict(config),
         "depthprobe_version": versions["depthprobe_version"],
         "git_commit": versions["git_commit"],
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "elapsed_s": round(float(elapsed_s), 3),
-        "outputs": {"objects": str(out_dir / OBJECTS_FILE), "summary": str(out_dir / SUMMARY_FILE)},
+        "outputs": outputs,
     }
 
 
@@ -223,13 +378,22 @@ def _set_provenance(stimulus_set: StimulusSet) -> dict[str, Any]:
             "manifest": str(Path(stimulus_set.root).resolve() / MANIFEST)}
 
 
-def write_results(out_dir: Path, objects: pd.DataFrame, summary: Mapping[str, Any]) -> None:
-    """Write objects.parquet, then summary.json (atomically; a stale summary is removed first)."""
+def write_results(out_dir: Path, tables: Mapping[str, pd.DataFrame | None], summary: Mapping[str, Any]) -> None:
+    """Write the tables, then summary.json (each atomically).
+
+    A stale summary is removed first, and so is the table of an analysis that does not apply
+    this time (``None``), so every file in ``out_dir`` belongs to this run.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / SUMMARY_FILE).unlink(missing_ok=True)
-    buf = io.BytesIO()
-    objects.to_parquet(buf, index=False)
-    atomic_write_bytes(out_dir / OBJECTS_FILE, buf.getvalue())
+    for name, file_name in TABLE_FILES.items():
+        table = tables.get(name)
+        if table is None:
+            (out_dir / file_name).unlink(missing_ok=True)
+            continue
+        buf = io.BytesIO()
+        table.to_parquet(buf, index=False)
+        atomic_write_bytes(out_dir / file_name, buf.getvalue())
     text = json.dumps(json_safe(summary), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     atomic_write_bytes(out_dir / SUMMARY_FILE, text.encode("utf-8"))
 

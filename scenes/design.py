@@ -393,11 +393,17 @@ def select_frames(frames: list[FramePlan], limit: int | None) -> list[FramePlan]
 
 
 def object_record(plan: FramePlan, placement: ObjectPlacement, catalog: Catalog) -> dict[str, Any]:
-    """The objects-table columns of a placement that are known before rendering."""
+    """The objects-table columns of a placement that are known before rendering.
+
+    Every factor level of the frame (condition, variant, transform, ...) and of the object, and
+    the camera pose, so that the objects table alone carries everything a fit needs.
+    """
     asset = catalog.get(placement.asset)
     return {
+        **plan.factors,
         "frame_id": plan.frame_id, "object_id": placement.object_id, "asset": asset.id,
         "object_class": asset.object_class, "familiarity": asset.familiarity,
+        "camera_height_m": plan.camera.height_m, "pitch_deg": plan.camera.pitch_deg, "roll_deg": plan.camera.roll_deg,
         **placement.factors,
         "scale": placement.scale, "elevation_m": placement.elevation_m,
         "x_m": placement.x_m, "y_m": placement.y_m, "yaw_deg": placement.yaw_deg,

@@ -1,0 +1,238 @@
+"""Stored predictions: the aligned depth of every frame, so analyses can rerun without the model.
+
+Layout (``OUT/predictions/``)::
+
+    index.json                 written last: model, alignment, dtype, the stimulus set's identity
+                               (spec hash, SHA-256 of its frames and objects tables), and the
+                               SHA-256 of every prediction file
+    depth/<frame_id>.npy       aligned predicted depth, metres, (H, W), float32 (or float16)
+    counterfactual/<frame_id>.npy
+                               the same for the frame's counterfactual (object removed)
+
+One ``.npy`` per frame (not one big array) so that writing and reading stay at one frame of
+memory, frames of different sizes are possible, and the page cache -- not the process -- holds
+what was written.  Each file is written to a temporary name and renamed (no fsync per frame:
+the files are a cache whose hashes ``index.json`` records, and ``index.json`` is written
+atomically and synced, last).  A folder without ``index.json`` is an unfinished run and is
+refused for reuse.  float16 halves the size; it keeps 3 significant digits (relative error
+<= 2^-11) and depths up to 65504 m, and +inf.
+
+During a run the reference frames' raw (unaligned) outputs are kept in ``.raw/`` between the
+alignment fit and the main pass, so that no frame goes through the model twice; ``.raw/`` is
+removed when the store is finished.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scenes.errors import DepthprobeError, StimulusSetError
+from scenes.stimulus_set import FRAMES_TABLE, OBJECTS_TABLE, StimulusSet, atomic_write_bytes, sha256_file
+
+PREDICTIONS_DIR = "predictions"
+INDEX_FILE = "index.json"
+FORMAT_NAME = "depthprobe-predictions"
+FORMAT_VERSION = 1
+DTYPES = ("float32", "float16")
+KINDS = {"depth": "depth", "counterfactual": "counterfactual"}
+RAW_DIR = ".raw"
+MAX_LISTED_PROBLEMS = 5
+
+
+class PredictionStoreError(DepthprobeError):
+    """Stored predictions are missing, unfinished, damaged, or belong to another stimulus set."""
+
+
+def check_dtype(dtype: str) -> str:
+    """``dtype`` if it is one of DTYPES, else :class:`PredictionStoreError`."""
+    if dtype not in DTYPES:
+        raise PredictionStoreError(f"prediction dtype {dtype!r}: choose one of {', '.join(DTYPES)}")
+    return dtype
+
+
+def set_identity(stimulus_set: StimulusSet) -> dict[str, Any]:
+    """What ties predictions to one stimulus set: spec hash and the hashes of its two tables."""
+    root = Path(stimulus_set.root)
+    return {"path": str(root.resolve()), "spec_hash": stimulus_set.manifest.get("spec_hash"),
+            "frames_sha256": sha256_file(root / FRAMES_TABLE), "objects_sha256": sha256_file(root / OBJECTS_TABLE)}
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    return buf.getvalue()
+
+
+def _write_unsynced(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class PredictionWriter:
+    """Writes one run's predictions (see the module docstring).
+
+    Creating it removes the folder's ``index.json`` (the folder is unfinished from then on) and
+    any prediction files left by an earlier run.
+
+    :param root: the predictions folder (``OUT/predictions``), created if needed.
+    :param dtype: ``"float32"`` or ``"float16"``.
+    """
+
+    def __init__(self, root: Path, dtype: str = "float32") -> None:
+        self.root = Path(root)
+        self.dtype = check_dtype(dtype)
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / INDEX_FILE).unlink(missing_ok=True)
+        for folder in (*KINDS.values(), RAW_DIR):
+            shutil.rmtree(self.root / folder, ignore_errors=True)
+            (self.root / folder).mkdir()
+        self.files: dict[str, str] = {}
+        self._raw: set[str] = set()
+
+    def path(self, kind: str, frame_id: str) -> Path:
+        return self.root / KINDS[kind] / f"{frame_id}.npy"
+
+    def write(self, kind: str, frame_id: str, depth: np.ndarray) -> None:
+        """Store one aligned depth map (``kind`` ``"depth"`` or ``"counterfactual"``)."""
+        data = _npy_bytes(np.asarray(depth, dtype=self.dtype))
+        path = self.path(kind, frame_id)
+        _write_unsynced(path, data)
+        self.files[path.relative_to(self.root).as_posix()] = hashlib.sha256(data).hexdigest()
+
+    def keep_raw(self, frame_id: str, raw: np.ndarray) -> None:
+        """Keep a raw (unaligned) output until :meth:`take_raw` (reference frames)."""
+        _write_unsynced(self.root / RAW_DIR / f"{frame_id}.npy", _npy_bytes(np.asarray(raw, dtype=np.float32)))
+        self._raw.add(frame_id)
+
+    def has_raw(self, frame_id: str) -> bool:
+        return frame_id in self._raw
+
+    def take_raw(self, frame_id: str) -> np.ndarray:
+        """The kept raw output (the file is removed)."""
+        path = self.root / RAW_DIR / f"{frame_id}.npy"
+        raw = np.load(path, allow_pickle=False)
+        path.unlink()
+        self._raw.discard(frame_id)
+        return raw
+
+    def finish(self, meta: Mapping[str, Any]) -> Path:
+        """Write ``index.json`` (meta + file hashes), atomically and last; remove ``.raw/``."""
+        shutil.rmtree(self.root / RAW_DIR, ignore_errors=True)
+        body = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "dtype": self.dtype, **meta,
+                "files": dict(sorted(self.files.items()))}
+        text = json.dumps(body, indent=1, sort_keys=False, allow_nan=False) + "\n"
+        atomic_write_bytes(self.root / INDEX_FILE, text.encode("utf-8"))
+        return self.root / INDEX_FILE
+
+
+class StoredPredictions:
+    """Predictions of a finished run, checked against a stimulus set (see :meth:`open`)."""
+
+    def __init__(self, root: Path, index: dict[str, Any]) -> None:
+        self.root = Path(root)
+        self.index = index
+
+    @classmethod
+    def open(cls, root: str | Path, stimulus_set: StimulusSet, check_hashes: bool = True) -> "StoredPredictions":
+        """Open ``root`` and check it belongs to ``stimulus_set`` and is whole.
+
+        Checks: ``index.json`` exists (the run finished) and is of this format; the set's spec
+        hash and the SHA-256 of its frames and objects tables are the ones the predictions were
+        made for; every frame (and every frame with ``has_counterfactual``) has its file; every
+        file matches its recorded hash (``check_hashes``).
+
+        :raises PredictionStoreError: one line listing the problems, each naming its file.
+        """
+        root = Path(root)
+        index_path = root / INDEX_FILE
+        if not index_path.is_file():
+            hint = " (an unfinished run?)" if root.is_dir() else ""
+            raise PredictionStoreError(f"{index_path}: no stored predictions{hint}; run evaluate first")
+        try:
+            index = json.loads(index_path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise PredictionStoreError(f"{index_path}: not valid JSON ({exc})") from None
+        if index.get("format") != FORMAT_NAME:
+            raise PredictionStoreError(f"{index_path}: not a depthprobe predictions index")
+        store = cls(root, index)
+        problems = store.problems(stimulus_set, check_hashes)
+        if problems:
+            extra = (f"; and {len(problems) - MAX_LISTED_PROBLEMS} more" if len(problems) > MAX_LISTED_PROBLEMS else "")
+            raise PredictionStoreError(f"{len(problems)} problem(s) with stored predictions: "
+                                       + "; ".join(problems[:MAX_LISTED_PROBLEMS]) + extra)
+        return store
+
+    def problems(self, stimulus_set: StimulusSet, check_hashes: bool = True) -> list[str]:
+        """Every reason these predictions cannot stand for ``stimulus_set`` (empty when none)."""
+        found = []
+        made_for = self.index.get("stimulus_set", {})
+        now = set_identity(stimulus_set)
+        for key, what in (("spec_hash", "spec hash"), ("frames_sha256", FRAMES_TABLE), ("objects_sha256", OBJECTS_TABLE)):
+            if made_for.get(key) != now[key]:
+                found.append(f"{self.root / INDEX_FILE}: made for a stimulus set with another {what} "
+                             f"({made_for.get('path')}); evaluate again")
+        files = self.index.get("files", {})
+        with_cf = counterfactual_frames(stimulus_set)
+        for fid in stimulus_set.frame_ids:
+            for kind in (("depth", "counterfactual") if fid in with_cf else ("depth",)):
+                rel = f"{KINDS[kind]}/{fid}.npy"
+                path = self.root / rel
+                if rel not in files or not path.is_file():
+                    found.append(f"{path}: prediction is missing")
+                elif check_hashes and sha256_file(path) != files[rel]:
+                    found.append(f"{path}: content does not match its hash in {INDEX_FILE}")
+        return found
+
+    def depth(self, frame_id: str, kind: str = "depth") -> np.ndarray:
+        """The stored aligned depth of a frame as float32 metres."""
+        path = self.root / KINDS[kind] / f"{frame_id}.npy"
+        try:
+            return np.load(path, allow_pickle=False).astype(np.float32, copy=False)
+        except (OSError, ValueError) as exc:
+            raise PredictionStoreError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from None
+
+
+def counterfactual_frames(stimulus_set: StimulusSet) -> frozenset[str]:
+    """Ids of frames whose ``has_counterfactual`` is true (empty when the column is absent)."""
+    frames = stimulus_set.frames
+    if "has_counterfactual" not in frames.columns:
+        return frozenset()
+    return frozenset(frames.loc[frames["has_counterfactual"].fillna(False).astype(bool), "frame_id"])
+
+
+def counterfactual_problems(stimulus_set: StimulusSet) -> list[str]:
+    """Missing or undecodable counterfactual files of frames that claim to have them.
+
+    (:func:`evaluator.stimuli.open_verified` checks the four required layers and every hashed
+    file; counterfactual layers are optional per frame, so they are checked here.)
+    """
+    from scenes.stimulus_set import layer_path, read_layer
+
+    hashed = set(stimulus_set.manifest.get("files", {}))
+    found = []
+    for fid in sorted(counterfactual_frames(stimulus_set)):
+        for layer in ("counterfactual_rgb", "counterfactual_depth"):
+            path = layer_path(stimulus_set.root, layer, fid)
+            if not path.is_file():
+                found.append(f"{path}: file is missing (frame {fid!r} has has_counterfactual true)")
+            elif path.relative_to(stimulus_set.root).as_posix() not in hashed:
+                try:
+                    read_layer(path)
+                except StimulusSetError as exc:
+                    found.append(str(exc))
+    return found
