@@ -161,6 +161,12 @@ class NonNegativeRange(LevelRange):
     stop: float = Field(ge=0.0, le=20.0)
 
 
+#: Field types shared by the experiment kinds (units and ranges in one place).
+AssetId = Annotated[str, Field(description="asset id from the catalog")]
+DistanceM = Annotated[float, Field(gt=0.0, le=500.0, description="forward distance to the nearest footprint point, m")]
+LateralM = Annotated[float, Field(ge=-50.0, le=50.0, description="footprint centre, metres right of the camera")]
+YawDeg = Annotated[float, Field(ge=-180.0, le=180.0, description="heading, degrees; 0 = facing away from the camera")]
+
 Condition = Literal["position_and_size", "position_only", "size_only"]
 
 
@@ -176,10 +182,10 @@ class PositionVsSizeSpec(Strict):
     """
 
     kind: Literal["position_vs_size"]
-    asset: str = Field(description="asset id from the catalog")
-    base_distance_m: float = Field(gt=0.0, le=500.0, description="Z0, metres")
-    lateral_m: float = Field(0.0, ge=-50.0, le=50.0, description="footprint centre, metres right of the camera")
-    yaw_deg: float = Field(0.0, ge=-180.0, le=180.0, description="heading; 0 = facing away from the camera")
+    asset: AssetId
+    base_distance_m: DistanceM  # Z0
+    lateral_m: LateralM = 0.0
+    yaw_deg: YawDeg = 0.0
     relative_distance: PositiveRange = Field(description="levels of d")
     conditions: list[Condition] = Field(min_length=1)
     reference_condition: Condition = Field("position_and_size", description="natural condition")
@@ -200,20 +206,20 @@ class ElevationSpec(Strict):
     """
 
     kind: Literal["elevation"]
-    asset: str = Field(description="asset id from the catalog")
-    distance_m: float = Field(gt=0.0, le=500.0, description="forward distance, metres")
-    lateral_m: float = Field(0.0, ge=-50.0, le=50.0, description="footprint centre, metres right of the camera")
-    yaw_deg: float = Field(0.0, ge=-180.0, le=180.0, description="heading; 0 = facing away from the camera")
+    asset: AssetId
+    distance_m: DistanceM
+    lateral_m: LateralM = 0.0
+    yaw_deg: YawDeg = 0.0
     elevation_m: NonNegativeRange = Field(description="height of the object's lowest point above the road, m")
 
 
 class PlacedObject(Strict):
     """An object standing on the road at a fixed place (same in every frame)."""
 
-    asset: str = Field(description="asset id from the catalog")
-    distance_m: float = Field(gt=0.0, le=500.0, description="forward distance to the nearest footprint point, m")
-    lateral_m: float = Field(0.0, ge=-50.0, le=50.0, description="footprint centre, metres right of the camera")
-    yaw_deg: float = Field(0.0, ge=-180.0, le=180.0, description="heading; 0 = facing away from the camera")
+    asset: AssetId
+    distance_m: DistanceM
+    lateral_m: LateralM = 0.0
+    yaw_deg: YawDeg = 0.0
 
 
 #: Allowed range of each camera-pose factor (same bounds as CameraSpec).
@@ -255,9 +261,9 @@ class NovelObjectsSpec(Strict):
 
     kind: Literal["novel_objects"]
     assets: list[str] = Field(min_length=1, description="asset ids from the catalog")
-    base_distance_m: float = Field(gt=0.0, le=500.0, description="Z0, metres")
-    lateral_m: float = Field(0.0, ge=-50.0, le=50.0, description="footprint centre, metres right of the camera")
-    yaw_deg: float = Field(0.0, ge=-180.0, le=180.0, description="heading; 0 = facing away from the camera")
+    base_distance_m: DistanceM  # Z0
+    lateral_m: LateralM = 0.0
+    yaw_deg: YawDeg = 0.0
     relative_distance: PositiveRange = Field(description="levels of d")
 
     @field_validator("assets")
@@ -300,10 +306,10 @@ class GroundContactSpec(Strict):
     """
 
     kind: Literal["ground_contact"]
-    asset: str = Field(description="asset id from the catalog")
-    base_distance_m: float = Field(gt=0.0, le=500.0, description="Z0, metres")
-    lateral_m: float = Field(0.0, ge=-50.0, le=50.0, description="footprint centre, metres right of the camera")
-    yaw_deg: float = Field(0.0, ge=-180.0, le=180.0, description="heading; 0 = facing away from the camera")
+    asset: AssetId
+    base_distance_m: DistanceM  # Z0
+    lateral_m: LateralM = 0.0
+    yaw_deg: YawDeg = 0.0
     relative_distance: list[Annotated[float, Field(gt=0.0, le=100.0)]] = Field(min_length=1, description="levels of d")
     shadow: bool = Field(True, description="include the shadow on/off sweep")
     band: BandSweep | None = None
@@ -374,8 +380,8 @@ class ImageTransformsSpec(Strict):
 
     kind: Literal["image_transforms"]
     assets: list[str] = Field(min_length=1, description="asset ids from the catalog, one per frame")
-    base_distance_m: float = Field(gt=0.0, le=500.0, description="Z0, metres")
-    lateral_m: float = Field(0.0, ge=-50.0, le=50.0, description="footprint centre, metres right of the camera")
+    base_distance_m: DistanceM  # Z0
+    lateral_m: LateralM = 0.0
     relative_distance: list[Annotated[float, Field(gt=0.0, le=100.0)]] = Field(min_length=1, description="levels of d")
     transforms: list[Transform] = Field(min_length=1)
 
