@@ -163,7 +163,9 @@ def run_evaluate(set_dir: Path, model: str, out: Path, batch_size: int, device: 
 
 @app.command()
 def evaluate(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
-             model: str = typer.Option(..., "--model", help="registered model name or module:callable"),
+             model: str = typer.Option(..., "--model", help="built-in name (see `depthprobe models`), hf:<id-or-folder>, "
+                                       "monodepth2:<folder>, hub:<folder>:<entrypoint> or module:callable; "
+                                       "options as NAME?kind=disparity,size=192x640"),
              out: Path = typer.Option(..., "--out", help="output directory for results"),
              batch_size: int = typer.Option(8, "--batch-size", min=1, help="frames per forward pass"),
              device: Optional[str] = typer.Option(None, "--device", help="cuda, cpu, ... (default: cuda if available)"),
@@ -196,11 +198,14 @@ def sheet(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
 @app.command()
 def models() -> None:
     """List the built-in models (any module:callable works too)."""
-    from evaluator.models.registry import BUILTIN_MODELS, available_models
+    from evaluator.models.registry import BUILTIN_MODELS, PREFIX_FORMS, available_models
 
     for name in available_models():
         out_console.print(f"{name}  ({BUILTIN_MODELS[name]})", markup=False, highlight=False)
-    out_console.print("any module:callable also works (see README, 'Adding a model')", markup=False, highlight=False)
+    for form in PREFIX_FORMS.values():
+        out_console.print(form, markup=False, highlight=False)
+    out_console.print("module:callable  any function: uint8 (N, H, W, 3) -> depth (N, H, W) (README, 'Adding a model')",
+                      markup=False, highlight=False)
 
 
 @app.command()

@@ -133,6 +133,11 @@ class SetAnalysis:
             raise ValueError(f"{len(missing)} frame(s) not analysed, e.g. {missing[0]!r}")
         objects = self.objects.assign(estimate_m=self._estimate, n_valid_px=self._n_valid,
                                       mask_eroded=self._eroded)
+        # Rows in frames-table order whatever order the frames came in (reference frames first
+        # in a run, table order on reuse), so the bootstraps draw the same resamples.
+        order = {fid: i for i, fid in enumerate(self.set.frame_ids)}
+        for rows in (self._metric_rows, self._pose_rows, self._response_rows):
+            rows.sort(key=lambda row: order[row["frame_id"]])
         context = self.objects_in_context(objects)
         cue_fit = fit_cues(objects)
         factor_fit = fit_factors(context)

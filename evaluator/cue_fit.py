@@ -30,14 +30,13 @@ move together.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
-from statsmodels.regression.linear_model import OLS
-from statsmodels.tools.tools import add_constant
 from scipy import stats
+
+from evaluator.intervals import ols
 
 CUES = ("vertical", "size")
 CUE_COLUMNS = {"vertical": "z_vertical", "size": "z_size"}
@@ -150,31 +149,35 @@ def fit_cues(objects: pd.DataFrame, estimate_column: str = "estimate_m") -> CueF
 def _single_fit(y: np.ndarray, x: np.ndarray) -> ModelFit:
     """log estimate ~ log cue; a cue that does not vary explains nothing (R^2 0, no slope)."""
     if np.ptp(x) == 0:
-        res = OLS(y, np.ones_like(y)).fit()
-        return ModelFit(0.0, _finite_or_none(res.aic), None)
-    res = OLS(y, add_constant(x, has_constant="add")).fit()
-    return ModelFit(_finite_or_none(res.rsquared), _finite_or_none(res.aic), float(res.params[1]))
+        res = ols(y, np.ones((y.size, 1)))
+        return ModelFit(0.0, _finite_or_none(res.aic) if res else None, None)
+    res = ols(y, _with_constant(x))
+    if res is None:
+        return ModelFit(None, None, None)
+    return ModelFit(_finite_or_none(res.r2), _finite_or_none(res.aic), float(res.params[1]))
 
 
 def _joint_fit(y: np.ndarray, x: dict[str, np.ndarray], n: int, n_frames: int, n_excluded: int,
                single: dict[str, ModelFit], r: float) -> CueFit:
-    design = add_constant(np.column_stack([x["vertical"], x["size"]]), has_constant="add")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # HC3 with a leverage of 1 divides by 0
-        res = OLS(y, design).fit(cov_type="HC3")
-    params, cov = np.asarray(res.params, float), np.asarray(res.cov_params(), float)
-    if not np.all(np.isfinite(cov)):
+    res = ols(y, _with_constant(x["vertical"], x["size"]))  # HC3, as statsmodels' cov_type="HC3"
+    if res is None:  # a leverage of 1 (HC3 divides by 0)
         return _no_fit("the robust (HC3) intervals cannot be computed for these objects",
                        n, n_frames, n_excluded, single, r)
+    params, cov = res.params, res.cov
     z = stats.norm.ppf(0.5 + CONFIDENCE / 2)
     coef = [_coefficient(params[i], cov[i, i], z) for i in range(3)]
     diff = _coefficient(params[1] - params[2], cov[1, 1] + cov[2, 2] - 2 * cov[1, 2], z)
     cues = {"vertical": coef[1], "size": coef[2]}
     verdict = decide_verdict(cues, diff)
     fit = CueFit(verdict, "", n, n_frames, n_excluded, None, cues, diff, coef[0], single,
-                 ModelFit(_finite_or_none(res.rsquared), _finite_or_none(res.aic)), r)
+                 ModelFit(_finite_or_none(res.r2), _finite_or_none(res.aic)), r)
     fit.verdict_text = describe(fit)
     return fit
+
+
+def _with_constant(*columns: np.ndarray) -> np.ndarray:
+    """Design matrix: a constant column, then ``columns``."""
+    return np.column_stack([np.ones_like(columns[0]), *columns])
 
 
 def _coefficient(value: float, variance: float, z: float) -> Coefficient:
@@ -249,7 +252,7 @@ def describe(fit: CueFit) -> str:
 #     log(estimate_m) = b0 + b_v log(z_vertical) + b_s log(z_size) + sum_k b_k f_k + e
 #
 # with f_k the factors of FACTOR_CANDIDATES that the objects (or their frames) vary.  How a
-# factor enters: a positive distance (a column in metres, every value > 0) by its log, so its
+# factor enters: a positive distance (LOG_FACTORS: camera height) by its log, so its
 # coefficient is an exponent like the cues'; True/False as 0/1; text (familiarity) as one 0/1
 # indicator per level other than the first in sorted order (familiar < novel); any other number
 # linearly (its coefficient is the change of log distance per unit: per m of elevation, per
@@ -267,6 +270,9 @@ FACTOR_WORDS = {"z_vertical": "vertical position", "z_size": "apparent size", "e
                 "shadow": "shadow", "band_thickness_px": "contact band thickness",
                 "band_value": "contact band brightness", "familiarity": "familiarity", "hue": "hue",
                 "value": "brightness"}
+#: Factors that are positive distances: they enter by their log (an exponent, like the cues).
+#: Elevation is a distance too, but 0 (on the road) is its natural level, so it enters linearly.
+LOG_FACTORS = ("camera_height_m",)
 #: Frames-table columns a factor fit may take (joined on frame_id when the objects lack them).
 FRAME_FACTOR_COLUMNS = ("camera_height_m", "pitch_deg", "roll_deg")
 
@@ -340,7 +346,7 @@ def _candidate_terms(data: pd.DataFrame) -> list[tuple[str, str, str, np.ndarray
             terms.append((col, col, "indicator", series.astype(float).to_numpy()))
         elif pd.api.types.is_numeric_dtype(series):
             values = series.to_numpy(float)
-            if col.endswith("_m") and np.all(values > 0):
+            if col in LOG_FACTORS and np.all(values > 0):
                 terms.append((f"log {col}", col, "log", np.log(values)))
             else:
                 terms.append((col, col, "linear", values))
@@ -398,21 +404,19 @@ def fit_factors(objects: pd.DataFrame, frames: pd.DataFrame | None = None,
     if not chosen:
         reason = "no cue or factor varies"
         return FactorFit(f"No factor fit: {reason}.", n, n_frames, n_excluded, terms, reason)
-    design = add_constant(np.column_stack([c[3] for c in chosen]), has_constant="add")
+    design = _with_constant(*[c[3] for c in chosen])
     if n <= design.shape[1] + 1:
         reason = f"{n} objects for {design.shape[1]} parameters"
         return FactorFit(f"No factor fit: {reason}.", n, n_frames, n_excluded, terms, reason)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        res = OLS(y, design).fit(cov_type="HC3")
-    params, cov = np.asarray(res.params, float), np.asarray(res.cov_params(), float)
-    if not np.all(np.isfinite(cov)):
+    res = ols(y, design)
+    if res is None:
         reason = "the robust (HC3) intervals cannot be computed for these objects"
         return FactorFit(f"No factor fit: {reason}.", n, n_frames, n_excluded, terms, reason)
+    params, cov = res.params, res.cov
     z = stats.norm.ppf(0.5 + CONFIDENCE / 2)
     coefs = {c[0]: _coefficient(params[i + 1], cov[i + 1, i + 1], z) for i, c in enumerate(chosen)}
     terms = [FactorTerm(t.name, t.column, t.transform, t.status, coefs.get(t.name), t.note) for t in terms]
-    fit = FactorFit("", n, n_frames, n_excluded, terms, None, _finite_or_none(res.rsquared), _finite_or_none(res.aic))
+    fit = FactorFit("", n, n_frames, n_excluded, terms, None, _finite_or_none(res.r2), _finite_or_none(res.aic))
     fit.verdict_text = describe_factors(fit)
     return fit
 
@@ -421,7 +425,7 @@ def _explained(values: np.ndarray, chosen: list[tuple[str, str, str, np.ndarray]
     """R^2 of ``values`` on the chosen terms (with constant) and the chosen term most correlated."""
     if not chosen:
         return 0.0, ""
-    design = add_constant(np.column_stack([c[3] for c in chosen]), has_constant="add")
+    design = _with_constant(*[c[3] for c in chosen])
     beta, *_ = np.linalg.lstsq(design, values, rcond=None)
     resid = values - design @ beta
     r2 = 1.0 - float(resid @ resid) / float(np.sum((values - values.mean()) ** 2))

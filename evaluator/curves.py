@@ -4,8 +4,9 @@ Networks are scale-ambiguous, so the paper divides each estimate by the estimate
 object at relative distance 1 and plots the mean of that ratio against relative distance d,
 with a bootstrap 95 % band, beside the line y = x.
 
-Here, for each *condition* (the ``condition`` column, else the ``asset`` column when it varies,
-else one curve ``all``) and each *variant* (roadside world; frames-table column ``variant``):
+Here, for each *condition* (the ``condition`` column with every other object factor the set
+varies -- asset, shadow, colour, ... -- so that a curve never divides one object by another;
+``all`` when nothing varies) and each *variant* (roadside world; frames-table ``variant``):
 
 * ``normalised = estimate_m / estimate_m at relative_distance == 1`` of the same condition,
   variant and object id (rows without such an anchor, or without an estimate, are left out and
@@ -31,18 +32,24 @@ import pandas as pd
 from evaluator.intervals import CONFIDENCE, MIN_BOOTSTRAP_UNITS, N_BOOTSTRAP, Estimate, ols
 
 ANCHOR_DISTANCE = 1.0
-CONDITION_COLUMNS = ("condition", "asset")
+#: Columns whose combination is one curve (besides the variant, which is pooled).
+CONDITION_COLUMNS = ("condition", "asset", "familiarity", "shadow", "band_thickness_px", "band_value", "hue",
+                     "value", "elevation_m")
 CURVE_COLUMNS = ["condition", "relative_distance", "mean_normalised", "ci_low", "ci_high", "n_variants",
                  "n_objects"]
 
 
 def condition_labels(objects: pd.DataFrame) -> pd.Series:
-    """Condition of each row: ``condition`` if present, else ``asset`` if it varies, else ``all``."""
-    if "condition" in objects.columns:
-        return objects["condition"].astype(str)
-    if "asset" in objects.columns and objects["asset"].nunique() > 1:
-        return objects["asset"].astype(str)
-    return pd.Series("all", index=objects.index)
+    """Condition of each row: the values of the ``CONDITION_COLUMNS`` present that vary
+    (``condition`` always when present), e.g. ``"size_only"`` or
+    ``"asset=fridge_box, shadow=True"``; ``"all"`` when none varies."""
+    columns = [c for c in CONDITION_COLUMNS if c in objects.columns
+               and (c == "condition" or objects[c].nunique(dropna=False) > 1)]
+    if not columns:
+        return pd.Series("all", index=objects.index)
+    if len(columns) == 1:
+        return objects[columns[0]].astype(str)
+    return objects[columns].astype(str).apply(lambda r: ", ".join(f"{c}={v}" for c, v in r.items()), axis=1)
 
 
 def normalised_estimates(objects: pd.DataFrame) -> pd.DataFrame:
@@ -71,8 +78,7 @@ def curve_table(points: pd.DataFrame, rng: np.random.Generator, n_boot: int = N_
     """Mean normalised estimate per condition and d over variants, with a bootstrap band."""
     rows = []
     for condition, part in points.groupby("condition", sort=False):
-        per_variant = part.pivot_table(index="variant", columns="relative_distance", values="normalised",
-                                       aggfunc="mean")
+        per_variant = part.groupby(["variant", "relative_distance"])["normalised"].mean().unstack()
         counts = part.groupby("relative_distance")["object_id"].size()
         values = per_variant.to_numpy(float)
         n_var = np.sum(np.isfinite(values), axis=0)

@@ -29,9 +29,10 @@ set varies.
 
 Obstacles under a pose change: each object's estimate divided by its estimate in the reference
 frame(s) of the same variant and placement (same object id, asset, position); the slope of the
-log ratio against the pose factor (per degree, per metre) with its interval, beside the slope a
-network would show that read distance from the contact row with the canonical camera
-(``z_vertical``).
+log ratio against the pose factor (per degree, per metre) with its interval -- pooled over the
+objects and per object id (the effect grows with distance) -- beside the slope a network would
+show that read distance from the contact row with the canonical camera (``z_vertical``).  The
+reference frames themselves (ratio 1 by construction) are not points of these fits.
 """
 from __future__ import annotations
 
@@ -103,10 +104,15 @@ def band_columns(camera: Camera) -> slice:
 
 
 def road_disparity(depth: np.ndarray, road: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(disparity 1/m, usable mask): road pixels whose prediction is positive (+inf -> 0)."""
+    """(disparity 1/m, usable mask): road pixels with a finite positive prediction.
+
+    Pixels the network puts at +inf ("no surface", e.g. road it takes for sky beyond the
+    horizon it assumes) are left out: they do not lie on its road plane, and as disparity 0
+    they would clip the plane and pull the line towards them.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         disparity = np.float32(1.0) / depth
-    usable = road & (depth > 0) & ~np.isnan(depth)
+    usable = road & np.isfinite(depth) & (depth > 0)
     return disparity, usable
 
 
@@ -118,7 +124,9 @@ def horizon_line(disparity: np.ndarray, usable: np.ndarray, camera: Camera) -> t
     rows = np.flatnonzero(counts)
     if rows.size < MIN_BAND_ROWS:
         return math.nan, math.nan, int(rows.size), int(counts.sum())
-    medians = np.nanmedian(sub[rows], axis=1).astype(np.float64)
+    ordered = np.sort(sub[rows], axis=1).astype(np.float64)  # NaN (not usable) sorts last
+    k, at = counts[rows], np.arange(rows.size)
+    medians = (ordered[at, (k - 1) // 2] + ordered[at, k // 2]) / 2
     if np.ptp(medians) == 0:
         return math.nan, 0.0, int(rows.size), int(counts.sum())
     slope, intercept = theil_sen(rows.astype(np.float64), medians)
@@ -309,6 +317,15 @@ def obstacle_changes(objects: pd.DataFrame, canonical: Camera) -> tuple[pd.DataF
         for name, column in (("slope", "log_ratio"), ("slope_if_contact_row_canonical", "log_ratio_z_vertical")):
             estimate = _slope(offset, part[column].to_numpy(float))
             entry[name] = estimate.to_dict("n_objects")
+        by_object = []
+        for object_id, rows in part.groupby("object_id", sort=True):
+            x = rows[factor].to_numpy(float) - getattr(canonical, CANONICAL_KEYS[factor])
+            item = {"object_id": int(object_id),
+                    "z_true_m": float(rows["z_true"].median()) if "z_true" in rows else math.nan}
+            for name, column in (("slope", "log_ratio"), ("slope_if_contact_row_canonical", "log_ratio_z_vertical")):
+                item[name] = _slope(x, rows[column].to_numpy(float)).to_dict("n_objects")
+            by_object.append(item)
+        entry["by_object"] = by_object
         summary[factor] = entry
     return table, summary
 

@@ -30,6 +30,7 @@ import io
 import json
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -232,7 +233,9 @@ def fit_set_alignment(stimulus_set: StimulusSet, model: DepthModel, policy: Alig
     refs = reference_frame_ids(stimulus_set)
     samples = RoadSamples.for_frames(len(refs), rng)
     done = 0
-    for ids, preds in model_batches(stimulus_set, model, refs, batch_size):
+
+    def consume(ids: list[str], preds: np.ndarray) -> None:
+        nonlocal done
         for fid, pred in zip(ids, preds):
             true_depth, semantic = stimulus_set.depth(fid), stimulus_set.semantic(fid)
             _check_shape(stimulus_set, fid, pred.shape, true_depth.shape, "depth")
@@ -243,7 +246,28 @@ def fit_set_alignment(stimulus_set: StimulusSet, model: DepthModel, policy: Alig
         done += len(ids)
         if progress is not None:
             progress("align", done, len(refs))
+
+    pipelined(model_batches(stimulus_set, model, refs, batch_size), consume)
     return fit_alignment(samples, policy, kind)
+
+
+def pipelined(batches: Iterator[tuple], consume: Callable[..., None]) -> None:
+    """``consume(*batch)`` for each batch, in order, in one worker thread, while the calling
+    thread makes the next batch (reads images, runs the model).
+
+    The model only ever runs in the calling thread; at most two batches are in memory (the one
+    being consumed and the one being made).  An exception in either thread is raised here.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="depthprobe-analysis") as pool:
+        pending = None
+        try:
+            for batch in batches:
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(consume, *batch)
+        finally:
+            if pending is not None:
+                pending.result()
 
 
 def read_batches(stimulus_set: StimulusSet, frame_ids: Sequence[str], batch_size: int,
@@ -278,8 +302,10 @@ def predict_and_analyse(stimulus_set: StimulusSet, model: DepthModel, fitted: Al
                         progress: ProgressCallback | None = None) -> None:
     """Predict, align, store and analyse every frame (and counterfactual), batch by batch.
 
-    Reference frames whose raw output ``writer`` kept during the alignment fit are not
-    predicted again.  Memory: one batch of images and maps.
+    The model runs in the calling thread; aligning, storing and analysing a batch run in one
+    worker thread meanwhile (:func:`pipelined`), so the evaluator's own work overlaps the
+    model's.  Reference frames whose raw output ``writer`` kept during the alignment fit are
+    not predicted again.  Memory: two batches of images and maps.
     """
     frame_ids = stimulus_set.frame_ids
     total, done = len(frame_ids), 0
@@ -287,27 +313,34 @@ def predict_and_analyse(stimulus_set: StimulusSet, model: DepthModel, fitted: Al
     kept = [fid for fid in frame_ids if writer.has_raw(fid)]
     todo = [fid for fid in frame_ids if not writer.has_raw(fid)]
 
-    def handle(ids: list[str], raws: Sequence[np.ndarray]) -> None:
+    def with_counterfactuals(batches: Iterator[tuple[list[str], Sequence[np.ndarray]]]) -> Iterator[tuple]:
+        for ids, raws in batches:
+            cf_ids = [fid for fid in ids if fid in with_cf]
+            without = {}
+            for cids, preds in model_batches(stimulus_set, model, cf_ids, batch_size, "counterfactual_rgb"):
+                without.update(zip(cids, preds))
+            yield ids, raws, without
+
+    def kept_batches() -> Iterator[tuple[list[str], list[np.ndarray]]]:
+        for start in range(0, len(kept), batch_size):
+            ids = kept[start:start + batch_size]
+            yield ids, [writer.take_raw(fid) for fid in ids]
+
+    def consume(ids: list[str], raws: Sequence[np.ndarray], without: dict[str, np.ndarray]) -> None:
         nonlocal done
-        aligned = {fid: fitted.apply(raw) for fid, raw in zip(ids, raws)}
-        cf_ids = [fid for fid in ids if fid in with_cf]
-        without: dict[str, np.ndarray] = {}
-        for cids, preds in model_batches(stimulus_set, model, cf_ids, batch_size, "counterfactual_rgb"):
-            without.update((fid, fitted.apply(p)) for fid, p in zip(cids, preds))
-        for fid in ids:
-            writer.write("depth", fid, aligned[fid])
-            if fid in without:
-                writer.write("counterfactual", fid, without[fid])
-            analysis.add_frame(fid, aligned[fid], without.get(fid))
+        for fid, raw in zip(ids, raws):
+            aligned = fitted.apply(raw)
+            aligned_without = fitted.apply(without[fid]) if fid in without else None
+            writer.write("depth", fid, aligned)
+            if aligned_without is not None:
+                writer.write("counterfactual", fid, aligned_without)
+            analysis.add_frame(fid, aligned, aligned_without)
         done += len(ids)
         if progress is not None:
             progress("predict", done, total)
 
-    for start in range(0, len(kept), batch_size):
-        ids = kept[start:start + batch_size]
-        handle(ids, [writer.take_raw(fid) for fid in ids])
-    for ids, preds in model_batches(stimulus_set, model, todo, batch_size):
-        handle(ids, preds)
+    pipelined(with_counterfactuals(kept_batches()), consume)
+    pipelined(with_counterfactuals(model_batches(stimulus_set, model, todo, batch_size)), consume)
 
 
 def _check_shape(stimulus_set: StimulusSet, fid: str, expected: tuple, got: tuple, layer: str) -> None:

@@ -162,3 +162,203 @@ def _object_row(fid: str, condition: str, d: float, z_m: float, scale: float, cu
             "condition": condition, "relative_distance": d, "scale": scale, "elevation_m": 0.0,
             "x_m": 0.0, "y_m": z_m, "z_true": z_m, "z_contact": z_m, **cues,
             "class_height_m": CLASS_HEIGHT_M}
+
+
+# --------------------------------------------------------------------------------------------
+# General frames: any camera pose, several boxes (raised, coloured, with a shadow band),
+# counterfactual layers.  Used by the analysis tests (pose, obstacles, curves).
+#
+# A box is a fronto-parallel rectangle (the plane world y = z_m, facing the camera) from
+# elevation_m to elevation_m + height_m above the road; pixels are ray-cast through their
+# centres with the frame's camera (pitch, roll, height), so masks and depths are exact for any
+# pose; the nearest box wins a pixel.  A box with ``shadow`` gets a dark band on the road in
+# the SHADOW_ROWS rows below its lowest mask row (paint: still road in semantic and depth).
+# --------------------------------------------------------------------------------------------
+
+from dataclasses import dataclass, field, replace  # noqa: E402
+
+SHADOW_RGB = (15, 15, 15)
+SHADOW_ROWS = 2
+#: Colours that are not objects (sky, road, shadow paint).
+BACKGROUND_RGB = (SKY_RGB, ROAD_RGB, SHADOW_RGB)
+
+
+@dataclass(frozen=True)
+class Box:
+    """A fronto-parallel rectangle on (or above) the road, metres; ``rgb`` its flat colour."""
+
+    z_m: float
+    height_m: float = CLASS_HEIGHT_M
+    width_m: float = OBJECT_WIDTH_M
+    x_m: float = 0.0
+    elevation_m: float = 0.0
+    rgb: tuple[int, int, int] = OBJECT_RGB
+    shadow: bool = False
+    columns: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FrameSpec:
+    """One frame: its camera, boxes, frames-table factor columns, reference flag, counterfactual."""
+
+    frame_id: str
+    camera: Camera
+    boxes: tuple[Box, ...]
+    factors: dict
+    is_reference: bool
+    counterfactual: bool = False
+
+
+def pixel_rays(camera: Camera) -> np.ndarray:
+    """World direction (H, W, 3) of each pixel's ray, scaled to unit z-depth."""
+    v, u = np.mgrid[0:camera.height, 0:camera.width].astype(float)
+    d_cam = np.stack([(u - camera.cx) / camera.fx, (v - camera.cy) / camera.fy, np.ones_like(u)], axis=-1)
+    return d_cam @ camera.rotation_cam_to_world.T
+
+
+def raycast_box(camera: Camera, box: Box, rays: np.ndarray | None = None) -> np.ndarray:
+    """z-depth (H, W) of the box where a pixel's ray meets it, +inf elsewhere."""
+    rays = pixel_rays(camera) if rays is None else rays
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (box.z_m - camera.y_m) / rays[..., 1]
+    point = camera.position + t[..., None] * rays
+    hit = ((t > 0) & (np.abs(point[..., 0] - box.x_m) <= box.width_m / 2)
+           & (point[..., 2] >= box.elevation_m) & (point[..., 2] <= box.elevation_m + box.height_m))
+    return np.where(hit, t, np.inf).astype(np.float64)
+
+
+def render_spec(spec: FrameSpec, index: int) -> dict:
+    """Layers of one frame (and its counterfactual), and each box's mask."""
+    camera = spec.camera
+    road = camera.road_depth_map().astype(np.float64)
+    sky = ~np.isfinite(road)
+    rays = pixel_rays(camera)
+    depth, instances = road.copy(), np.zeros(road.shape, np.uint16)
+    for k, box in enumerate(spec.boxes, start=1):
+        z = raycast_box(camera, box, rays)
+        nearer = z < depth
+        depth[nearer], instances[nearer] = z[nearer], k
+    background = np.where(sky[..., None], np.array(SKY_RGB, np.uint8), np.array(ROAD_RGB, np.uint8))
+    rgb = background.copy()
+    masks = []
+    for k, box in enumerate(spec.boxes, start=1):
+        mask = instances == k
+        masks.append(mask)
+        rgb[mask] = box.rgb
+        if box.shadow and mask.any():
+            rows, cols = np.nonzero(mask)
+            bottom = rows.max()
+            band = np.zeros_like(mask)
+            band[bottom + 1:bottom + 1 + SHADOW_ROWS, cols.min():cols.max() + 1] = True
+            band &= (instances == 0) & ~sky
+            rgb[band] = SHADOW_RGB
+    encode_index(rgb, index)
+    semantic = np.where(sky, SEMANTIC_CLASSES["sky"], SEMANTIC_CLASSES["road"]).astype(np.uint8)
+    semantic[instances > 0] = SEMANTIC_CLASSES["vehicle"]
+    layers = {"rgb": rgb, "depth": depth.astype(np.float32), "instances": instances, "semantic": semantic}
+    if spec.counterfactual:
+        cf_rgb = background.copy()
+        encode_index(cf_rgb, index)
+        layers.update(counterfactual_rgb=cf_rgb, counterfactual_depth=road.astype(np.float32))
+    return {"layers": layers, "masks": masks}
+
+
+def write_frames(root: Path, specs: list[FrameSpec], canonical: Camera = CAMERA, hash_files: bool = True) -> Path:
+    """Write a stimulus set of ``specs`` (frame index = position in ``specs``) to ``root``."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    frames, objects, files = [], [], {}
+    for index, spec in enumerate(specs):
+        rendered = render_spec(spec, index)
+        for layer, array in rendered["layers"].items():
+            rel, digest = write_layer(root, layer, spec.frame_id, array)
+            files[rel] = digest
+        cam = spec.camera
+        frames.append({"frame_id": spec.frame_id, "experiment": "synthetic", **spec.factors, "seed": index,
+                       "width": cam.width, "height": cam.height, "fx": cam.fx, "fy": cam.fy, "cx": cam.cx,
+                       "cy": cam.cy, "camera_height_m": cam.height_m, "pitch_deg": cam.pitch_deg,
+                       "roll_deg": cam.roll_deg, "horizon_row": cam.horizon_row(),
+                       "is_reference": spec.is_reference, "has_counterfactual": spec.counterfactual})
+        depth = rendered["layers"]["depth"]
+        for k, (box, mask) in enumerate(zip(spec.boxes, rendered["masks"]), start=1):
+            if not mask.any():
+                continue
+            values = depth[mask]
+            objects.append({"frame_id": spec.frame_id, "object_id": k, "asset": box.columns.get("asset", "flat_box"),
+                            "object_class": "car", "x_m": box.x_m, "y_m": box.z_m,
+                            "elevation_m": box.elevation_m, "z_true": float(np.median(values)),
+                            **{c: v for c, v in box.columns.items() if c != "asset"},
+                            **cues_from_mask(mask, canonical), "class_height_m": CLASS_HEIGHT_M})
+    write_tables(root, pd.DataFrame(frames), pd.DataFrame(objects))
+    write_manifest(root, {"spec_hash": "synthetic-frames", "seed": 0, "canonical_camera": camera_dict(canonical),
+                          "files": files if hash_files else {},
+                          "counts": {"frames": len(frames), "objects": len(objects)}})
+    return root
+
+
+#: Default boxes of the pose sets: three cars at 10, 18 and 30 m (as the camera presets).
+POSE_BOXES = (Box(10.0, x_m=0.0), Box(18.0, x_m=-3.5), Box(30.0, x_m=3.5))
+POSE_FACTORS = {"pitch_deg": "pitch_deg", "roll_deg": "roll_deg", "height_m": "camera_height_m"}
+
+
+def pose_specs(vary: str, levels: tuple[float, ...], variants: tuple[str, ...] = ("open", "trees"),
+               canonical: Camera = CAMERA, boxes: tuple[Box, ...] = POSE_BOXES) -> list[FrameSpec]:
+    """Frames of a camera-pose experiment: ``vary`` (``pitch_deg``, ``roll_deg`` or ``height_m``)
+    takes each level, per variant; the frame at the canonical value is the reference."""
+    specs = []
+    for variant in variants:
+        for level in levels:
+            camera = replace(canonical, **{vary: float(level)})
+            reference = abs(level - getattr(canonical, vary)) < 1e-9
+            specs.append(FrameSpec(f"{vary}{level:+.2f}-{variant}", camera, boxes,
+                                   {"vary": vary, "level": float(level), "variant": variant}, reference))
+    return specs
+
+
+def obstacle_specs(distances: tuple[float, ...] = (1.0, 1.5, 2.0, 2.5, 3.0), z0_m: float = Z0_M,
+                   values: tuple[float, ...] = (1.0, 0.6), variant: str = "open",
+                   canonical: Camera = CAMERA) -> list[FrameSpec]:
+    """Frames with counterfactuals: one box per frame, with or without a shadow band, familiar
+    or novel, at brightness ``value``, at d * z0 (the d = 1 frames with a shadow are references)."""
+    specs = []
+    for shadow in (True, False):
+        for familiarity, asset in (("familiar", "car_box"), ("novel", "fridge_box")):
+            for value in values:
+                rgb = tuple(int(round(c * value)) for c in ((200, 40, 40) if asset == "car_box" else (40, 40, 200)))
+                for d in distances:
+                    box = Box(d * z0_m, rgb=rgb, shadow=shadow,
+                              columns={"asset": asset, "familiarity": familiarity, "shadow": shadow,
+                                       "value": value, "condition": "position_and_size",
+                                       "relative_distance": d})
+                    fid = f"{asset}-{'shadow' if shadow else 'plain'}-v{value:.1f}-d{d:.1f}"
+                    specs.append(FrameSpec(fid, canonical, (box,),
+                                           {"condition": "position_and_size", "relative_distance": d,
+                                            "variant": variant},
+                                           is_reference=bool(shadow and d == 1.0), counterfactual=True))
+    return specs
+
+
+def object_pixels(image: np.ndarray) -> np.ndarray:
+    """Pixels of an RGB image that are not sky, road or shadow paint (nor the index block)."""
+    background = np.zeros(image.shape[:2], dtype=bool)
+    for colour in BACKGROUND_RGB:
+        background |= np.all(image == np.array(colour, dtype=np.uint8), axis=-1)
+    found = ~background
+    found[INDEX_BLOCK] = False
+    return found
+
+
+def position_vs_size_specs(variants: tuple[str, ...] = ("open", "buildings", "trees"),
+                           distances: tuple[float, ...] = DISTANCES, canonical: Camera = CAMERA) -> list[FrameSpec]:
+    """The position-vs-size design of :func:`write_synthetic_set` as FrameSpecs, per variant."""
+    specs = []
+    for variant in variants:
+        for condition in CONDITIONS:
+            for d in distances:
+                z_m, scale = placement(condition, d)
+                box = Box(z_m, CLASS_HEIGHT_M * scale, OBJECT_WIDTH_M * scale,
+                          columns={"condition": condition, "relative_distance": d, "scale": scale})
+                specs.append(FrameSpec(f"{condition}_d{d:.1f}-{variant}", canonical, (box,),
+                                       {"condition": condition, "relative_distance": d, "variant": variant},
+                                       condition == REFERENCE_CONDITION))
+    return specs

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 
 from evaluator.models.base import ModelContext, Normalisation, OutputKind
 from evaluator.models.spec import (COMMON_OPTIONS, AdapterSpec, ModelOptionError, ModelSourceError,
-                                   existing_folder, parse_bool, parse_positive_float, required_file)
+                                   existing_folder, first_line, parse_bool, parse_positive_float, required_file)
 from evaluator.models.torch_adapter import TorchAdapterModel
 
 if TYPE_CHECKING:
@@ -56,6 +56,8 @@ CHECKPOINT_EXTRAS = ("height", "width", "use_stereo")
 MONODEPTH2_NORMALISATION = Normalisation((0.45, 0.45, 0.45), (0.225, 0.225, 0.225))
 #: The decoder upsamples by 2 five times and concatenates skips, so sizes must divide by 32.
 SIZE_MULTIPLE = 32
+#: The decoder reflection-pads the stride-32 features by 1 pixel, which needs 2 of them.
+MIN_SIZE = 2 * SIZE_MULTIPLE
 
 
 class Monodepth2Model(TorchAdapterModel):
@@ -144,9 +146,9 @@ def _options(spec: AdapterSpec) -> tuple[OutputKind | None, bool | None, tuple[i
                                "gives disparity (mono) or metric depth (stereo)")
     stereo = spec.get("stereo", parse_bool, None)
     size = spec.input_size
-    if size is not None and (size[0] % SIZE_MULTIPLE or size[1] % SIZE_MULTIPLE):
-        raise ModelOptionError(f"model {spec.name!r}: option size={size[0]}x{size[1]}: "
-                               f"height and width must be multiples of {SIZE_MULTIPLE}")
+    if size is not None and (size[0] % SIZE_MULTIPLE or size[1] % SIZE_MULTIPLE or min(size) < MIN_SIZE):
+        raise ModelOptionError(f"model {spec.name!r}: option size={size[0]}x{size[1]}: height and width "
+                               f"must be multiples of {SIZE_MULTIPLE}, at least {MIN_SIZE}")
     min_depth = spec.get("min_depth", parse_positive_float, None)
     max_depth = spec.get("max_depth", parse_positive_float, None)
     return kind, stereo, size, min_depth, max_depth
@@ -202,26 +204,29 @@ def _read(spec: AdapterSpec, path: Path) -> dict:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # corrupt file, pickle with code (refused by weights_only), ...
         raise ModelSourceError(f"model {spec.name!r}: cannot read {path} ({type(exc).__name__}: "
-                               f"{_first_line(exc)})") from None
+                               f"{first_line(exc)})") from None
     if not isinstance(state, dict):
         raise ModelSourceError(f"model {spec.name!r}: {path} holds {type(state).__name__}, not a state dict")
     return dict(state)
 
 
 def _load_state(spec: AdapterSpec, module: "torch.nn.Module", state: dict, path: Path, what: str) -> None:
-    result = module.load_state_dict(state, strict=False)
+    """Load ``state`` strictly, or one-line :class:`ModelSourceError` on missing, unexpected or
+    mis-shaped entries."""
+    expected = module.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    mis_shaped = [k for k in expected if k in state and tuple(getattr(state[k], "shape", ())) != tuple(expected[k].shape)]
     problems = []
-    if result.missing_keys:
-        problems.append(f"missing {len(result.missing_keys)} keys, e.g. {result.missing_keys[0]!r}")
-    if result.unexpected_keys:
-        problems.append(f"{len(result.unexpected_keys)} unexpected keys, e.g. {result.unexpected_keys[0]!r}")
+    if missing:
+        problems.append(f"{len(missing)} missing keys, e.g. {missing[0]!r}")
+    if unexpected:
+        problems.append(f"{len(unexpected)} unexpected keys, e.g. {unexpected[0]!r}")
+    if mis_shaped:
+        k = mis_shaped[0]
+        problems.append(f"{len(mis_shaped)} tensors of another shape, e.g. {k!r} "
+                        f"{tuple(state[k].shape)} instead of {tuple(expected[k].shape)}")
     if problems:
         raise ModelSourceError(f"model {spec.name!r}: {path} does not match a Monodepth2 {what} "
                                f"({'; '.join(problems)})")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else "no message"
-
-
+    module.load_state_dict(state, strict=True)

@@ -81,7 +81,8 @@ class AdapterSpec:
     options: Mapping[str, str] = field(default_factory=dict)
 
     def check_options(self, allowed: Iterable[str]) -> None:
-        """Raise :class:`ModelOptionError` for a key not in ``allowed`` (with a suggestion)."""
+        """Raise :class:`ModelOptionError` for a key not in ``allowed`` (with a suggestion) or a
+        bad value of a common option (``kind``, ``size``, ``amp``)."""
         allowed = sorted(set(allowed))
         for key in self.options:
             if key not in allowed:
@@ -89,6 +90,7 @@ class AdapterSpec:
                 hint = f"did you mean {close[0]!r}? " if close else ""
                 raise ModelOptionError(f"model {self.name!r}: unknown option {key!r}; {hint}"
                                        f"{self.prefix}: takes {', '.join(allowed)}")
+        _ = (self.output_kind, self.input_size, self.mixed_precision)  # parsing validates
 
     def get(self, key: str, parse: Callable[[str], T], default: T) -> T:
         """The option ``key`` parsed by ``parse``, or ``default`` when absent.
@@ -219,3 +221,9 @@ def required_file(spec: AdapterSpec, folder: Path, filename: str, what: str) -> 
     if not path.is_file():
         raise ModelSourceError(f"model {spec.name!r}: {what} folder {str(folder)!r} has no {filename}")
     return path
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (error messages stay one line)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else "no message"

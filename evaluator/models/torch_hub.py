@@ -4,6 +4,7 @@ The folder holds a ``hubconf.py`` (a clone of a hub repository such as MiDaS, or
 The model is ``torch.hub.load(folder, entrypoint, source="local", pretrained=False)`` -- from
 the local folder only, never downloaded; ``pretrained=true`` passes ``pretrained=True`` for
 entrypoints that load weights you have put in place yourself (e.g. the torch hub cache).
+Entrypoints without a ``pretrained`` parameter are called without it.
 
 The module it returns takes normalised RGB (N, 3, h, w) and returns (N, h, w) or (N, 1, h, w).
 What it declares, each from the option, else an attribute of the returned module, else the
@@ -19,11 +20,14 @@ Options: ``kind``, ``size``, ``amp`` (see :mod:`evaluator.models.spec`), ``norm`
 """
 from __future__ import annotations
 
+import inspect
+from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from evaluator.models.base import ModelContext, Normalisation, OutputKind
 from evaluator.models.spec import (COMMON_OPTIONS, AdapterSpec, ModelSourceError, existing_folder,
-                                   parse_bool, parse_normalisation, required_file)
+                                   first_line, parse_bool, parse_normalisation, required_file)
 from evaluator.models.torch_adapter import TorchAdapterModel
 
 if TYPE_CHECKING:
@@ -77,7 +81,6 @@ def split_target(spec: AdapterSpec) -> tuple[str, str]:
 def check_spec(spec: AdapterSpec) -> None:
     """Cheap checks (no torch): options, folder and ``hubconf.py``."""
     spec.check_options(OPTIONS)
-    spec.output_kind, spec.input_size, spec.mixed_precision  # noqa: B018  (parse = validate)
     spec.get("norm", parse_normalisation, None)
     spec.get("pretrained", parse_bool, False)
     folder, _ = split_target(spec)
@@ -87,7 +90,7 @@ def check_spec(spec: AdapterSpec) -> None:
 def load_spec(spec: AdapterSpec, context: ModelContext) -> TorchHubModel:
     """Registry entry for ``hub:<folder>:<entrypoint>``."""
     check_spec(spec)
-    norm = spec.get("norm", parse_normalisation, _UNSET) if "norm" in spec.options else _UNSET
+    norm = spec.get("norm", parse_normalisation, _UNSET)
     return _load(spec, context.device, spec.output_kind, spec.input_size, norm,
                  spec.get("pretrained", parse_bool, False), spec.mixed_precision)
 
@@ -102,18 +105,23 @@ def _load(spec: AdapterSpec, device: str | None, kind: OutputKind | str | None,
     path = existing_folder(spec, folder, "torch.hub")
     required_file(spec, path, "hubconf.py", "torch.hub")
     try:
-        entrypoints = torch.hub.list(str(path), source="local")
+        entrypoints = list_entrypoints(path)
     except Exception as exc:
         raise ModelSourceError(f"model {spec.name!r}: cannot import {path / 'hubconf.py'} "
-                               f"({type(exc).__name__}: {_first_line(exc)})") from None
+                               f"({type(exc).__name__}: {first_line(exc)})") from None
     if entrypoint not in entrypoints:
         raise ModelSourceError(f"model {spec.name!r}: {path / 'hubconf.py'} has no entrypoint {entrypoint!r}; "
-                               f"it has {', '.join(entrypoints) or 'none'}")
+                               f"it has {', '.join(sorted(entrypoints)) or 'none'}")
+    kwargs = {}
+    if _takes_pretrained(entrypoints[entrypoint]):
+        kwargs["pretrained"] = pretrained
+    elif pretrained:
+        raise ModelSourceError(f"model {spec.name!r}: entrypoint {entrypoint!r} takes no 'pretrained' argument")
     try:
-        module = torch.hub.load(str(path), entrypoint, source="local", pretrained=pretrained)
+        module = torch.hub.load(str(path), entrypoint, source="local", **kwargs)
     except Exception as exc:
         raise ModelSourceError(f"model {spec.name!r}: entrypoint {entrypoint!r} failed "
-                               f"({type(exc).__name__}: {_first_line(exc)})") from None
+                               f"({type(exc).__name__}: {first_line(exc)})") from None
     if not isinstance(module, torch.nn.Module):
         raise ModelSourceError(f"model {spec.name!r}: entrypoint {entrypoint!r} returned "
                                f"{type(module).__name__}, not a torch.nn.Module")
@@ -126,11 +134,39 @@ def _load(spec: AdapterSpec, device: str | None, kind: OutputKind | str | None,
             norm = _as_normalisation(getattr(module, "normalisation", None))
     except (TypeError, ValueError, IndexError) as exc:
         raise ModelSourceError(f"model {spec.name!r}: module of entrypoint {entrypoint!r} declares "
-                               f"an invalid attribute ({_first_line(exc)})") from None
+                               f"an invalid attribute ({first_line(exc)})") from None
     details = {"adapter": PREFIX, "source": str(path), "entrypoint": entrypoint,
                "architecture": type(module).__name__, "pretrained": bool(pretrained)}
     return TorchHubModel(module, spec.name, kind, resolve_device(device), size, norm,
                          mixed_precision=mixed_precision, details=details)
+
+
+def list_entrypoints(folder: str | Path) -> dict[str, Any]:
+    """Public callables of ``folder/hubconf.py``, name -> callable (imported with ``folder`` on
+    ``sys.path``, as torch.hub does; ``torch.hub.list`` itself only reads GitHub repositories)."""
+    import importlib.util
+    import sys
+
+    folder = str(folder)
+    spec = importlib.util.spec_from_file_location("_depthprobe_hubconf", Path(folder) / "hubconf.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        if folder in sys.path:
+            sys.path.remove(folder)
+    return {name: value for name, value in vars(module).items()
+            if not name.startswith("_") and callable(value) and not isinstance(value, ModuleType)}
+
+
+def _takes_pretrained(entry: Any) -> bool:
+    """Whether ``entry`` accepts a ``pretrained`` keyword (by name or through ``**kwargs``)."""
+    try:
+        parameters = inspect.signature(entry).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.name == "pretrained" or p.kind == inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 def _as_normalisation(value: Any) -> Normalisation | None:
@@ -139,8 +175,3 @@ def _as_normalisation(value: Any) -> Normalisation | None:
         return value
     mean, std = value
     return Normalisation(tuple(float(m) for m in mean), tuple(float(s) for s in std))
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else "no message"

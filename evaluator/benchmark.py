@@ -1,0 +1,301 @@
+"""How much the evaluator adds to a model's own time, and whether its memory stays flat.
+
+Run::
+
+    python -m evaluator.benchmark --frames 100            # timing, then memory at 100 and 1000 frames
+    python -m evaluator.benchmark --frames 100 --no-memory
+
+What it does, in one process for the timing:
+
+1. writes a synthetic stimulus set (a level KITTI-like camera, a flat road and one box per
+   frame at 1 ... 3 times 10 m; a third of the frames are reference frames) to a temporary
+   folder -- no Blender;
+2. builds a small encoder-decoder conv net (:class:`BenchNet`, randomly initialised with a
+   fixed seed, disparity output) as a torch model;
+3. times the **bare forward**: the model's ``predict`` on the same batches the evaluator will
+   form (images already in memory, under ``torch.inference_mode``), before and after step 4;
+4. times :func:`evaluator.run.evaluate_set` end to end (verification with hashing, alignment,
+   inference, stored predictions, every analysis, writing), with the model's own time inside
+   the run also recorded; bare forward and evaluation alternate (``--repeats``) and the
+   minimum of each is kept;
+5. prints ``ratio = evaluate wall time / bare forward time`` (goal <= 1.10), the same ratio of
+   process CPU time (all threads; steadier when other processes share the machine), and the
+   overhead per frame in milliseconds -- the figure that does not depend on the model.
+
+Memory: for each size in ``--memory-frames`` a fresh child process (so ``ru_maxrss`` is its
+own) evaluates a set of that many frames with ``tracemalloc`` on, and reports the traced peak
+(Python and numpy allocations; torch's own allocator is not traced) and the peak resident set
+(``ru_maxrss``).  Flat means the 1000-frame run peaks where the 100-frame run does.
+
+Nothing here is asserted: the figures are printed (and returned as a dict) for a person to read.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scenes.camera import Camera, kitti_like_camera
+from scenes.stimulus_set import SEMANTIC_CLASSES, write_layer, write_manifest, write_tables
+
+BOX_HEIGHT_M = 1.5
+BOX_WIDTH_M = 1.8
+BASE_DISTANCE_M = 10.0
+
+
+def write_benchmark_set(root: Path, n_frames: int, camera: Camera, hash_files: bool = True) -> Path:
+    """A synthetic set of ``n_frames`` frames (see the module docstring); returns ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    road = camera.road_depth_map()
+    sky = ~np.isfinite(road)
+    rows_, cols_ = np.mgrid[0:camera.height, 0:camera.width]
+    frames, objects, files = [], [], {}
+    for i in range(n_frames):
+        d = 1.0 + 2.0 * (i % 21) / 20
+        z = BASE_DISTANCE_M * d
+        v_bottom = camera.cy + camera.fy * camera.height_m / z
+        v_top = camera.cy + camera.fy * (camera.height_m - BOX_HEIGHT_M) / z
+        half = camera.fx * BOX_WIDTH_M / 2 / z
+        mask = (rows_ >= v_top) & (rows_ <= v_bottom) & (np.abs(cols_ - camera.cx) <= half)
+        rgb = np.where(sky[..., None], np.uint8(170), np.uint8(90)).repeat(3, axis=-1).astype(np.uint8)
+        rgb[mask] = (200, 40, 40)
+        rgb[..., 1] = np.clip(rgb[..., 1].astype(int) + (rows_ * 7 + cols_ * 3 + i) % 5, 0, 255)  # texture
+        depth = road.copy()
+        depth[mask] = z
+        semantic = np.where(sky, SEMANTIC_CLASSES["sky"], SEMANTIC_CLASSES["road"]).astype(np.uint8)
+        semantic[mask] = SEMANTIC_CLASSES["vehicle"]
+        fid = f"frame{i:05d}"
+        layers = {"rgb": rgb, "depth": depth, "instances": mask.astype(np.uint16), "semantic": semantic}
+        for layer, array in layers.items():
+            rel, digest = write_layer(root, layer, fid, array)
+            files[rel] = digest
+        r, c = np.nonzero(mask)
+        contact = int(r.max())
+        height_px = contact - int(r.min()) + 1
+        frames.append({"frame_id": fid, "condition": "position_and_size", "variant": "default",
+                       "relative_distance": d, "width": camera.width, "height": camera.height, "fx": camera.fx,
+                       "fy": camera.fy, "cx": camera.cx, "cy": camera.cy, "camera_height_m": camera.height_m,
+                       "pitch_deg": camera.pitch_deg, "roll_deg": camera.roll_deg,
+                       "horizon_row": camera.horizon_row(), "is_reference": i % 3 == 0,
+                       "has_counterfactual": False})
+        objects.append({"frame_id": fid, "object_id": 1, "asset": "box", "condition": "position_and_size",
+                        "relative_distance": d, "z_true": z, "contact_row": contact, "height_px": height_px,
+                        "z_vertical": camera.fy * camera.height_m / (contact - camera.cy),
+                        "z_size": camera.fy * BOX_HEIGHT_M / height_px})
+    write_tables(root, pd.DataFrame(frames), pd.DataFrame(objects))
+    cam = {k: getattr(camera, k) for k in ("width", "height", "fx", "fy", "cx", "cy", "height_m", "pitch_deg",
+                                           "roll_deg")}
+    write_manifest(root, {"spec_hash": f"benchmark-{n_frames}", "seed": 0, "canonical_camera": cam,
+                          "files": files if hash_files else {}, "counts": {"frames": n_frames}})
+    return root
+
+
+def build_model(channels: int = 32, seed: int = 0):
+    """The benchmark network as a :class:`~evaluator.models.torch_module.TorchModuleModel`.
+
+    :param channels: width of the first encoder stage (the others double, up to 4x).
+    """
+    import torch
+    from torch import nn
+
+    from evaluator.models.torch_module import TorchModuleModel
+
+    torch.manual_seed(seed)
+    c = channels
+
+    def block(i: int, o: int, stride: int = 1) -> nn.Module:
+        return nn.Sequential(nn.Conv2d(i, o, 3, stride, 1), nn.ReLU(inplace=True))
+
+    class BenchNet(nn.Module):
+        """Encoder (3 stride-2 stages) and decoder (3 upsampling stages), softplus disparity."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = nn.Sequential(block(3, c, 2), block(c, 2 * c, 2), block(2 * c, 4 * c, 2),
+                                         block(4 * c, 4 * c))
+            self.decoder = nn.Sequential(nn.Upsample(scale_factor=2), block(4 * c, 2 * c),
+                                         nn.Upsample(scale_factor=2), block(2 * c, c),
+                                         nn.Upsample(scale_factor=2), nn.Conv2d(c, 1, 3, 1, 1))
+
+        def forward(self, x):
+            return nn.functional.softplus(self.decoder(self.encoder(x))) + 1e-3
+
+    return TorchModuleModel(BenchNet(), name=f"benchnet-c{c}", output_kind="disparity", device="cpu")
+
+
+def timed(model):
+    """``model`` wrapped so that the seconds spent in its ``predict`` add up in ``.seconds``."""
+    from evaluator.models.base import DepthModel
+
+    class TimedModel(DepthModel):
+        framework = model.framework
+
+        def __init__(self) -> None:
+            self.name, self.output_kind = model.name, model.output_kind
+            self.input_size, self.normalisation = model.input_size, model.normalisation
+            self.device = getattr(model, "device", None)
+            self.seconds, self.frames = 0.0, 0
+
+        def predict(self, images: np.ndarray) -> np.ndarray:
+            start = time.perf_counter()
+            out = model.predict(images)
+            self.seconds += time.perf_counter() - start
+            self.frames += len(images)
+            return out
+
+    return TimedModel()
+
+
+def bare_forward_seconds(model, stimulus_root: Path, batch_size: int) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``model.predict`` over the set's frames in the evaluator's batches
+    (reference frames first, as the alignment pass reads them, then the others).  CPU time is
+    the process's, all threads (torch's included)."""
+    import torch
+
+    from evaluator.stimuli import reference_frame_ids
+    from scenes.stimulus_set import open_stimulus_set
+
+    stimulus_set = open_stimulus_set(stimulus_root)
+    refs = reference_frame_ids(stimulus_set)
+    others = [f for f in stimulus_set.frame_ids if f not in set(refs)]
+    batches = [np.stack([stimulus_set.rgb(f) for f in ids[i:i + batch_size]])
+               for ids in (refs, others) for i in range(0, len(ids), batch_size)]
+    wall = cpu = 0.0
+    with torch.inference_mode():
+        for images in batches:
+            start, start_cpu = time.perf_counter(), time.process_time()
+            model.predict(images)
+            wall += time.perf_counter() - start
+            cpu += time.process_time() - start_cpu
+    return wall, cpu
+
+
+def time_run(n_frames: int, batch_size: int, channels: int, width: int, height: int,
+             repeats: int = 2) -> dict[str, Any]:
+    """Timing figures of evaluating ``n_frames`` frames (see the module docstring).
+
+    Bare forward and evaluation alternate ``repeats`` times (bare, evaluate, bare, ...,
+    bare); each figure is the minimum over its repetitions, the usual guard against other
+    processes stealing the CPU for part of one measurement.
+    """
+    import torch
+
+    from evaluator.run import evaluate_set
+
+    camera = kitti_like_camera(width=width, height=height)
+    model = build_model(channels)
+    bare, runs = [], []
+    with tempfile.TemporaryDirectory(prefix="depthprobe-bench-") as tmp:
+        root = write_benchmark_set(Path(tmp) / "set", n_frames, camera)
+        warm = np.stack([np.zeros((height, width, 3), np.uint8)] * batch_size)
+        with torch.inference_mode():
+            model.predict(warm)  # first-call set-up is not the evaluator's
+        bare.append(bare_forward_seconds(model, root, batch_size))
+        for i in range(repeats):
+            clocked = timed(model)
+            start, start_cpu = time.perf_counter(), time.process_time()
+            evaluate_set(root, clocked, Path(tmp) / f"out{i}", batch_size=batch_size)
+            runs.append((time.perf_counter() - start, time.process_time() - start_cpu, clocked.seconds))
+            bare.append(bare_forward_seconds(model, root, batch_size))
+    bare_wall, bare_cpu = min(b[0] for b in bare), min(b[1] for b in bare)
+    wall, cpu, inside = min(r[0] for r in runs), min(r[1] for r in runs), min(r[2] for r in runs)
+    return {"frames": n_frames, "image": [height, width], "batch_size": batch_size, "model": model.name,
+            "torch_threads": torch.get_num_threads(), "repeats": repeats,
+            "bare_forward_s": round(bare_wall, 3), "bare_forward_all_s": [round(b[0], 3) for b in bare],
+            "forward_ms_per_frame": round(1e3 * bare_wall / n_frames, 2),
+            "evaluate_wall_s": round(wall, 3), "evaluate_all_s": [round(r[0], 3) for r in runs],
+            "model_time_in_run_s": round(inside, 3),
+            "ratio": round(wall / bare_wall, 3),
+            "cpu_ratio": round(cpu / bare_cpu, 3), "bare_forward_cpu_s": round(bare_cpu, 3),
+            "evaluate_cpu_s": round(cpu, 3),
+            "overhead_ms_per_frame": round(1e3 * (wall - bare_wall) / n_frames, 2),
+            "overhead_cpu_ms_per_frame": round(1e3 * (cpu - bare_cpu) / n_frames, 2)}
+
+
+def memory_child(n_frames: int, batch_size: int, channels: int, width: int, height: int) -> dict[str, Any]:
+    """Run in a fresh process: peak traced and resident memory of one evaluation."""
+    from evaluator.run import evaluate_set
+
+    camera = kitti_like_camera(width=width, height=height)
+    model = build_model(channels)
+    with tempfile.TemporaryDirectory(prefix="depthprobe-bench-") as tmp:
+        root = write_benchmark_set(Path(tmp) / "set", n_frames, camera)
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        tracemalloc.start()
+        start = time.perf_counter()
+        evaluate_set(root, model, Path(tmp) / "out", batch_size=batch_size)
+        wall = time.perf_counter() - start
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    return {"frames": n_frames, "tracemalloc_peak_mb": round(peak / 2**20, 1),
+            "ru_maxrss_mb": round(rss / 1024, 1), "ru_maxrss_before_evaluate_mb": round(rss_before / 1024, 1),
+            "evaluate_wall_s_traced": round(wall, 2)}
+
+
+def memory_runs(sizes: list[int], batch_size: int, channels: int, width: int, height: int) -> list[dict]:
+    """:func:`memory_child` for each size, each in its own process."""
+    results = []
+    for n in sizes:
+        cmd = [sys.executable, "-m", "evaluator.benchmark", "--memory-child", str(n), "--batch-size", str(batch_size),
+               "--channels", str(channels), "--width", str(width), "--height", str(height)]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return results
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog="python -m evaluator.benchmark", description=__doc__.split("\n")[0])
+    parser.add_argument("--frames", type=int, default=100, help="frames of the timing run")
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--channels", type=int, default=32, help="width of the benchmark net's first stage")
+    parser.add_argument("--width", type=int, default=640)
+    parser.add_argument("--height", type=int, default=192)
+    parser.add_argument("--memory-frames", type=int, nargs="*", default=[100, 1000],
+                        help="set sizes of the memory runs (each in its own process)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory runs")
+    parser.add_argument("--repeats", type=int, default=2, help="evaluations in the timing run (minimum is kept)")
+    parser.add_argument("--memory-child", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.memory_child is not None:
+        result = memory_child(args.memory_child, args.batch_size, args.channels, args.width, args.height)
+        print(json.dumps(result))
+        return result
+    timing = time_run(args.frames, args.batch_size, args.channels, args.width, args.height, args.repeats)
+    print(f"timing ({timing['frames']} frames {timing['image'][1]}x{timing['image'][0]}, batch {timing['batch_size']}, "
+          f"{timing['model']}, {timing['torch_threads']} torch threads):")
+    print(f"  bare forward      {timing['bare_forward_s']:.2f} s ({timing['forward_ms_per_frame']:.1f} ms/frame; "
+          f"all: {timing['bare_forward_all_s']})")
+    print(f"  evaluate_set      {timing['evaluate_wall_s']:.2f} s (all: {timing['evaluate_all_s']}; model inside "
+          f"{timing['model_time_in_run_s']:.2f} s)")
+    print(f"  ratio             {timing['ratio']:.3f} wall (goal <= 1.10); {timing['cpu_ratio']:.3f} CPU time "
+          f"({timing['evaluate_cpu_s']:.1f} s / {timing['bare_forward_cpu_s']:.1f} s)")
+    print(f"  overhead          {timing['overhead_ms_per_frame']:.1f} ms wall, "
+          f"{timing['overhead_cpu_ms_per_frame']:.1f} ms CPU per frame")
+    result: dict[str, Any] = {"timing": timing}
+    if not args.no_memory and args.memory_frames:
+        memory = memory_runs(args.memory_frames, args.batch_size, args.channels, args.width, args.height)
+        result["memory"] = memory
+        print("memory (fresh process per size):")
+        for m in memory:
+            print(f"  {m['frames']:>6} frames: tracemalloc peak {m['tracemalloc_peak_mb']:.1f} MB, "
+                  f"ru_maxrss {m['ru_maxrss_mb']:.1f} MB (before evaluate {m['ru_maxrss_before_evaluate_mb']:.1f} MB)")
+        if len(memory) >= 2 and memory[0]["tracemalloc_peak_mb"] > 0:
+            growth = memory[-1]["tracemalloc_peak_mb"] / memory[0]["tracemalloc_peak_mb"]
+            print(f"  traced peak {memory[-1]['frames']} / {memory[0]['frames']} frames: {growth:.2f}x")
+    return result
+
+
+if __name__ == "__main__":
+    main()

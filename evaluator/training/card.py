@@ -1,0 +1,106 @@
+"""Model cards of the reference networks: ``model_card.json`` (data) and ``model_card.md`` (prose).
+
+The JSON card is what :func:`evaluator.training.train` returns; its keys:
+
+* ``name``, ``created_utc``, ``depthprobe_version``, ``git_commit``;
+* ``training_data``: per stimulus set its name, spec hash, seed, path, number of frames, the
+  experiment block of its spec (the distribution of camera poses, distances, scales,
+  elevations) and the split (frames for training and validation, the split seed);
+* ``architecture``: the network config, parameter count, input size (height, width),
+  normalisation, output (metric z-depth in metres), weights file, its size and stored dtype;
+* ``training``: the :class:`~evaluator.training.train.TrainingConfig` used, epochs and steps
+  done, the loss, seconds, device, torch and safetensors versions, threads;
+* ``metrics``: final ``train`` (a subset of training frames) and ``validation`` metrics per
+  region (``all``, ``road``, ``object``): Abs Rel, RMSE log, delta < 1.25 (mean over frames,
+  ground truth capped at 80 m as in :mod:`evaluator.metrics`), plus the loss;
+* ``validation_cue_fit``: the cue fit (:func:`evaluator.cue_fit.fit_cues`) on the validation
+  frames' objects -- on the training distribution, which cue tracks the predictions;
+* ``intended_use``: one paragraph.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from scenes.stimulus_set import atomic_write_bytes
+from evaluator.training.checkpoint import CARD_JSON, CARD_MD
+
+
+def write_card(folder: str | Path, card: dict[str, Any]) -> None:
+    """Write ``model_card.json`` and ``model_card.md`` into ``folder`` (atomically)."""
+    folder = Path(folder)
+    text = json.dumps(card, indent=2, sort_keys=False, allow_nan=False, default=_plain) + "\n"
+    atomic_write_bytes(folder / CARD_JSON, text.encode("utf-8"))
+    atomic_write_bytes(folder / CARD_MD, card_markdown(card).encode("utf-8"))
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def card_markdown(card: dict[str, Any]) -> str:
+    """The card as Markdown for a person."""
+    arch = card["architecture"]
+    tr = card["training"]
+    lines = [f"# Reference network `{card['name']}`", ""]
+    if card.get("intended_use"):
+        lines += [card["intended_use"], ""]
+    lines += ["## Training data", ""]
+    for s in card["training_data"]["sets"]:
+        lines.append(f"- stimulus set `{s['name']}` (spec hash `{str(s['spec_hash'])[:12]}`, seed {s['seed']}): "
+                     f"{s['n_frames']} frames at {arch['input_size'][1]}x{arch['input_size'][0]} px")
+        exp = s.get("experiment") or {}
+        if exp:
+            lines.append("  - distribution: " + ", ".join(f"{k} {_short(v)}" for k, v in exp.items()))
+    split = card["training_data"]["split"]
+    lines += [f"- split by frame (seed {split['seed']}): {split['n_train']} training, "
+              f"{split['n_validation']} validation frames", "", "## Architecture", "",
+              f"- {arch['network_config']['architecture']}: channels {arch['network_config']['channels']}, "
+              f"{arch['n_parameters']:,} parameters",
+              f"- input: RGB {arch['input_size'][1]}x{arch['input_size'][0]} px (height x width "
+              f"{arch['input_size'][0]}x{arch['input_size'][1]}), normalised (x - {arch['normalisation']['mean']}) / "
+              f"{arch['normalisation']['std']} on [0, 1]",
+              f"- output: {arch['output']}",
+              f"- weights: `{arch['weights_file']}` ({arch['weights_bytes'] / 1e6:.2f} MB, {arch['stored_dtype']}, "
+              "safetensors)", "", "## Training", "",
+              f"- {tr['epochs_done']:.2f} epochs, {tr['steps']} steps of batch {tr['config']['batch_size']}, "
+              f"AdamW lr {tr['config']['lr']} (cosine), weight decay {tr['config']['weight_decay']}",
+              f"- loss: {tr['loss']}",
+              f"- augmentation: {tr['augmentation']}",
+              f"- {tr['seconds'] / 60:.1f} min on {tr['device']} ({tr['threads']} threads), torch {tr['torch_version']}",
+              "", "## Metrics (mean over frames, true depth <= 80 m)", "",
+              "| split | region | Abs Rel | RMSE log | δ<1.25 |", "|---|---|---|---|---|"]
+    for split_name in ("train", "validation"):
+        regions = (card.get("metrics") or {}).get(split_name) or {}
+        for region in ("all", "road", "object"):
+            m = regions.get(region)
+            if m:
+                lines.append(f"| {split_name} | {region} | {_fmt(m['abs_rel'])} | {_fmt(m['rmse_log'])} | "
+                             f"{_fmt(m['a1'])} |")
+    cue = card.get("validation_cue_fit")
+    if cue:
+        lines += ["", "## Cue fit on the validation frames (training distribution)", "", cue.get("verdict_text", "")]
+    lines += ["", f"Created {card.get('created_utc')} with depthprobe {card.get('depthprobe_version')} "
+              f"(commit {card.get('git_commit')}).", ""]
+    return "\n".join(lines)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict) and set(value) == {"min", "max"}:
+        return f"{value['min']}...{value['max']}"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)

@@ -1,0 +1,78 @@
+"""The paper's normalised curves: estimate / estimate at d = 1, mean over variants, slopes."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evaluator.curves import analyse_curves, condition_labels, normalised_estimates
+from evaluator.run import evaluate_set
+from tests.synthetic_set import position_vs_size_specs, write_frames
+from tests.test_evaluator_run import PlantedCueModel
+
+A = 0.7
+
+
+@pytest.fixture(scope="module")
+def curves_result(tmp_path_factory):
+    specs = position_vs_size_specs(distances=tuple(np.round(np.arange(1.0, 3.01, 0.25), 2)))
+    root = write_frames(tmp_path_factory.mktemp("sets") / "pvs", specs)
+    out = tmp_path_factory.mktemp("out") / "pvs"
+    return evaluate_set(root, PlantedCueModel(a=A, noise_sd=0.03), out, batch_size=9), out
+
+
+def expected_slopes(objects: pd.DataFrame) -> dict[str, float]:
+    """The slope each condition would have without noise: the planted cue mixture of the
+    measured (pixel-rounded) cues, normalised and regressed on log d as the analysis does."""
+    data = objects.assign(estimate_m=objects.z_vertical ** A * objects.z_size ** (1 - A))
+    points = normalised_estimates(data)
+    out = {}
+    for condition, part in points.groupby("condition"):
+        x, y = np.log(part.relative_distance), np.log(part.normalised)
+        out[condition] = float(np.polyfit(x, y, 1)[0])
+    return out
+
+
+def test_slopes_recover_the_planted_weights(curves_result):
+    summary, out = curves_result
+    conditions = summary["curves"]["conditions"]
+    assert set(conditions) == {"position_and_size", "position_only", "size_only"}
+    objects = pd.read_parquet(out / "objects.parquet").merge(
+        pd.read_parquet(out / "pose.parquet")[["frame_id", "variant"]], on="frame_id")
+    expected = expected_slopes(objects)
+    for condition, nominal in (("position_and_size", 1.0), ("position_only", A), ("size_only", 1 - A)):
+        slope = conditions[condition]["slope"]
+        assert expected[condition] == pytest.approx(nominal, abs=0.05)
+        assert slope["ci_low"] < expected[condition] < slope["ci_high"], condition
+        assert slope["n_objects"] == 27 and conditions[condition]["n_variants"] == 3
+
+
+def test_curve_table_has_a_band_over_variants(curves_result):
+    _, out = curves_result
+    curves = pd.read_parquet(out / "curves.parquet")
+    assert list(curves.columns) == ["condition", "relative_distance", "mean_normalised", "ci_low", "ci_high",
+                                    "n_variants", "n_objects"]
+    assert len(curves) == 3 * 9 and (curves["n_variants"] == 3).all()
+    anchor = curves[curves["relative_distance"] == 1.0]
+    assert np.allclose(anchor["mean_normalised"], 1.0) and np.allclose(anchor["ci_high"] - anchor["ci_low"], 0.0)
+    far = curves[curves["relative_distance"] == 3.0].set_index("condition")
+    assert (far["ci_low"] <= far["mean_normalised"]).all() and (far["mean_normalised"] <= far["ci_high"]).all()
+    assert (far["ci_high"] > far["ci_low"]).all()
+    assert far.loc["position_and_size", "mean_normalised"] == pytest.approx(3.0, rel=0.1)
+    assert far.loc["size_only", "mean_normalised"] == pytest.approx(3.0 ** (1 - A), rel=0.1)
+
+
+def test_curves_need_relative_distance_and_an_anchor():
+    objects = pd.DataFrame({"frame_id": ["a", "b"], "object_id": [1, 1], "estimate_m": [5.0, 6.0]})
+    assert analyse_curves(objects, np.random.default_rng(0)) == (None, None)
+    no_anchor = objects.assign(relative_distance=[1.5, 2.0], condition="x")
+    table, section = analyse_curves(no_anchor, np.random.default_rng(0))
+    assert table is None and "no object has an estimate at relative distance 1" in section["reason"]
+
+
+def test_condition_labels():
+    objects = pd.DataFrame({"asset": ["cat", "dog"], "shadow": [True, True]})
+    assert list(condition_labels(objects)) == ["cat", "dog"]
+    assert list(condition_labels(objects.assign(asset="cat"))) == ["all", "all"]
+    both = objects.assign(condition="position_only", shadow=[True, False])
+    assert condition_labels(both).iloc[0] == "condition=position_only, asset=cat, shadow=True"

@@ -1,0 +1,173 @@
+"""Stored predictions: analyses rerun without the model; damaged or foreign stores are refused;
+nothing is written as if valid when the predictions or the set are not."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evaluator.predictions import INDEX_FILE, PREDICTIONS_DIR, PredictionStoreError
+from evaluator.run import SUMMARY_FILE, TABLE_FILES, analyse_predictions, evaluate_set
+from scenes.errors import StimulusSetError
+from tests.synthetic_set import obstacle_specs, pose_specs, write_frames
+from tests.test_analysis_obstacles import needs_a_shadow
+from tests.test_analysis_pose import PlantedPoseModel
+
+SECTIONS = ("verdict", "cues", "single_cue", "joint", "fit", "factor_fit", "metrics", "curves", "pose", "obstacles",
+            "alignment", "model", "n_objects_with_estimate")
+
+
+class Counting:
+    """Wraps a planted model and counts the images it is asked to predict."""
+
+    def __init__(self, fn, output_kind: str | None = None) -> None:
+        self.fn, self.calls = fn, 0
+        if output_kind:
+            self.output_kind = output_kind
+
+    def __call__(self, images):
+        self.calls += len(images)
+        return self.fn(images)
+
+
+def disparity_of(fn):
+    def predict(images):
+        with np.errstate(divide="ignore"):
+            return (3.0 / fn(images)).astype(np.float32)
+    return predict
+
+
+@pytest.fixture(scope="module")
+def obstacle_set(tmp_path_factory):
+    return write_frames(tmp_path_factory.mktemp("sets") / "obstacles",
+                        obstacle_specs(distances=(1.0, 2.0, 3.0), values=(1.0,)))
+
+
+@pytest.fixture(scope="module")
+def evaluated(obstacle_set, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out") / "run"
+    model = Counting(disparity_of(needs_a_shadow), "disparity")
+    summary = evaluate_set(obstacle_set, model, out, batch_size=5, seed=3)
+    return summary, out, model
+
+
+def test_each_image_goes_through_the_model_once(evaluated, obstacle_set):
+    summary, out, model = evaluated
+    frames = pd.read_parquet(obstacle_set / "frames.parquet")
+    assert model.calls == len(frames) + int(frames["has_counterfactual"].sum())  # references not predicted twice
+    assert summary["alignment"]["policy"] == "median" and summary["alignment"]["n_frames"] == 2
+    index = json.loads((out / PREDICTIONS_DIR / INDEX_FILE).read_text())
+    assert len(index["files"]) == 2 * len(frames) and index["dtype"] == "float32"
+    assert not (out / PREDICTIONS_DIR / ".raw").exists()
+    stored = np.load(out / PREDICTIONS_DIR / "depth" / f"{frames.frame_id[0]}.npy")
+    assert stored.dtype == np.float32 and np.isfinite(stored).any()
+
+
+def test_reusing_predictions_reproduces_every_section(evaluated, obstacle_set, tmp_path):
+    summary, out, _ = evaluated
+    again = analyse_predictions(obstacle_set, tmp_path / "again", predictions_dir=out / PREDICTIONS_DIR, seed=3)
+    assert again["predictions"]["reused"] is True and summary["predictions"]["reused"] is False
+    for key in SECTIONS:
+        assert json.dumps(again[key], sort_keys=True, default=str) == json.dumps(summary[key], sort_keys=True,
+                                                                                  default=str), key
+    for name in ("objects", "metrics", "pose", "obstacles", "curves", "cue_fit"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / TABLE_FILES[name]),
+                                      pd.read_parquet(tmp_path / "again" / TABLE_FILES[name]))
+
+
+def test_reuse_in_place_with_another_statistic(evaluated, obstacle_set, tmp_path):
+    _, out, _ = evaluated
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    summary = analyse_predictions(obstacle_set, copy, statistic="mean")
+    assert summary["statistic"] == "mean" and summary["config"]["reused_predictions"] is True
+    assert json.loads((copy / SUMMARY_FILE).read_text())["statistic"] == "mean"
+
+
+def test_damaged_prediction_is_named_and_nothing_is_written(evaluated, obstacle_set, tmp_path):
+    _, out, _ = evaluated
+    store = tmp_path / "store"
+    shutil.copytree(out / PREDICTIONS_DIR, store)
+    victim = sorted((store / "counterfactual").glob("*.npy"))[0]
+    victim.write_bytes(victim.read_bytes()[:100])
+    (store / "depth" / sorted(p.name for p in (store / "depth").glob("*.npy"))[1]).unlink()
+    with pytest.raises(PredictionStoreError) as info:
+        analyse_predictions(obstacle_set, tmp_path / "out", predictions_dir=store)
+    message = str(info.value)
+    assert "2 problem(s)" in message and victim.name in message and "does not match its hash" in message
+    assert "prediction is missing" in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_predictions_of_another_set_or_an_unfinished_run_are_refused(evaluated, tmp_path):
+    _, out, _ = evaluated
+    other = write_frames(tmp_path / "other", obstacle_specs(distances=(1.0, 2.0), values=(1.0,)))
+    with pytest.raises(PredictionStoreError, match="another frames.parquet"):
+        analyse_predictions(other, tmp_path / "out", predictions_dir=out / PREDICTIONS_DIR)
+    with pytest.raises(PredictionStoreError, match="no stored predictions"):
+        analyse_predictions(other, tmp_path / "nothing")
+    unfinished = tmp_path / "unfinished" / PREDICTIONS_DIR
+    unfinished.mkdir(parents=True)
+    with pytest.raises(PredictionStoreError, match="an unfinished run"):
+        analyse_predictions(other, tmp_path / "unfinished")
+
+
+def test_float16_predictions(obstacle_set, evaluated, tmp_path):
+    summary32, _, _ = evaluated
+    model = Counting(disparity_of(needs_a_shadow), "disparity")
+    summary = evaluate_set(obstacle_set, model, tmp_path, prediction_dtype="float16", seed=3)
+    stored = np.load(next((tmp_path / PREDICTIONS_DIR / "depth").glob("*.npy")))
+    assert stored.dtype == np.float16
+    again = analyse_predictions(obstacle_set, tmp_path / "again", predictions_dir=tmp_path / PREDICTIONS_DIR, seed=3)
+    assert again["obstacles"]["seen_rate"]["value"] == summary["obstacles"]["seen_rate"]["value"]
+    assert again["metrics"]["regions"]["road"]["abs_rel"]["value"] == pytest.approx(
+        summary32["metrics"]["regions"]["road"]["abs_rel"]["value"], abs=1e-3)
+
+
+def test_stale_tables_of_another_run_are_removed(evaluated, tmp_path):
+    _, out, _ = evaluated
+    target = tmp_path / "out"
+    shutil.copytree(out, target)
+    specs = pose_specs("pitch_deg", (-1.0, 0.0, 1.0), variants=("a",))
+    root = write_frames(tmp_path / "pose", specs)
+    summary = evaluate_set(root, PlantedPoseModel(specs), target)
+    assert summary["obstacles"] is None
+    assert not (target / TABLE_FILES["obstacles"]).exists()
+    assert not (target / TABLE_FILES["obstacles_by_factor"]).exists()
+    assert not list((target / PREDICTIONS_DIR / "counterfactual").glob("*.npy"))
+    assert "obstacles" not in summary["outputs"] and "pose" in summary["outputs"]
+
+
+def nothing_usable(images: np.ndarray) -> np.ndarray:
+    """A broken network: NaN everywhere (its output is not a depth anywhere)."""
+    return np.full(images.shape[:3], np.nan, dtype=np.float32)
+
+
+def test_a_model_with_no_usable_output_writes_no_numbers(tmp_path):
+    specs = pose_specs("pitch_deg", (-2.0, -1.0, 0.0, 1.0, 2.0), variants=("a", "b"))
+    root = write_frames(tmp_path / "set", specs)
+    summary = evaluate_set(root, nothing_usable, tmp_path / "out")
+    text = (tmp_path / "out" / SUMMARY_FILE).read_text()
+    assert "NaN" not in text
+    assert summary["n_objects_with_estimate"] == 0 and summary["verdict"] == "none"
+    assert summary["metrics"]["regions"] == {"all": None, "road": None, "object": None}
+    assert summary["factor_fit"]["reason"].startswith("only 0 object")
+    pitch = json.loads(text)["pose"]["pitch_following"]
+    assert pitch["value"] is None and pitch["ci_low"] is None and pitch["n_frames"] == 0
+    assert pitch["reason"] == "no frame has a usable fit"
+    change = json.loads(text)["pose"]["obstacle_change"]["pitch_deg"]
+    assert change["n_objects"] == 0 and change["slope"]["value"] is None
+
+
+def test_objects_table_out_of_step_with_the_frames_is_named(tmp_path):
+    specs = pose_specs("pitch_deg", (-1.0, 0.0, 1.0), variants=("a",))
+    root = write_frames(tmp_path / "set", specs, hash_files=False)
+    objects = pd.read_parquet(root / "objects.parquet")
+    objects.loc[0, "frame_id"] = "no-such-frame"
+    objects.to_parquet(root / "objects.parquet", index=False)
+    with pytest.raises(StimulusSetError, match="rows for frame 'no-such-frame'"):
+        evaluate_set(root, PlantedPoseModel(specs), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
