@@ -1264,6 +1264,13 @@ def ankle_of(f: Figure, heel: Sequence[float]) -> np.ndarray:
     return np.asarray(heel, dtype=np.float64) + offset
 
 
+def shoulder_joint(f: Figure, pose: Pose, side: float) -> np.ndarray:
+    """The left (side -1) or right (+1) shoulder joint of a posed person (metres)."""
+    shoulder_x = f.of(SHOULDER_WIDTH_RATIO) / 2 - f.of(UPPER_ARM_RADII_RATIO[0])
+    local = (side * shoulder_x, 0.0, f.rel(SHOULDER_HEIGHT_RATIO))
+    return np.asarray(pose.hip, dtype=np.float64) + rotation_x(-math.radians(pose.lean_deg)) @ local
+
+
 def person_parts(f: Figure, pose: Pose) -> dict[str, list[trimesh.Trimesh]]:
     """All solids of a posed person: skin, hair, cloth_top (with sleeves), cloth_bottom (trousers), shoe."""
     rotation = rotation_x(-math.radians(pose.lean_deg))
@@ -1276,9 +1283,8 @@ def person_parts(f: Figure, pose: Pose) -> dict[str, list[trimesh.Trimesh]]:
     for name, solids in head.items():
         raised = [moved(solid, lift, neck_base - lift @ neck_base) for solid in solids]  # about the neck's base
         parts[name] += [moved(solid, rotation, hip) for solid in raised]
-    shoulder_x = f.of(SHOULDER_WIDTH_RATIO) / 2 - f.of(UPPER_ARM_RADII_RATIO[0])
     for side, heel, wrist in zip((-1.0, 1.0), pose.heels, pose.wrists):
-        shoulder = hip + rotation @ (side * shoulder_x, 0.0, f.rel(SHOULDER_HEIGHT_RATIO))
+        shoulder = shoulder_joint(f, pose, side)
         hint = (side * ELBOW_HINT[0], ELBOW_HINT[1], ELBOW_HINT[2])
         elbow = bend(shoulder, wrist, f.of(UPPER_ARM_RATIO), f.of(FOREARM_RATIO), hint)
         fingers = np.asarray(wrist) + unit(np.asarray(wrist) - elbow) * HAND_REACH * f.of(HAND_RATIO)
@@ -1345,6 +1351,7 @@ BIKE_REFLECTOR_M = (0.05, 0.015, 0.03, 0.07)  # rear reflector width, depth, hei
 RIDER_HIP_ABOVE_SADDLE_M = 0.09  # hip joints above the saddle top
 RIDER_HIP_BEHIND_SADDLE_M = 0.03  # hip joints behind the seatpost axis
 RIDER_WRIST_FROM_GRIP_M = (0.0, -0.06, 0.02)  # wrists relative to the grip centre (x, y, z)
+RIDER_OVERREACH_M = 0.02  # how far a straightened limb may fall short of its pedal or grip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1498,10 +1505,16 @@ class CyclistParams(AssetParams):
         ball = BALL_FROM_HEEL * f.of(FOOT_LENGTH_RATIO)
         heels = tuple(tuple(pedal - (0.0, ball, 0.0)) for pedal in lay.pedals)
         wrists = tuple(tuple(grip + RIDER_WRIST_FROM_GRIP_M) for grip in lay.grips)
-        reach = min(np.linalg.norm(ankle_of(f, h) - hip) for h in heels)
-        if reach > f.of(THIGH_RATIO) + f.of(SHANK_RATIO) + 0.05:
-            raise ValueError(f"{self.asset_id}: the rider's feet do not reach the pedals")
-        rider = person_parts(f, Pose(hip=tuple(hip), lean_deg=self.lean_deg, heels=heels, wrists=wrists))
+        pose = Pose(hip=tuple(hip), lean_deg=self.lean_deg, heels=heels, wrists=wrists)
+        leg = f.of(THIGH_RATIO) + f.of(SHANK_RATIO)
+        arm = f.of(UPPER_ARM_RATIO) + f.of(FOREARM_RATIO)
+        for side, heel, wrist in zip((-1.0, 1.0), heels, wrists):
+            hip_joint = hip + (side * f.of(HIP_JOINT_SPACING_RATIO), 0.0, 0.0)
+            if np.linalg.norm(ankle_of(f, heel) - hip_joint) > leg + RIDER_OVERREACH_M:
+                raise ValueError(f"{self.asset_id}: the rider's foot does not reach the pedal")
+            if np.linalg.norm(np.asarray(wrist) - shoulder_joint(f, pose, side)) > arm + RIDER_OVERREACH_M:
+                raise ValueError(f"{self.asset_id}: the rider's hand does not reach the grip")
+        rider = person_parts(f, pose)
         parts = bicycle_parts(self.bicycle, lay)
         for name, solids in rider.items():
             parts[name] = parts.get(name, []) + solids

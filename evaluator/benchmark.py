@@ -22,7 +22,8 @@ What it does, in one process for the timing:
    process CPU time (all threads; steadier when other processes share the machine), and the
    overhead per frame in milliseconds -- the figure that does not depend on the model.
 
-Memory: for each size in ``--memory-frames`` a fresh child process (so ``ru_maxrss`` is its
+Memory: for each size in ``--memory-frames`` (with a narrower net, ``--memory-channels``, so that
+1000 frames take minutes, not half an hour) a fresh child process (so ``ru_maxrss`` is its
 own) evaluates a set of that many frames with ``tracemalloc`` on, and reports the traced peak
 (Python and numpy allocations; torch's own allocator is not traced) and the peak resident set
 (``ru_maxrss``).  Flat means the 1000-frame run peaks where the 100-frame run does.
@@ -265,6 +266,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--memory-frames", type=int, nargs="*", default=[100, 1000],
                         help="set sizes of the memory runs (each in its own process)")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory runs")
+    parser.add_argument("--memory-channels", type=int, default=8,
+                        help="net width for the memory runs (smaller: 1000 frames in a few minutes)")
     parser.add_argument("--repeats", type=int, default=2, help="evaluations in the timing run (minimum is kept)")
     parser.add_argument("--memory-child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -285,7 +288,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           f"{timing['overhead_cpu_ms_per_frame']:.1f} ms CPU per frame")
     result: dict[str, Any] = {"timing": timing}
     if not args.no_memory and args.memory_frames:
-        memory = memory_runs(args.memory_frames, args.batch_size, args.channels, args.width, args.height)
+        memory = memory_runs(args.memory_frames, args.batch_size, args.memory_channels, args.width, args.height)
         result["memory"] = memory
         print("memory (fresh process per size):")
         for m in memory:

@@ -397,7 +397,7 @@ def fit_factors(objects: pd.DataFrame, frames: pd.DataFrame | None = None,
         explained, by = _explained(values, chosen)
         if explained > MAX_CUE_CORRELATION ** 2:
             terms.append(FactorTerm(name, col, transform, "collinear",
-                                    note=f"moves with {by} (R\u00b2 {explained:.4f}): the set cannot separate it"))
+                                    note=f"moves with {by}, R\u00b2 {explained:.4f}; the set cannot separate it"))
             continue
         chosen.append((name, col, transform, values))
         terms.append(FactorTerm(name, col, transform, "fitted"))
@@ -458,7 +458,7 @@ def describe_factors(fit: FactorFit) -> str:
             text = f"{_term_words(term.name)} {_fmt(term.coef)} ({_unit(term)})"
             (used if term.coef.ci_low > 0 or term.coef.ci_high < 0 else unclear).append(text)
         elif term.status == "collinear":
-            left.append(f"{_term_words(term.name)} ({term.note.split(':')[0]})")
+            left.append(f"{_term_words(term.name)} ({term.note.split(';')[0]})")
     parts = [f"Predicted distance changes with {', '.join(used)}" if used else "Predicted distance changes with no "
              "fitted cue or factor"]
     if unclear:

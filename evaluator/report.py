@@ -1,7 +1,9 @@
 """A results summary (``summary.json``) as a few lines for a terminal."""
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 
@@ -16,9 +18,17 @@ def format_summary(summary: Mapping[str, Any]) -> list[str]:
              f"({summary['statistic']} over the eroded mask), {summary['n_frames']} frames",
              f"verdict: {summary['verdict']}. {summary['verdict_text']}"]
     lines += _cue_lines(summary)
+    lines += analysis_lines(summary)
     outputs = summary.get("outputs", {})
     if outputs:
         lines.append(f"written: {outputs.get('summary')} and {outputs.get('objects')}")
+        tables = [Path(v).name for k, v in outputs.items() if k not in ("summary", "objects", "predictions")]
+        if tables:
+            lines.append(f"  tables: {', '.join(tables)}")
+        predictions = summary.get("predictions") or {}
+        if outputs.get("predictions"):
+            how = "reused from" if predictions.get("reused") else "stored in"
+            lines.append(f"  predictions {how} {outputs['predictions']}")
     lines.append(f"took {summary.get('elapsed_s', float('nan')):.1f} s")
     return lines
 
@@ -45,4 +55,61 @@ def _cue_lines(summary: Mapping[str, Any]) -> list[str]:
     joint = summary.get("joint")
     if joint and joint.get("r2") is not None:
         lines.append(f"  {'joint':<18} R\u00b2 {joint['r2']:.3f}, AIC {joint['aic']:.1f}")
+    return lines
+
+
+def _num(value: Any, digits: int = 3) -> str:
+    """A number for a person: fixed digits; ``n/a`` for None or NaN."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    return f"{value:.{digits}f}"
+
+
+def _interval(entry: Mapping[str, Any] | None, digits: int = 3, count: str | None = None) -> str:
+    """``value [low, high]`` (and ``n = ...`` when ``count`` names the count key)."""
+    if not entry:
+        return "n/a"
+    text = f"{_num(entry.get('value'), digits)} [{_num(entry.get('ci_low'), digits)}, {_num(entry.get('ci_high'), digits)}]"
+    if count and entry.get(count) is not None:
+        text += f", n = {entry[count]}"
+    return text
+
+
+def analysis_lines(summary: Mapping[str, Any]) -> list[str]:
+    """Lines for the factor fit, accuracy, curves, pose and obstacle sections (absent ones skipped)."""
+    lines: list[str] = []
+    factor = summary.get("factor_fit")
+    if factor:
+        lines.append(f"factors: {factor.get('verdict_text')}")
+    metrics = (summary.get("metrics") or {}).get("regions") or {}
+    for region, entry in metrics.items():
+        if entry:
+            lines.append(f"accuracy ({region}): Abs Rel {_interval(entry['abs_rel'])}, RMSE {_interval(entry['rmse'], 2)} m, "
+                         f"\u03b4<1.25 {_interval(entry['a1'])}; {entry['n_frames']} frames, {entry['n_pixels']} px")
+    curves = summary.get("curves") or {}
+    for condition, entry in (curves.get("conditions") or {}).items():
+        lines.append(f"curve {condition}: slope of log(normalised estimate) on log d "
+                     f"{_interval(entry['slope'], count='n_objects')}, {entry['n_variants']} variant(s)")
+    if curves.get("reason"):
+        lines.append(f"curves: {curves['reason']}")
+    pose = summary.get("pose") or {}
+    words = {"pitch_following": "pitch", "roll_following": "roll", "height_following": "camera height"}
+    for key, word in words.items():
+        if key in pose:
+            entry = pose[key]
+            reason = f" ({entry['reason']})" if entry.get("reason") else ""
+            lines.append(f"pose: follows {_interval(entry, count='n_frames')} of a {word} change "
+                         f"(1 = fully, 0 = not){reason}")
+    for factor_name, entry in (pose.get("obstacle_change") or {}).items():
+        lines.append(f"pose: obstacle distance {entry['unit']} of {factor_name}: "
+                     f"{_interval(entry['slope'], count='n_objects')} (contact row with the canonical camera: "
+                     f"{_num(entry['slope_if_contact_row_canonical'].get('value'))})")
+    obstacles = summary.get("obstacles")
+    if obstacles:
+        lines.append(f"obstacles: seen {_interval(obstacles['seen_rate'], 2, 'n_objects')} "
+                     f"({obstacles['seen_if']}); shown fraction {_interval(obstacles['mean_fraction'], 2)}")
+        for factor_name, levels in (obstacles.get("by_factor") or {}).items():
+            parts = [f"{level['level']}: {_num(level['seen_rate']['value'], 2)} of {level['n_judged']}"
+                     for level in levels]
+            lines.append(f"  seen by {factor_name}: {'; '.join(parts)}")
     return lines

@@ -171,3 +171,17 @@ def test_objects_table_out_of_step_with_the_frames_is_named(tmp_path):
     with pytest.raises(StimulusSetError, match="rows for frame 'no-such-frame'"):
         evaluate_set(root, PlantedPoseModel(specs), tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_report_lines_carry_intervals_and_counts(evaluated):
+    from evaluator.report import format_summary
+
+    summary, out, _ = evaluated
+    text = "\n".join(format_summary(summary))
+    assert "accuracy (road): Abs Rel" in text and "frames," in text
+    assert "obstacles: seen" in text and "n = 12" in text and "seen by shadow: False: 0.00 of 6; True: 1.00 of 6" in text
+    assert "factors: Predicted distance changes with" in text
+    assert f"predictions stored in {out / PREDICTIONS_DIR}" in text
+    old = {k: v for k, v in summary.items() if k not in ("factor_fit", "metrics", "curves", "pose", "obstacles",
+                                                         "predictions")}
+    assert format_summary(old)  # a summary.json of an earlier version still reads

@@ -1,0 +1,27 @@
+"""Training of the reference networks (small depth CNNs on rendered stimulus sets).
+
+* :class:`TrainingConfig`, :class:`NetworkConfig` -- settings (plain data, no torch);
+* :func:`train` -- train on stimulus sets, write ``model.safetensors`` and the model card;
+* :func:`train_from_spec` -- the same on the set rendered from a training spec;
+* :func:`load_network` -- rebuild a trained network from its safetensors file (no pickle).
+
+Importing the package imports no torch; the functions import it when first used.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from evaluator.training.config import NetworkConfig, TrainingConfig
+
+__all__ = ["NetworkConfig", "TrainingConfig", "load_network", "train", "train_from_spec"]
+
+_LAZY = {"train": "evaluator.training.trainer", "train_from_spec": "evaluator.training.trainer",
+         "load_network": "evaluator.training.checkpoint"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'evaluator.training' has no attribute {name!r}")

@@ -8,7 +8,7 @@ The JSON card is what :func:`evaluator.training.train` returns; its keys:
   elevations) and the split (frames for training and validation, the split seed);
 * ``architecture``: the network config, parameter count, input size (height, width),
   normalisation, output (metric z-depth in metres), weights file, its size and stored dtype;
-* ``training``: the :class:`~evaluator.training.train.TrainingConfig` used, epochs and steps
+* ``training``: the :class:`~evaluator.training.config.TrainingConfig` used, epochs and steps
   done, the loss, seconds, device, torch and safetensors versions, threads;
 * ``metrics``: final ``train`` (a subset of training frames) and ``validation`` metrics per
   region (``all``, ``road``, ``object``): Abs Rel, RMSE log, delta < 1.25 (mean over frames,

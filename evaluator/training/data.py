@@ -116,7 +116,7 @@ def load_frames(set_dirs: Sequence[str | Path], input_size: tuple[int, int],
     for set_dir in set_dirs:
         stimulus_set = open_stimulus_set(set_dir)
         sets.append(stimulus_set)
-        name = stimulus_set.manifest.get("name") or Path(set_dir).name
+        name = set_name(stimulus_set)
         frame_ids = stimulus_set.frame_ids
         if limit_per_set is not None:
             frame_ids = frame_ids[:limit_per_set]
@@ -137,6 +137,11 @@ def load_frames(set_dirs: Sequence[str | Path], input_size: tuple[int, int],
     data = FrameData(torch.from_numpy(np.stack(images)), torch.from_numpy(np.stack(depths)),
                      torch.from_numpy(np.stack(regions)), ids)
     return data, sets
+
+
+def set_name(stimulus_set: StimulusSet) -> str:
+    """The name frames of a set are known by: its spec name (manifest), else its folder name."""
+    return str(stimulus_set.manifest.get("name") or Path(stimulus_set.root).name)
 
 
 def split_frames(n_frames: int, val_fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

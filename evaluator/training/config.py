@@ -1,0 +1,134 @@
+"""Settings of the reference networks as plain data (no torch): architecture and training.
+
+:class:`NetworkConfig` describes the network (it is stored in the weights file's metadata and
+the model card, and :func:`evaluator.training.network.build_network` rebuilds the module from
+it); :class:`TrainingConfig` holds the settings of :func:`evaluator.training.train`, and its
+defaults are those of the shipped networks.  Importing this module imports no torch, so a
+command line can build and check a config before the heavy imports.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ARCHITECTURE = "depthprobe-unet-v1"
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Plain-data description of a :class:`~evaluator.training.network.DepthUNet`.
+
+    :param channels: feature channels at 1/2, 1/4, 1/8, 1/16, 1/32 of the input size.
+    :param convs: 3x3 convs per level after its (strided) entry conv, same length as channels.
+    :param min_depth_m: smallest depth the output can take, metres (> 0).
+    :param max_depth_m: largest depth the output can take, metres (> min_depth_m).
+    :param input_size: (height, width) in pixels the network was trained at; both must be
+        multiples of 32 (five stride-2 steps).
+    :param mean, std: per-channel normalisation of [0, 1] RGB applied before the network
+        (Monodepth2's 0.45 / 0.225, the same for the three channels).
+    """
+
+    channels: tuple[int, ...] = (16, 32, 64, 128, 128)
+    convs: tuple[int, ...] = (1, 1, 1, 2, 2)
+    min_depth_m: float = 0.5
+    max_depth_m: float = 500.0
+    input_size: tuple[int, int] = (96, 320)
+    mean: tuple[float, float, float] = (0.45, 0.45, 0.45)
+    std: tuple[float, float, float] = (0.225, 0.225, 0.225)
+    architecture: str = field(default=ARCHITECTURE)
+
+    def __post_init__(self) -> None:
+        if self.architecture != ARCHITECTURE:
+            raise ValueError(f"unknown architecture {self.architecture!r} (this code builds {ARCHITECTURE!r})")
+        if len(self.channels) != 5 or len(self.convs) != 5:
+            raise ValueError("channels and convs need one entry per level (5 levels: 1/2 ... 1/32)")
+        if any(int(c) < 1 for c in self.channels) or any(int(n) < 0 for n in self.convs):
+            raise ValueError(f"channels must be >= 1 and convs >= 0, got {self.channels}, {self.convs}")
+        if not 0 < self.min_depth_m < self.max_depth_m:
+            raise ValueError(f"need 0 < min_depth_m < max_depth_m, got {self.min_depth_m}, {self.max_depth_m}")
+        h, w = self.input_size
+        if h % 32 or w % 32 or h < 32 or w < 32:
+            raise ValueError(f"input_size must be multiples of 32, got {self.input_size}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict (tuples become lists)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "NetworkConfig":
+        """Inverse of :meth:`to_dict`; unknown keys are an error (a newer file, or a typo)."""
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown network config key(s): {', '.join(sorted(unknown))}")
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Settings of :func:`train`; the defaults trained the shipped reference networks.
+
+    :param epochs: passes over the training frames (12: about 20 min for 1800 frames of
+        96 x 320 on 2 CPU cores; see the model cards for the measured time).
+    :param batch_size: frames per optimiser step.
+    :param lr: peak AdamW learning rate.
+    :param weight_decay: AdamW decoupled weight decay.
+    :param warmup_fraction: fraction of the steps with a linear warm-up from ``lr / 10``.
+    :param final_lr_fraction: the cosine decays to ``lr * final_lr_fraction``.
+    :param seed: seeds the split, the initialisation, batch order and flips.
+    :param val_fraction: fraction of frames held out for validation (split by frame).
+    :param object_weight: loss weight of object pixels relative to other pixels (module doc).
+    :param flip: random horizontal flips (the only augmentation; see evaluator.training.data).
+    :param max_steps: stop after this many optimiser steps (None: ``epochs`` decide); the
+        schedule is laid out for the steps actually run.
+    :param stored_dtype: ``"float32"`` or ``"float16"`` weights in the safetensors file.
+    :param network: the architecture.
+    :param limit_per_set: use only the first N frames of each set (smoke tests).
+    """
+
+    epochs: float = 12.0
+    batch_size: int = 8
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    warmup_fraction: float = 0.03
+    final_lr_fraction: float = 0.02
+    seed: int = 0
+    val_fraction: float = 0.1
+    object_weight: float = 5.0
+    flip: bool = True
+    max_steps: int | None = None
+    stored_dtype: str = "float32"
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    limit_per_set: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.epochs > 0:
+            raise ValueError(f"epochs must be > 0, got {self.epochs}")
+        if int(self.batch_size) != self.batch_size or self.batch_size < 1:
+            raise ValueError(f"batch_size must be a whole number >= 1, got {self.batch_size}")
+        if not self.lr > 0 or self.weight_decay < 0:
+            raise ValueError(f"need lr > 0 and weight_decay >= 0, got {self.lr}, {self.weight_decay}")
+        if self.max_steps is not None and (int(self.max_steps) != self.max_steps or self.max_steps < 1):
+            raise ValueError(f"max_steps must be a whole number >= 1 or None, got {self.max_steps}")
+        if self.object_weight <= 0:
+            raise ValueError(f"object_weight must be > 0, got {self.object_weight}")
+        if not 0 <= self.warmup_fraction < 1 or not 0 < self.final_lr_fraction <= 1:
+            raise ValueError("need 0 <= warmup_fraction < 1 and 0 < final_lr_fraction <= 1")
+        if isinstance(self.seed, bool) or int(self.seed) != self.seed or self.seed < 0:
+            raise ValueError(f"seed must be a whole number >= 0, got {self.seed}")
+        if self.stored_dtype not in ("float32", "float16"):
+            raise ValueError(f"stored_dtype must be 'float32' or 'float16', got {self.stored_dtype!r}")
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+        if self.limit_per_set is not None and self.limit_per_set < 1:
+            raise ValueError(f"limit_per_set must be >= 1 or None, got {self.limit_per_set}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able dict (the network config nested)."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "network"}
+        out["network"] = self.network.to_dict()
+        return out
+
+
