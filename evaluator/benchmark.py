@@ -224,18 +224,23 @@ def time_run(n_frames: int, batch_size: int, channels: int, width: int, height: 
             "overhead_cpu_ms_per_frame": round(1e3 * (cpu - bare_cpu) / n_frames, 2)}
 
 
-def memory_child(n_frames: int, batch_size: int, channels: int, width: int, height: int) -> dict[str, Any]:
-    """Run in a fresh process: peak traced and resident memory of one evaluation."""
-    from evaluator.run import evaluate_set
+def memory_child(set_root: Path, batch_size: int, channels: int) -> dict[str, Any]:
+    """Run in a fresh process: peak traced and resident memory of one evaluation of the set at
+    ``set_root`` (written by the parent, so that writing it does not count)."""
+    import torch
 
-    camera = kitti_like_camera(width=width, height=height)
+    from evaluator.run import evaluate_set
+    from scenes.stimulus_set import open_stimulus_set
+
+    n_frames = len(open_stimulus_set(set_root).frames)
     model = build_model(channels)
+    with torch.inference_mode():  # torch's one-off set-up is not the evaluator's
+        model.predict(np.zeros((1, 64, 64, 3), np.uint8))
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with tempfile.TemporaryDirectory(prefix="depthprobe-bench-") as tmp:
-        root = write_benchmark_set(Path(tmp) / "set", n_frames, camera)
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         tracemalloc.start()
         start = time.perf_counter()
-        evaluate_set(root, model, Path(tmp) / "out", batch_size=batch_size)
+        evaluate_set(set_root, model, Path(tmp) / "out", batch_size=batch_size)
         wall = time.perf_counter() - start
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
@@ -247,11 +252,14 @@ def memory_child(n_frames: int, batch_size: int, channels: int, width: int, heig
 
 def memory_runs(sizes: list[int], batch_size: int, channels: int, width: int, height: int) -> list[dict]:
     """:func:`memory_child` for each size, each in its own process."""
+    camera = kitti_like_camera(width=width, height=height)
     results = []
     for n in sizes:
-        cmd = [sys.executable, "-m", "evaluator.benchmark", "--memory-child", str(n), "--batch-size", str(batch_size),
-               "--channels", str(channels), "--width", str(width), "--height", str(height)]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        with tempfile.TemporaryDirectory(prefix="depthprobe-bench-") as tmp:
+            root = write_benchmark_set(Path(tmp) / "set", n, camera)
+            cmd = [sys.executable, "-m", "evaluator.benchmark", "--memory-child", str(root),
+                   "--batch-size", str(batch_size), "--channels", str(channels)]
+            done = subprocess.run(cmd, capture_output=True, text=True, check=True)
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
     return results
 
@@ -269,10 +277,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--memory-channels", type=int, default=8,
                         help="net width for the memory runs (smaller: 1000 frames in a few minutes)")
     parser.add_argument("--repeats", type=int, default=2, help="evaluations in the timing run (minimum is kept)")
-    parser.add_argument("--memory-child", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--memory-child", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_child is not None:
-        result = memory_child(args.memory_child, args.batch_size, args.channels, args.width, args.height)
+        result = memory_child(args.memory_child, args.batch_size, args.channels)
         print(json.dumps(result))
         return result
     timing = time_run(args.frames, args.batch_size, args.channels, args.width, args.height, args.repeats)
