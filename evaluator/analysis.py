@@ -39,7 +39,8 @@ from evaluator.pose import add_shifts, frame_pose, obstacle_changes, pose_row, s
 from evaluator.predictions import counterfactual_frames
 from evaluator.stimuli import canonical_camera
 from scenes.errors import StimulusSetError
-from scenes.stimulus_set import StimulusSet
+from scenes.camera import Camera
+from scenes.stimulus_set import FRAME_CAMERA_COLUMNS, StimulusSet
 
 #: Generator stream per analysis: ``np.random.default_rng([seed, stream])``.
 STREAMS = {"metrics": 1, "curves": 2, "pose": 3, "obstacles": 4}
@@ -80,6 +81,8 @@ class SetAnalysis:
         self._estimate = np.full(len(self.objects), np.nan)
         self._n_valid = np.zeros(len(self.objects), dtype=np.int64)
         self._eroded = np.zeros(len(self.objects), dtype=bool)
+        self._object_ids = self.objects["object_id"].to_numpy()
+        self._cameras = frame_cameras(stimulus_set)
         self._with_cf = counterfactual_frames(stimulus_set)
         self._metric_rows: list[dict] = []
         self._pose_rows: list[dict] = []
@@ -104,13 +107,12 @@ class SetAnalysis:
             _check_shape(self.set, frame_id, depth.shape, array.shape, layer)
         rows = self._rows_by_frame.get(frame_id)
         if rows is not None:
-            ids = self.objects["object_id"].iloc[rows]
-            found = estimate_objects(depth, instances, ids, self.statistic)
+            found = estimate_objects(depth, instances, self._object_ids[rows], self.statistic)
             self._estimate[rows] = [e.estimate_m for e in found]
             self._n_valid[rows] = [e.n_valid_px for e in found]
             self._eroded[rows] = [e.mask_eroded for e in found]
         self._metric_rows += frame_metrics(frame_id, depth, gt, semantic, instances, self.max_depth_m)
-        camera = self.set.camera(frame_id)
+        camera = self._cameras[frame_id]
         self._pose_rows.append(pose_row(frame_id, camera, frame_pose(depth, semantic, camera)))
         if frame_id in self._with_cf:
             if depth_without is None:
@@ -118,7 +120,7 @@ class SetAnalysis:
             gt_without = self.set.counterfactual_depth(frame_id)
             _check_shape(self.set, frame_id, depth.shape, depth_without.shape, "counterfactual prediction")
             _check_shape(self.set, frame_id, depth.shape, gt_without.shape, "counterfactual depth")
-            object_ids = [] if rows is None else list(self.objects["object_id"].iloc[rows])
+            object_ids = [] if rows is None else list(self._object_ids[rows])
             self._response_rows += object_responses(frame_id, depth, depth_without, gt, gt_without, instances,
                                                      object_ids)
         self._done.add(frame_id)
@@ -179,6 +181,13 @@ class SetAnalysis:
                 extra[column] = frames[column].to_numpy()
         wanted = ["frame_id", *[c for c in extra.columns if c != "frame_id" and c not in objects.columns]]
         return objects.merge(extra[wanted], on="frame_id", how="left")
+
+
+def frame_cameras(stimulus_set: StimulusSet) -> dict[str, Camera]:
+    """Every frame's camera, as :meth:`StimulusSet.camera` builds it, in one pass over the table."""
+    columns = stimulus_set.frames[list(FRAME_CAMERA_COLUMNS)].to_numpy(dtype=float)
+    return {fid: Camera(int(w), int(h), fx, fy, cx, cy, height_m, pitch, roll)
+            for fid, (w, h, fx, fy, cx, cy, height_m, pitch, roll) in zip(stimulus_set.frame_ids, columns)}
 
 
 def cue_fit_table(cue_fit: CueFit, factor_fit: FactorFit) -> pd.DataFrame:

@@ -16,17 +16,21 @@ What it does, in one process for the timing:
    form (images already in memory, under ``torch.inference_mode``), before and after step 4;
 4. times :func:`evaluator.run.evaluate_set` end to end (verification with hashing, alignment,
    inference, stored predictions, every analysis, writing), with the model's own time inside
-   the run also recorded; bare forward and evaluation alternate (``--repeats``) and the
-   minimum of each is kept;
+   the run also recorded; bare forward and evaluation alternate (``--repeats``), each
+   evaluation is compared with the bare runs on either side of it, and the median is kept;
 5. prints ``ratio = evaluate wall time / bare forward time`` (goal <= 1.10), the same ratio of
    process CPU time (all threads; steadier when other processes share the machine), and the
    overhead per frame in milliseconds -- the figure that does not depend on the model.
 
 Memory: for each size in ``--memory-frames`` (with a narrower net, ``--memory-channels``, so that
 1000 frames take minutes, not half an hour) a fresh child process (so ``ru_maxrss`` is its
-own) evaluates a set of that many frames with ``tracemalloc`` on, and reports the traced peak
-(Python and numpy allocations; torch's own allocator is not traced) and the peak resident set
-(``ru_maxrss``).  Flat means the 1000-frame run peaks where the 100-frame run does.
+own) evaluates a set of that many frames (written beforehand by the parent) with ``tracemalloc``
+on, and reports the traced peak (Python and numpy allocations; torch's own allocator is not
+traced), the resident set at the start and its peak during the evaluation (sampled), and
+``ru_maxrss`` (the process's lifetime peak, which torch's import alone takes to ~0.6 GB).  Flat means the 1000-frame run peaks where the 100-frame run does.
+
+``OMP_WAIT_POLICY`` defaults to ``PASSIVE`` in this process (unless set): spinning OpenMP
+threads otherwise make every timing swing on a shared machine.
 
 Nothing here is asserted: the figures are printed (and returned as a dict) for a person to read.
 """
@@ -34,7 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
+import os
 import resource
 import subprocess
 import sys
@@ -187,8 +191,9 @@ def time_run(n_frames: int, batch_size: int, channels: int, width: int, height: 
     """Timing figures of evaluating ``n_frames`` frames (see the module docstring).
 
     Bare forward and evaluation alternate ``repeats`` times (bare, evaluate, bare, ...,
-    bare); each figure is the minimum over its repetitions, the usual guard against other
-    processes stealing the CPU for part of one measurement.
+    bare); each evaluation is divided by the mean of the bare runs on either side of it, and
+    the median of those ratios is reported (other processes sharing the machine come and go;
+    a pair sees the same conditions).
     """
     import torch
 
@@ -209,19 +214,24 @@ def time_run(n_frames: int, batch_size: int, channels: int, width: int, height: 
             evaluate_set(root, clocked, Path(tmp) / f"out{i}", batch_size=batch_size)
             runs.append((time.perf_counter() - start, time.process_time() - start_cpu, clocked.seconds))
             bare.append(bare_forward_seconds(model, root, batch_size))
-    bare_wall, bare_cpu = min(b[0] for b in bare), min(b[1] for b in bare)
-    wall, cpu, inside = min(r[0] for r in runs), min(r[1] for r in runs), min(r[2] for r in runs)
+    # Each evaluation against the mean of the bare runs just before and just after it: a pair
+    # sees the same conditions (other processes come and go); the median pair is reported.
+    pairs = [(r[0] / ((bare[i][0] + bare[i + 1][0]) / 2), r[1] / ((bare[i][1] + bare[i + 1][1]) / 2))
+             for i, r in enumerate(runs)]
+    ratio, cpu_ratio = float(np.median([p[0] for p in pairs])), float(np.median([p[1] for p in pairs]))
+    bare_wall, bare_cpu = float(np.median([b[0] for b in bare])), float(np.median([b[1] for b in bare]))
+    wall, cpu, inside = (float(np.median([r[k] for r in runs])) for k in range(3))
     return {"frames": n_frames, "image": [height, width], "batch_size": batch_size, "model": model.name,
             "torch_threads": torch.get_num_threads(), "repeats": repeats,
             "bare_forward_s": round(bare_wall, 3), "bare_forward_all_s": [round(b[0], 3) for b in bare],
             "forward_ms_per_frame": round(1e3 * bare_wall / n_frames, 2),
             "evaluate_wall_s": round(wall, 3), "evaluate_all_s": [round(r[0], 3) for r in runs],
             "model_time_in_run_s": round(inside, 3),
-            "ratio": round(wall / bare_wall, 3),
-            "cpu_ratio": round(cpu / bare_cpu, 3), "bare_forward_cpu_s": round(bare_cpu, 3),
+            "ratio": round(ratio, 3), "ratio_pairs": [round(p[0], 3) for p in pairs],
+            "cpu_ratio": round(cpu_ratio, 3), "bare_forward_cpu_s": round(bare_cpu, 3),
             "evaluate_cpu_s": round(cpu, 3),
-            "overhead_ms_per_frame": round(1e3 * (wall - bare_wall) / n_frames, 2),
-            "overhead_cpu_ms_per_frame": round(1e3 * (cpu - bare_cpu) / n_frames, 2)}
+            "overhead_ms_per_frame": round(1e3 * bare_wall * (ratio - 1) / n_frames, 2),
+            "overhead_cpu_ms_per_frame": round(1e3 * bare_cpu * (cpu_ratio - 1) / n_frames, 2)}
 
 
 def memory_child(set_root: Path, batch_size: int, channels: int) -> dict[str, Any]:
@@ -237,17 +247,62 @@ def memory_child(set_root: Path, batch_size: int, channels: int) -> dict[str, An
     with torch.inference_mode():  # torch's one-off set-up is not the evaluator's
         model.predict(np.zeros((1, 64, 64, 3), np.uint8))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    sampler = RssSampler()
     with tempfile.TemporaryDirectory(prefix="depthprobe-bench-") as tmp:
         tracemalloc.start()
         start = time.perf_counter()
-        evaluate_set(set_root, model, Path(tmp) / "out", batch_size=batch_size)
+        with sampler:
+            evaluate_set(set_root, model, Path(tmp) / "out", batch_size=batch_size)
         wall = time.perf_counter() - start
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
     return {"frames": n_frames, "tracemalloc_peak_mb": round(peak / 2**20, 1),
             "ru_maxrss_mb": round(rss / 1024, 1), "ru_maxrss_before_evaluate_mb": round(rss_before / 1024, 1),
+            "rss_at_start_mb": sampler.start_mb, "rss_peak_during_evaluate_mb": sampler.peak_mb,
             "evaluate_wall_s_traced": round(wall, 2)}
+
+
+class RssSampler:
+    """Context manager: the process's current resident set at entry and its highest value while
+    inside (sampled every 20 ms from /proc/self/statm; None where that file does not exist).
+    ``ru_maxrss`` is the whole life's peak, which start-up (torch's import) can already hold."""
+
+    def __init__(self, interval_s: float = 0.02) -> None:
+        self.interval_s = interval_s
+        self.start_mb: float | None = None
+        self.peak_mb: float | None = None
+
+    @staticmethod
+    def current_mb() -> float | None:
+        try:
+            with open("/proc/self/statm", encoding="ascii") as f:
+                pages = int(f.read().split()[1])
+        except OSError:
+            return None
+        return round(pages * resource.getpagesize() / 2**20, 1)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            now = self.current_mb()
+            if now is not None and (self.peak_mb is None or now > self.peak_mb):
+                self.peak_mb = now
+
+    def __enter__(self) -> "RssSampler":
+        import threading
+
+        self.start_mb = self.peak_mb = self.current_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        now = self.current_mb()
+        if now is not None and (self.peak_mb is None or now > self.peak_mb):
+            self.peak_mb = now
 
 
 def memory_runs(sizes: list[int], batch_size: int, channels: int, width: int, height: int) -> list[dict]:
@@ -276,35 +331,43 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--no-memory", action="store_true", help="skip the memory runs")
     parser.add_argument("--memory-channels", type=int, default=8,
                         help="net width for the memory runs (smaller: 1000 frames in a few minutes)")
-    parser.add_argument("--repeats", type=int, default=2, help="evaluations in the timing run (minimum is kept)")
+    parser.add_argument("--repeats", type=int, default=3, help="evaluations in the timing run (median ratio is kept)")
     parser.add_argument("--memory-child", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    # OpenMP threads that spin after each parallel region steal the CPU from whatever else runs
+    # (the evaluator's worker, other processes) and make timings swing; passive waiting keeps
+    # both the bare forward and the evaluation steady.  Set before torch is imported.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if args.memory_child is not None:
         result = memory_child(args.memory_child, args.batch_size, args.channels)
         print(json.dumps(result))
         return result
-    timing = time_run(args.frames, args.batch_size, args.channels, args.width, args.height, args.repeats)
-    print(f"timing ({timing['frames']} frames {timing['image'][1]}x{timing['image'][0]}, batch {timing['batch_size']}, "
-          f"{timing['model']}, {timing['torch_threads']} torch threads):")
-    print(f"  bare forward      {timing['bare_forward_s']:.2f} s ({timing['forward_ms_per_frame']:.1f} ms/frame; "
-          f"all: {timing['bare_forward_all_s']})")
-    print(f"  evaluate_set      {timing['evaluate_wall_s']:.2f} s (all: {timing['evaluate_all_s']}; model inside "
-          f"{timing['model_time_in_run_s']:.2f} s)")
-    print(f"  ratio             {timing['ratio']:.3f} wall (goal <= 1.10); {timing['cpu_ratio']:.3f} CPU time "
-          f"({timing['evaluate_cpu_s']:.1f} s / {timing['bare_forward_cpu_s']:.1f} s)")
-    print(f"  overhead          {timing['overhead_ms_per_frame']:.1f} ms wall, "
-          f"{timing['overhead_cpu_ms_per_frame']:.1f} ms CPU per frame")
-    result: dict[str, Any] = {"timing": timing}
+    result: dict[str, Any] = {}
+    # Memory first: a child's ru_maxrss starts at its parent's high-water mark (Linux keeps it
+    # across fork and exec), so the children are started before this process imports torch.
     if not args.no_memory and args.memory_frames:
         memory = memory_runs(args.memory_frames, args.batch_size, args.memory_channels, args.width, args.height)
         result["memory"] = memory
         print("memory (fresh process per size):")
         for m in memory:
-            print(f"  {m['frames']:>6} frames: tracemalloc peak {m['tracemalloc_peak_mb']:.1f} MB, "
+            print(f"  {m['frames']:>6} frames: tracemalloc peak {m['tracemalloc_peak_mb']:.1f} MB; resident "
+                  f"{m['rss_at_start_mb']} MB at start, peak {m['rss_peak_during_evaluate_mb']} MB during evaluate; "
                   f"ru_maxrss {m['ru_maxrss_mb']:.1f} MB (before evaluate {m['ru_maxrss_before_evaluate_mb']:.1f} MB)")
         if len(memory) >= 2 and memory[0]["tracemalloc_peak_mb"] > 0:
             growth = memory[-1]["tracemalloc_peak_mb"] / memory[0]["tracemalloc_peak_mb"]
             print(f"  traced peak {memory[-1]['frames']} / {memory[0]['frames']} frames: {growth:.2f}x")
+    timing = time_run(args.frames, args.batch_size, args.channels, args.width, args.height, args.repeats)
+    print(f"timing ({timing['frames']} frames {timing['image'][1]}x{timing['image'][0]}, batch {timing['batch_size']}, "
+          f"{timing['model']}, {timing['torch_threads']} torch threads, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}):")
+    print(f"  bare forward      {timing['bare_forward_s']:.2f} s ({timing['forward_ms_per_frame']:.1f} ms/frame; "
+          f"all: {timing['bare_forward_all_s']})")
+    print(f"  evaluate_set      {timing['evaluate_wall_s']:.2f} s (all: {timing['evaluate_all_s']}; model inside "
+          f"{timing['model_time_in_run_s']:.2f} s)")
+    print(f"  ratio             {timing['ratio']:.3f} wall (goal <= 1.10; pairs {timing['ratio_pairs']}); "
+          f"{timing['cpu_ratio']:.3f} CPU time ({timing['evaluate_cpu_s']:.1f} s / {timing['bare_forward_cpu_s']:.1f} s)")
+    print(f"  overhead          {timing['overhead_ms_per_frame']:.1f} ms wall, "
+          f"{timing['overhead_cpu_ms_per_frame']:.1f} ms CPU per frame")
+    result["timing"] = timing
     return result
 
 

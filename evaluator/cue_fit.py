@@ -1,6 +1,8 @@
-"""Which cue explains the predicted distances: vertical position or apparent size.
+"""Which cue explains the predicted distances: vertical position or apparent size; and the same
+fit extended to every other factor the set varies (:func:`fit_factors`, further below).
 
-Model (ordinary least squares, statsmodels), one row per object::
+Model (ordinary least squares; :func:`evaluator.intervals.ols`, the same numbers as statsmodels'
+``OLS(...).fit(cov_type="HC3")``), one row per object::
 
     log(estimate_m) = b0 + b_vertical * log(z_vertical) + b_size * log(z_size) + e
 

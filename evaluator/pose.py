@@ -54,10 +54,15 @@ MIN_BAND_PX = 5
 MIN_BAND_ROWS = 5
 #: Fewest road pixels for the plane (roll) fit, and most used (regular stride above it).
 MIN_PLANE_PX = 50
-MAX_PLANE_PX = 5_000
+MAX_PLANE_PX = 2_000
 #: Huber's tuning constant: 95 % efficiency under normal errors (Huber 1981).
 HUBER_C = 1.345
 HUBER_ITERATIONS = 30
+#: IRLS stops when an iteration moves the iso-disparity slope (a / b, rows per column) by less
+#: than this (about 1e-4 degree of roll) and the plane's horizon (c / b) by less than
+#: ``HUBER_HORIZON_TOL_PX``.
+HUBER_SLOPE_TOL = 2e-6
+HUBER_HORIZON_TOL_PX = 1e-3
 #: Pose values closer than this count as equal (degrees or metres).
 POSE_TOLERANCE = 1e-6
 ROAD_CLASS = SEMANTIC_CLASSES["road"]
@@ -150,25 +155,33 @@ def huber_plane(u: np.ndarray, v: np.ndarray, y: np.ndarray) -> np.ndarray | Non
     Solved through the 3 x 3 weighted normal equations (the coordinates are centred, so they
     are well conditioned).
     """
-    design = np.column_stack([u, v, np.ones_like(u)])
+    rows = np.stack([u, v, np.ones_like(u)])  # (3, n): contiguous rows make the products cheap
     weights = np.ones_like(y)
     beta = None
     for _ in range(HUBER_ITERATIONS):
-        weighted = design * weights[:, None]
+        weighted = rows * weights
         try:
-            new = np.linalg.solve(weighted.T @ design, weighted.T @ y)
+            new = np.linalg.solve(weighted @ rows.T, weighted @ y)
         except np.linalg.LinAlgError:
             return None
-        done = beta is not None and np.allclose(new, beta, rtol=1e-7, atol=1e-12)
+        done = beta is not None and _settled(beta, new)
         beta = new
         if done:
             break
-        resid = y - design @ beta
+        resid = y - beta @ rows
         scale = 1.4826 * np.median(np.abs(resid - np.median(resid)))
         if not scale > 0:
             break
         weights = np.minimum(1.0, HUBER_C * scale / np.maximum(np.abs(resid), 1e-300))
     return beta if beta is not None and np.all(np.isfinite(beta)) else None
+
+
+def _settled(old: np.ndarray, new: np.ndarray) -> bool:
+    """True when the plane's roll and horizon no longer move (see HUBER_SLOPE_TOL)."""
+    if old[1] == 0 or new[1] == 0:
+        return False
+    return (abs(new[0] / new[1] - old[0] / old[1]) < HUBER_SLOPE_TOL
+            and abs(new[2] / new[1] - old[2] / old[1]) < HUBER_HORIZON_TOL_PX)
 
 
 def frame_pose(depth: np.ndarray, semantic: np.ndarray, camera: Camera) -> FramePose:

@@ -18,11 +18,12 @@ that notebooks and other analyses can reuse them:
 6. :func:`write_results` -- the tables (``OUT/*.parquet``) then ``OUT/summary.json``, each
    atomically.
 
-Nothing but the predictions is written before every step has succeeded, and an old
-``summary.json`` in ``OUT`` is removed before new results are written (and stale tables of
-analyses that do not apply this time are removed), so a ``summary.json`` always belongs to the
-tables beside it and to a complete run.  Predictions of an unfinished run have no
-``predictions/index.json`` and are refused for reuse.
+Nothing is written before the set is verified, the model loaded and the alignment known to be
+possible; then an old ``summary.json`` in ``OUT`` is removed (its predictions are about to be
+replaced), and the tables and the new ``summary.json`` are written only after every step has
+succeeded (stale tables of analyses that do not apply this time are removed), so a
+``summary.json`` always belongs to the tables and predictions beside it and to a complete run.
+Predictions of an unfinished run have no ``predictions/index.json`` and are refused for reuse.
 """
 from __future__ import annotations
 
@@ -104,6 +105,7 @@ def evaluate_set(set_path: str | Path, model_name: str | DepthModel | Callable[[
     policy = choose_policy(model.output_kind, alignment)
     require_references(stimulus_set, model, policy)  # before anything is predicted or written
     out = Path(out_dir)
+    (out / SUMMARY_FILE).unlink(missing_ok=True)  # its predictions are about to be replaced
     writer = PredictionWriter(out / PREDICTIONS_DIR, prediction_dtype)
     fitted = fit_set_alignment(stimulus_set, model, policy, batch_size, np.random.default_rng(seed), progress,
                                keep_raw=writer.keep_raw)
@@ -265,9 +267,12 @@ def pipelined(batches: Iterator[tuple], consume: Callable[..., None]) -> None:
                 if pending is not None:
                     pending.result()
                 pending = pool.submit(consume, *batch)
-        finally:
+        except BaseException:
             if pending is not None:
-                pending.result()
+                pending.exception()  # let the worker finish; the error being raised is the one to report
+            raise
+        if pending is not None:
+            pending.result()
 
 
 def read_batches(stimulus_set: StimulusSet, frame_ids: Sequence[str], batch_size: int,
@@ -292,9 +297,25 @@ def read_batches(stimulus_set: StimulusSet, frame_ids: Sequence[str], batch_size
 
 def model_batches(stimulus_set: StimulusSet, model: DepthModel, frame_ids: Sequence[str], batch_size: int,
                   layer: str = "rgb") -> Iterator[tuple[list[str], np.ndarray]]:
-    """(ids, raw float32 maps (B, H, W)) for ``frame_ids``, one model call per batch."""
-    for ids, images in read_batches(stimulus_set, frame_ids, batch_size, layer):
+    """(ids, raw float32 maps (B, H, W)) for ``frame_ids``, one model call per batch; the next
+    batch's images are read (decoded) in a helper thread while the model runs on this one."""
+    for ids, images in prefetched(read_batches(stimulus_set, frame_ids, batch_size, layer)):
         yield ids, predict_images(model, images)
+
+
+def prefetched(items: Iterator[Any]) -> Iterator[Any]:
+    """The items of ``items``, each produced in a helper thread while the caller works on the
+    previous one (one item ahead: memory for two)."""
+    iterator = iter(items)
+    done = object()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="depthprobe-read") as pool:
+        ahead = pool.submit(next, iterator, done)
+        while True:
+            item = ahead.result()
+            if item is done:
+                return
+            ahead = pool.submit(next, iterator, done)
+            yield item
 
 
 def predict_and_analyse(stimulus_set: StimulusSet, model: DepthModel, fitted: Alignment, batch_size: int,

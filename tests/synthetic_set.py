@@ -15,6 +15,11 @@ index encoded in a 2x2 block at the top-left (see :func:`frame_index`) so a plan
 tell which frame it sees.  The objects table is computed from the rasterised mask exactly as the
 generator defines the columns (contact row = lowest mask row, z_vertical = f H0 / (contact_row
 - horizon_row0), z_size = f h_class / height_px).
+
+:func:`write_frames` writes any list of :class:`FrameSpec` (camera with pitch, roll and height;
+several boxes, raised, coloured, with a shadow band; counterfactual layers) by ray casting; the
+builders :func:`pose_specs`, :func:`obstacle_specs` and :func:`position_vs_size_specs` make the
+camera-pose, obstacle and multi-variant position-vs-size designs of the analysis tests.
 """
 from __future__ import annotations
 

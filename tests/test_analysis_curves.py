@@ -11,11 +11,12 @@ from tests.synthetic_set import position_vs_size_specs, write_frames
 from tests.test_evaluator_run import PlantedCueModel
 
 A = 0.7
+VARIANTS = ("open", "buildings", "trees", "hedges", "fences")  # 5: the fewest for a bootstrap band
 
 
 @pytest.fixture(scope="module")
 def curves_result(tmp_path_factory):
-    specs = position_vs_size_specs(distances=tuple(np.round(np.arange(1.0, 3.01, 0.25), 2)))
+    specs = position_vs_size_specs(variants=VARIANTS, distances=(1.0, 1.5, 2.0, 2.5, 3.0))
     root = write_frames(tmp_path_factory.mktemp("sets") / "pvs", specs)
     out = tmp_path_factory.mktemp("out") / "pvs"
     return evaluate_set(root, PlantedCueModel(a=A, noise_sd=0.03), out, batch_size=9), out
@@ -44,7 +45,7 @@ def test_slopes_recover_the_planted_weights(curves_result):
         slope = conditions[condition]["slope"]
         assert expected[condition] == pytest.approx(nominal, abs=0.05)
         assert slope["ci_low"] < expected[condition] < slope["ci_high"], condition
-        assert slope["n_objects"] == 27 and conditions[condition]["n_variants"] == 3
+        assert slope["n_objects"] == 25 and conditions[condition]["n_variants"] == 5
 
 
 def test_curve_table_has_a_band_over_variants(curves_result):
@@ -52,7 +53,7 @@ def test_curve_table_has_a_band_over_variants(curves_result):
     curves = pd.read_parquet(out / "curves.parquet")
     assert list(curves.columns) == ["condition", "relative_distance", "mean_normalised", "ci_low", "ci_high",
                                     "n_variants", "n_objects"]
-    assert len(curves) == 3 * 9 and (curves["n_variants"] == 3).all()
+    assert len(curves) == 3 * 5 and (curves["n_variants"] == 5).all()
     anchor = curves[curves["relative_distance"] == 1.0]
     assert np.allclose(anchor["mean_normalised"], 1.0) and np.allclose(anchor["ci_high"] - anchor["ci_low"], 0.0)
     far = curves[curves["relative_distance"] == 3.0].set_index("condition")

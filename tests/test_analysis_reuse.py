@@ -185,3 +185,24 @@ def test_report_lines_carry_intervals_and_counts(evaluated):
     old = {k: v for k, v in summary.items() if k not in ("factor_fit", "metrics", "curves", "pose", "obstacles",
                                                          "predictions")}
     assert format_summary(old)  # a summary.json of an earlier version still reads
+
+
+def test_a_run_that_fails_midway_leaves_no_reusable_predictions(obstacle_set, tmp_path):
+    from evaluator.errors import ModelOutputError
+
+    calls = {"n": 0}
+
+    def breaks_on_third_batch(images):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            return np.ones((len(images), 2, 2), np.float32)
+        return needs_a_shadow(images)
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / SUMMARY_FILE).write_text("{}", encoding="utf-8")  # an earlier run's, whose predictions go now
+    with pytest.raises(ModelOutputError):
+        evaluate_set(obstacle_set, breaks_on_third_batch, out, batch_size=2)
+    assert not (out / SUMMARY_FILE).exists() and not (out / PREDICTIONS_DIR / INDEX_FILE).exists()
+    with pytest.raises(PredictionStoreError, match="unfinished run"):
+        analyse_predictions(obstacle_set, out)

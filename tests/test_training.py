@@ -86,7 +86,7 @@ def test_training_refuses_frames_of_another_size(tmp_path):
 
 
 def test_train_from_spec_needs_the_set_of_that_spec(tiny_set, tmp_path):
-    spec = "scenes/presets/training/ref_fixed_camera.yaml"
+    spec = "training/ref_fixed_camera"
     with pytest.raises(StimulusSetError, match="no finished stimulus set"):
         train_from_spec(spec, tmp_path / "out", max_steps=1, progress=False)
     with pytest.raises(DepthprobeError, match="spec hash"):

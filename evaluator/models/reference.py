@@ -103,7 +103,8 @@ class ReferenceNetworkModel(DepthModel):
                              f"{self.input_size[1]}, 3), got {getattr(images, 'shape', type(images).__name__)}")
         with torch.inference_mode():
             x = torch.from_numpy(np.ascontiguousarray(images)).to(self.device).permute(0, 3, 1, 2)
-            depth = self.network(self._normalise(x))
+            x = self._normalise(x).contiguous(memory_format=torch.channels_last)
+            depth = self.network(x)
             return depth[:, 0].float().cpu().numpy()
 
     def _normalise(self, x: "torch.Tensor") -> "torch.Tensor":

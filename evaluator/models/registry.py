@@ -43,6 +43,8 @@ from evaluator.models.callable_model import CallableModel
 #: Built-in models: name -> "module:factory".  Read-only; pass ``registry=`` to extend.
 BUILTIN_MODELS: Mapping[str, str] = MappingProxyType({
     "flat-road": "evaluator.models.flat_road:make_flat_road",
+    "ref-fixed-camera": "evaluator.models.reference:make_ref_fixed_camera",
+    "ref-varied-camera": "evaluator.models.reference:make_ref_varied_camera",
 })
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from evaluator.training.config import NetworkConfig, TrainingConfig
+from evaluator.training.config import REFERENCE_NETWORKS, NetworkConfig, TrainingConfig, TrainingConfigError
 
-__all__ = ["NetworkConfig", "TrainingConfig", "load_network", "train", "train_from_spec"]
+__all__ = ["REFERENCE_NETWORKS", "NetworkConfig", "TrainingConfig", "TrainingConfigError", "load_network", "train",
+           "train_from_spec"]
 
 _LAZY = {"train": "evaluator.training.trainer", "train_from_spec": "evaluator.training.trainer",
          "load_network": "evaluator.training.checkpoint"}

@@ -64,15 +64,16 @@ def card_markdown(card: dict[str, Any]) -> str:
                      f"{s['n_frames']} frames at {arch['input_size'][1]}x{arch['input_size'][0]} px")
         exp = s.get("experiment") or {}
         if exp:
-            lines.append("  - distribution: " + ", ".join(f"{k} {_short(v)}" for k, v in exp.items()))
+            lines.append("  - distribution: " + ", ".join(f"{k} {_short(v)}" for k, v in exp.items()
+                                                      if v is not None and k != "max_attempts"))
     split = card["training_data"]["split"]
     lines += [f"- split by frame (seed {split['seed']}): {split['n_train']} training, "
               f"{split['n_validation']} validation frames", "", "## Architecture", "",
               f"- {arch['network_config']['architecture']}: channels {arch['network_config']['channels']}, "
               f"{arch['n_parameters']:,} parameters",
-              f"- input: RGB {arch['input_size'][1]}x{arch['input_size'][0]} px (height x width "
-              f"{arch['input_size'][0]}x{arch['input_size'][1]}), normalised (x - {arch['normalisation']['mean']}) / "
-              f"{arch['normalisation']['std']} on [0, 1]",
+              f"- input: RGB {arch['input_size'][1]} px wide x {arch['input_size'][0]} px high (the evaluator resizes "
+              f"stimuli to it), scaled to [0, 1] then normalised (x - {arch['normalisation']['mean']}) / "
+              f"{arch['normalisation']['std']}",
               f"- output: {arch['output']}",
               f"- weights: `{arch['weights_file']}` ({arch['weights_bytes'] / 1e6:.2f} MB, {arch['stored_dtype']}, "
               "safetensors)", "", "## Training", "",
@@ -80,7 +81,8 @@ def card_markdown(card: dict[str, Any]) -> str:
               f"AdamW lr {tr['config']['lr']} (cosine), weight decay {tr['config']['weight_decay']}",
               f"- loss: {tr['loss']}",
               f"- augmentation: {tr['augmentation']}",
-              f"- {tr['seconds'] / 60:.1f} min on {tr['device']} ({tr['threads']} threads), torch {tr['torch_version']}",
+              f"- {tr['seconds'] / 60:.1f} min on {tr['device']} ({tr['threads']} threads, {tr.get('precision', 'float32')} "
+              f"steps), torch {tr['torch_version']}",
               "", "## Metrics (mean over frames, true depth <= 80 m)", "",
               "| split | region | Abs Rel | RMSE log | δ<1.25 |", "|---|---|---|---|---|"]
     for split_name in ("train", "validation"):

@@ -21,7 +21,7 @@ network can see a whole car (up to about 60 px tall at 5 m) and the horizon toge
 Why this shape: on a 2-core CPU the cost is in the high-resolution levels, the parameters in
 the low-resolution ones; so the full-resolution level is dropped (the stem strides at once),
 high-resolution levels are thin (16, 32 channels) and the deep levels carry the parameters
-(about 0.84 M in all, about 0.2 GMAC a frame).  The output is predicted at half resolution and
+(1.11 M parameters, 0.22 GMAC a 96 x 320 frame).  The output is predicted at half resolution and
 upsampled; a bilinear step blurs depth edges by about one pixel, which an eroded-mask object
 statistic does not see.
 
@@ -85,9 +85,12 @@ class DepthUNet(nn.Module):
         for k in (3, 2, 1, 0):
             up = F.interpolate(y, size=skips[k].shape[-2:], mode="bilinear", align_corners=False)
             y = self.fuse[k](self.lateral[k](up) + skips[k])
-        logit = self.head(y)
-        logit = F.interpolate(logit, size=x.shape[-2:], mode="bilinear", align_corners=False)
-        return self.log_min + (self.log_max - self.log_min) * torch.sigmoid(logit)
+        # the head and the bounded log depth in float32 even under a bfloat16 autocast: 8 mantissa
+        # bits on the sigmoid would quantise depth in steps of about 3 %
+        with torch.autocast(device_type=y.device.type, enabled=False):
+            logit = self.head(y.float())
+            logit = F.interpolate(logit, size=x.shape[-2:], mode="bilinear", align_corners=False)
+            return self.log_min + (self.log_max - self.log_min) * torch.sigmoid(logit)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Normalised RGB (N, 3, H, W) -> depth in metres (N, 1, H, W), finite and positive."""

@@ -57,7 +57,7 @@ from evaluator.training.card import write_card
 from evaluator.training.checkpoint import LOG_FILE, WEIGHTS_FILE, save_weights
 from evaluator.training.data import (REGION_IGNORE, REGION_OBJECT, REGION_ROAD, FrameData, load_frames,
                                      set_name, split_frames)
-from evaluator.training.config import TrainingConfig
+from evaluator.training.config import REFERENCE_NETWORKS, TrainingConfig, reference_for_spec
 from evaluator.training.network import DepthUNet, NetworkConfig, build_network, count_parameters, normalise
 from scenes.errors import DepthprobeError, StimulusSetError
 
@@ -113,7 +113,8 @@ def train(set_dirs: Sequence[str | Path] | str | Path, out_dir: str | Path, *,
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
-        network = build_network(net_cfg).to(device)
+        network = build_network(net_cfg).to(device, memory_format=torch.channels_last)
+    precision = resolve_precision(cfg.precision, device)
     generator = torch.Generator().manual_seed(cfg.seed + 1)
     optimiser = torch.optim.AdamW(network.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     drop_last = len(train_data) >= cfg.batch_size
@@ -134,8 +135,9 @@ def train(set_dirs: Sequence[str | Path] | str | Path, out_dir: str | Path, *,
             epoch_loss, epoch_batches = 0.0, 0
             for batch in train_data.batches(cfg.batch_size, generator, shuffle=True, flip=cfg.flip,
                                             drop_last=drop_last):
-                x = normalise(batch.images.to(device), net_cfg)
-                pred_log = network.log_depth(x)
+                x = normalise(batch.images.to(device), net_cfg).contiguous(memory_format=torch.channels_last)
+                with _autocast(precision, device):
+                    pred_log = network.log_depth(x)
                 loss = log_l1_loss(pred_log, batch.depth.to(device), batch.region.to(device), net_cfg,
                                    cfg.object_weight)
                 optimiser.zero_grad(set_to_none=True)
@@ -176,7 +178,7 @@ def train(set_dirs: Sequence[str | Path] | str | Path, out_dir: str | Path, *,
                       n_val=len(val_data), cfg=cfg, network=network, weights=weights, steps=step,
                       steps_per_epoch=steps_per_epoch, seconds=seconds, device=device,
                       final_train=final_train, final_val=final_val, cue_fit=cue_fit,
-                      intended_use=intended_use)
+                      intended_use=intended_use, precision=precision)
     write_card(out, card)
     return card
 
@@ -211,8 +213,32 @@ def train_from_spec(spec_path: str | Path, out_dir: str | Path, *, set_dir: str 
     if manifest.get("spec_hash") != spec.spec_hash():
         raise DepthprobeError(f"{stimuli}: made from spec hash {str(manifest.get('spec_hash'))[:12]}, "
                               f"not from {spec.name} ({spec.spec_hash()[:12]}{', quick' if quick else ''})")
-    kwargs.setdefault("name", spec.name.replace("_", "-"))
+    reference = reference_for_spec(spec.name)
+    kwargs.setdefault("name", reference or spec.name.replace("_", "-"))
+    if reference is not None:
+        kwargs.setdefault("intended_use", REFERENCE_NETWORKS[reference]["intended_use"])
     return train([stimuli], out / "model", **kwargs)
+
+
+def resolve_precision(requested: str, device: str) -> str:
+    """``"float32"`` or ``"bfloat16"`` for the training steps (see TrainingConfig.precision)."""
+    if requested != "auto":
+        return requested
+    if torch.device(device).type == "cpu":
+        try:
+            supported = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        except (AttributeError, RuntimeError):
+            supported = False
+        return "bfloat16" if supported else "float32"
+    return "float32"
+
+
+def _autocast(precision: str, device: str):
+    import contextlib
+
+    if precision == "bfloat16":
+        return torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 def log_l1_loss(pred_log: torch.Tensor, depth: torch.Tensor, region: torch.Tensor, net_cfg: NetworkConfig,
@@ -242,7 +268,8 @@ def predict_frames(network: DepthUNet, data: FrameData, device: str, batch_size:
     network.eval()
     with torch.inference_mode():
         for batch in data.batches(batch_size):
-            depth = network(normalise(batch.images.to(device), network.config))
+            x = normalise(batch.images.to(device), network.config).contiguous(memory_format=torch.channels_last)
+            depth = network(x)
             yield batch, depth[:, 0].float().cpu().numpy()
 
 
@@ -308,7 +335,7 @@ def validation_cue_fit(network: DepthUNet, val_data: FrameData, sets: list, devi
 def build_card(*, name: str, sets: list, set_dirs: Sequence, data: FrameData, n_train: int, n_val: int,
                cfg: TrainingConfig, network: DepthUNet, weights: Path, steps: int, steps_per_epoch: int,
                seconds: float, device: str, final_train: dict, final_val: dict | None,
-               cue_fit: dict | None, intended_use: str | None) -> dict[str, Any]:
+               cue_fit: dict | None, intended_use: str | None, precision: str) -> dict[str, Any]:
     """The model card (see :mod:`evaluator.training.card`)."""
     import safetensors
 
@@ -345,7 +372,7 @@ def build_card(*, name: str, sets: list, set_dirs: Sequence, data: FrameData, n_
                               f"{cfg.object_weight}"),
                      "optimiser": "AdamW, linear warm-up then cosine decay",
                      "augmentation": "random horizontal flip" if cfg.flip else "none",
-                     "seconds": round(seconds, 1), "device": device, "threads": torch.get_num_threads(),
+                     "precision": precision, "seconds": round(seconds, 1), "device": device, "threads": torch.get_num_threads(),
                      "torch_version": torch.__version__, "safetensors_version": safetensors.__version__,
                      "platform": platform.platform(), "cpu": platform.processor() or platform.machine()},
         "metrics": {"train": final_train, "validation": final_val,
