@@ -1,4 +1,4 @@
-"""The ``depthprobe`` command: validate, generate, evaluate, demo, models.
+"""The ``depthprobe`` command: validate, generate, evaluate, train, sheet, models, demo.
 
 Every user mistake (bad spec, missing file, unknown model) is printed as one line starting
 with ``error:`` and the command exits with code 2; nothing already written is touched.
@@ -12,7 +12,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.console import Console
@@ -23,11 +23,16 @@ from scenes.design import FramePlan, expand, select_frames
 from scenes.errors import DepthprobeError
 from scenes.spec import StimulusSpec, load_spec, quick_spec
 
+if TYPE_CHECKING:
+    from evaluator.training import TrainingConfig
+
 #: Measured on a 2-core CPU (Cycles, no denoiser): seconds per frame per (megapixel x sample),
 #: from 640x192 at 16 samples taking about 1.5 s in our road world.  Only for estimates.
 SECONDS_PER_MEGAPIXEL_SAMPLE = 1.5 / (640 * 192 / 1e6 * 16)
 DEMO_SPEC = "position_vs_size"
-DEMO_MODEL = "flat-road"
+#: The demo's model: the shipped reference network trained with a KITTI-like fixed camera
+#: (evaluator/weights/ref-fixed-camera); ``--model flat-road`` gives the geometric baseline.
+DEMO_MODEL = "ref-fixed-camera"
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Controlled 3D road stimuli with exact depth, and which cue a depth network uses.")
@@ -174,6 +179,71 @@ def evaluate(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
     """Run a depth model on a stimulus set and fit which cue explains its object distances."""
     try:
         run_evaluate(set_dir, model, out, batch_size, device, alignment)
+    except DepthprobeError as exc:
+        fail(str(exc))
+
+
+def check_training_size(spec: StimulusSpec, config: "TrainingConfig") -> None:
+    """Refuse, before anything is rendered, a training spec whose frames the network cannot take."""
+    height, width = config.network.input_size
+    if (spec.camera.height, spec.camera.width) != (height, width):
+        raise DepthprobeError(f"{spec.name}: camera: {spec.camera.width}x{spec.camera.height} px, but the "
+                              f"reference network trains on {width}x{height} px frames; set camera.width: {width} "
+                              f"and camera.height: {height}")
+
+
+def run_train(spec_arg: str, out: Path, limit: Optional[int], quick: bool, epochs: Optional[float],
+              max_steps: Optional[int], batch_size: Optional[int], seed: Optional[int],
+              device: Optional[str]) -> dict:
+    """Render (or resume) the training set into ``OUT/stimuli``, train into ``OUT/model``; return the card."""
+    import dataclasses
+
+    from evaluator.training import TrainingConfig
+    from evaluator.training.trainer import train_from_spec
+
+    overrides = {k: v for k, v in (("epochs", epochs), ("max_steps", max_steps), ("batch_size", batch_size),
+                                   ("seed", seed)) if v is not None}
+    config = dataclasses.replace(TrainingConfig(), **overrides)  # a bad value fails here, before rendering
+    check_training_size(_load(spec_arg, quick), config)
+    set_dir = run_generate(spec_arg, out / "stimuli", limit, quick, resume=True)
+    card = train_from_spec(spec_arg, out, set_dir=set_dir, quick=quick, config=config, device=device)
+    for line in training_summary(card, out / "model"):
+        out_console.print(line, markup=False, highlight=False)
+    return card
+
+
+def training_summary(card: dict, model_dir: Path) -> list[str]:
+    """Lines for a person: where the network is, how long it took, its validation metrics with counts."""
+    tr, split = card["training"], card["training_data"]["split"]
+    lines = [f"network {card['name']}: {model_dir}/ (model.safetensors, model_card.md, training_log.jsonl)",
+             f"trained {tr['steps']} steps in {tr['seconds'] / 60:.1f} min on {tr['device']}; "
+             f"{split['n_train']} training, {split['n_validation']} validation frames"]
+    for split_name in ("train", "validation"):
+        metrics = (card.get("metrics") or {}).get(split_name) or {}
+        for region in ("road", "object"):
+            m = metrics.get(region)
+            if m:
+                lines.append(f"  {split_name} {region}: Abs Rel {m['abs_rel']:.3f}, delta<1.25 {m['a1']:.3f} "
+                             f"(mean over {m['n_frames']} frames)")
+    cue_fit = card.get("validation_cue_fit")
+    if cue_fit:
+        lines.append(f"  cue fit on the validation frames: {cue_fit['verdict_text']}")
+    return lines
+
+
+@app.command()
+def train(spec: str = typer.Argument(..., help="training spec YAML or preset name, e.g. training/ref_fixed_camera"),
+          out: Path = typer.Option(..., "--out", help="folder: OUT/stimuli (the rendered set), OUT/model (the network)"),
+          limit: Optional[int] = typer.Option(None, "--limit", help="render and train on at most N frames"),
+          quick: bool = typer.Option(False, "--quick", help="the spec's --quick variant (<= 320 px, <= 8 samples)"),
+          epochs: Optional[float] = typer.Option(None, "--epochs", help="passes over the training frames (default 30)"),
+          max_steps: Optional[int] = typer.Option(None, "--max-steps", help="stop after N optimiser steps"),
+          batch_size: Optional[int] = typer.Option(None, "--batch-size", help="frames per step (default 8)"),
+          seed: Optional[int] = typer.Option(None, "--seed", help="initialisation, split and shuffling seed (default 0)"),
+          device: Optional[str] = typer.Option(None, "--device", help="cuda, cpu, ... (default: cuda if available)")) -> None:
+    """Render a training set (resumable) and train a reference depth network on it (safetensors + model card)."""
+    try:
+        run_train(spec, out, limit, quick, epochs, max_steps, batch_size, seed, device)
     except DepthprobeError as exc:
         fail(str(exc))
 

@@ -173,3 +173,37 @@ def test_shipped_networks_predict_road_depth_on_rendered_frames(tmp_path):
             road = (s.semantic(fid) == SEMANTIC_CLASSES["road"]) & np.isfinite(gt)
             abs_rel = float(np.mean(np.abs(pred[i][road] - gt[road]) / gt[road]))
             assert abs_rel <= MAX_ROAD_ABS_REL, (name, fid, abs_rel)
+
+
+def test_train_command_refuses_bad_settings_before_rendering(tmp_path):
+    from typer.testing import CliRunner
+
+    from depthprobe.cli import app
+
+    runner = CliRunner()
+    wrong_size = runner.invoke(app, ["train", "position_vs_size", "--out", str(tmp_path / "a")])
+    assert wrong_size.exit_code == 2 and "camera: 640x192 px" in wrong_size.output
+    bad_epochs = runner.invoke(app, ["train", "training/ref_fixed_camera", "--out", str(tmp_path / "b"), "--epochs", "0"])
+    assert bad_epochs.exit_code == 2 and "epochs must be > 0" in bad_epochs.output
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+@pytest.mark.bpy
+def test_train_command_renders_a_tiny_set_and_trains_a_few_steps(tmp_path):
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    # A real process, as a user runs it (BlenderProc's render needs a real stdout).
+    command = [sys.executable, "-m", "depthprobe.cli", "train", "training/ref_fixed_camera", "--out", str(run),
+               "--limit", "3", "--max-steps", "2", "--batch-size", "2"]
+    result = subprocess.run(command, cwd=Path(__file__).parents[1], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    card = json.loads((run / "model" / CARD_JSON).read_text(encoding="utf-8"))
+    assert card["name"] == "ref-fixed-camera" and card["training"]["steps"] == 2
+    split = card["training_data"]["split"]
+    assert split["n_train"] + split["n_validation"] == 3
+    network, _ = load_network(run / "model" / WEIGHTS_FILE)
+    assert sum(p.numel() for p in network.parameters()) == card["architecture"]["n_parameters"]
+    again = subprocess.run(command, cwd=Path(__file__).parents[1], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "3 reused" in again.stdout, again.stdout + again.stderr[-2000:]
