@@ -49,6 +49,10 @@ MIN_OBJECTS = 10
 #: joint standard errors are inflated by sqrt(1 / (1 - r^2)) > 7: the set cannot separate them.
 MAX_CUE_CORRELATION = 0.99
 CONFIDENCE = 0.95
+#: Words for how strongly the prediction follows the winning cue (its joint coefficient; 1 = the
+#: estimate scales exactly as the cue's distance, 0 = not at all): upper bounds of each band.
+#: Thirds of the unit response, so that "follows vertical position" at 0.1 is not read as at 1.
+STRENGTH_WORDS = ((1 / 3, "weakly"), (2 / 3, "partly"), (4 / 3, "about fully"), (math.inf, "more than fully"))
 
 
 @dataclass(frozen=True)
@@ -222,6 +226,11 @@ def _num(value: float) -> str:
     return "0.00" if text == "-0.00" else text.replace("-", "\u2212")
 
 
+def strength_word(coef: float) -> str:
+    """How strongly a coefficient follows its cue, in words (see STRENGTH_WORDS)."""
+    return next(word for bound, word in STRENGTH_WORDS if coef < bound)
+
+
 def describe(fit: CueFit) -> str:
     """The verdict as one sentence, e.g. "Predicted distance follows vertical position:
     coefficient 0.98 [0.95, 1.01] vs apparent size 0.01 [−0.02, 0.04], n = 189 objects in 189 frames."
@@ -237,7 +246,8 @@ def describe(fit: CueFit) -> str:
         lead = (f"Predicted distance follows {CUE_WORDS[fit.verdict]} more than {CUE_WORDS[other_cue]}"
                 if both else f"Predicted distance follows {CUE_WORDS[fit.verdict]}")
         tail = f" (difference {_fmt(d)})" if both else ""
-        return f"{lead}: coefficient {_fmt(main)} vs {CUE_WORDS[other_cue]} {_fmt(other)}{tail}, {n}."
+        return (f"{lead}: coefficient {_fmt(main)} ({strength_word(main.coef)}; 1 = fully) vs "
+                f"{CUE_WORDS[other_cue]} {_fmt(other)}{tail}, {n}.")
     if fit.verdict == "both":
         return (f"Predicted distance follows both vertical position ({_fmt(v)}) and apparent size "
                 f"({_fmt(s)}), neither clearly more (difference {_fmt(d)}), {n}.")

@@ -62,6 +62,10 @@ def test_text_in_words():
     assert fit.verdict_text.endswith("n = 63 objects in 63 frames.")
     both = fit_cues(design_table(0.7, 0.3))
     assert "more than apparent size" in both.verdict_text and "difference" in both.verdict_text
+    assert "(about fully; 1 = fully)" in fit.verdict_text
+    assert "(partly; 1 = fully)" in fit_cues(design_table(0.5, 0.0, seed=3)).verdict_text
+    weak = fit_cues(design_table(0.15, 0.0, seed=2))
+    assert weak.verdict == "vertical" and "(weakly; 1 = fully)" in weak.verdict_text
 
 
 def test_negative_numbers_use_a_minus_sign():
