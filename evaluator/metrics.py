@@ -38,8 +38,12 @@ MAX_DEPTH_M = 80.0
 METRICS = ("abs_rel", "sq_rel", "rmse", "rmse_log", "a1", "a2", "a3")
 REGIONS = ("all", "road", "object")
 ROAD_CLASS = SEMANTIC_CLASSES["road"]
+#: Pixels per block in :func:`code_sums`: 8192 float64 = 64 kB per temporary, so a block's
+#: temporaries stay in a 512 kB L2 cache (measured at 640x192: 0.9 ms a frame; 16384: 2.2 ms).
+TERM_BLOCK_PX = 8192
 #: monodepth2's delta thresholds: 1.25, 1.25^2, 1.25^3.
 DELTA = 1.25
+LOG_DELTA = float(np.log(DELTA))
 
 
 def compute_errors(gt: np.ndarray, pred: np.ndarray) -> dict[str, float]:
@@ -70,7 +74,8 @@ def frame_metrics(frame_id: str, pred: np.ndarray, gt: np.ndarray, semantic: np.
     """Metric rows (one per region with usable pixels) of one frame.
 
     The per-pixel terms of :func:`compute_errors` are computed once over the usable pixels and
-    averaged per region (the same numbers as calling it per region, at a third of the cost).
+    summed per region (:func:`pixel_terms`); the same numbers as calling
+    :func:`compute_errors` per region, at a fraction of the cost.
 
     :param pred: aligned predicted depth, metres (H, W).
     :param gt: true z-depth, metres (H, W), +inf for sky.
@@ -79,32 +84,73 @@ def frame_metrics(frame_id: str, pred: np.ndarray, gt: np.ndarray, semantic: np.
     upper = np.inf if max_depth_m is None else float(max_depth_m)
     valid_gt = np.isfinite(gt) & (gt >= MIN_DEPTH_M) & (gt <= upper)
     use = valid_gt & ~np.isnan(pred)
-    g = gt[use].astype(np.float64)
-    p = np.clip(pred[use].astype(np.float64), MIN_DEPTH_M, upper if np.isfinite(upper) else np.finfo(np.float32).max)
-    diff = g - p
-    sq = diff * diff
-    log_diff = np.log(g) - np.log(p)
-    thresh = np.maximum(g / p, p / g)
-    terms = np.empty((7, g.size))
-    np.divide(np.abs(diff), g, out=terms[0])
-    np.divide(sq, g, out=terms[1])
-    terms[2], terms[3] = sq, log_diff * log_diff
-    for row, power in ((4, 1), (5, 2), (6, 3)):
-        terms[row] = thresh < DELTA ** power
     masks = region_masks(semantic, instances)
+    # Usable pixels ordered by region code (road 1 + object 2), so that every region is a union
+    # of contiguous runs (masked sums are ~5x slower).
+    code = (masks["road"].astype(np.int8) + 2 * masks["object"].astype(np.int8))[use]
+    order = np.argsort(code, kind="stable")
+    g = gt[use][order].astype(np.float64)
+    p = np.clip(pred[use][order].astype(np.float64), MIN_DEPTH_M,
+                upper if np.isfinite(upper) else np.finfo(np.float32).max)
+    per_code = code_sums(g, p, code[order])
+    counts = np.bincount(code, minlength=4)
+    codes_of = {"all": [0, 1, 2, 3], "road": [1, 3], "object": [2, 3]}
+    sums = {region: per_code[:, codes_of[region]].sum(axis=1) for region in masks}
+    inside = {region: int(counts[codes_of[region]].sum()) for region in masks}
     rows = []
     for region, mask in masks.items():
-        inside = None if mask is None else mask[use]
-        n = g.size if inside is None else int(np.count_nonzero(inside))
+        n = inside[region]
         if n == 0:
             continue
         n_region = int(np.count_nonzero(valid_gt if mask is None else valid_gt & mask))
-        sums = np.add.reduce(terms, axis=1) if inside is None else np.add.reduce(terms, axis=1, where=inside)
-        abs_rel, sq_rel, mse, mse_log, a1, a2, a3 = (sums / n).tolist()
+        abs_rel, sq_rel, mse, mse_log, a1, a2, a3 = (sums[region] / n).tolist()
         rows.append({"frame_id": frame_id, "region": region, "n_px": n, "n_px_pred_invalid": n_region - n,
                      "abs_rel": abs_rel, "sq_rel": sq_rel, "rmse": float(np.sqrt(mse)),
                      "rmse_log": float(np.sqrt(mse_log)), "a1": a1, "a2": a2, "a3": a3})
     return rows
+
+
+def code_sums(g: np.ndarray, p: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Sums of :func:`pixel_terms` per region code: (7, 4) float64.
+
+    :param g, p: true and predicted depth, metres, float64 (n,), > 0.
+    :param codes: (n,) region code 0 ... 3 of each pixel, sorted (non-decreasing).
+
+    Pixels go in blocks of ``TERM_BLOCK_PX`` so that a block's temporaries stay in the CPU
+    cache (whole-frame temporaries make every step memory-bound, about 2x slower at 640x192);
+    within a block each code is one contiguous run, summed with ``np.add.reduceat``.
+    """
+    sums = np.zeros((7, 4))
+    for start in range(0, g.size, TERM_BLOCK_PX):
+        stop = min(start + TERM_BLOCK_PX, g.size)
+        terms = pixel_terms(g[start:stop], p[start:stop])
+        block_codes = codes[start:stop]
+        first = np.searchsorted(block_codes, np.arange(4))
+        present = np.flatnonzero(np.diff(np.append(first, stop - start)) > 0)
+        sums[:, present] += np.add.reduceat(terms, first[present], axis=1)
+    return sums
+
+
+def pixel_terms(g: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """The 7 per-pixel terms of :func:`compute_errors`, (7, n) float64, for true and predicted
+    depths ``g``, ``p`` > 0 (metres, float64 (n,)): |d|/g, d^2/g, d^2, (log g - log p)^2 and the
+    three delta indicators (max(g/p, p/g) < 1.25^k, tested as |log(g/p)| < k log 1.25).
+
+    Whole-array numpy operations only: each releases the GIL, so the model's thread keeps
+    running while a frame is analysed (many small operations would hold the GIL and stall it).
+    """
+    terms = np.empty((7, g.size))
+    diff = g - p
+    inv_g = 1.0 / g
+    np.multiply(np.abs(diff), inv_g, out=terms[0])
+    np.multiply(diff, diff, out=terms[2])
+    np.multiply(terms[2], inv_g, out=terms[1])
+    log_ratio = np.log(g / p)  # log gt - log pred, one log per pixel
+    np.multiply(log_ratio, log_ratio, out=terms[3])
+    np.abs(log_ratio, out=log_ratio)
+    for row, power in ((4, 1), (5, 2), (6, 3)):
+        np.less(log_ratio, power * LOG_DELTA, out=terms[row])
+    return terms
 
 
 def metrics_table(rows: Sequence[dict]) -> pd.DataFrame:

@@ -113,3 +113,32 @@ def test_frame_metrics_equal_compute_errors_per_region():
         expected = compute_errors(gt[mask], np.clip(pred[mask], 1e-3, MAX_DEPTH_M))
         assert [rows[region][m] for m in METRICS] == pytest.approx([expected[m] for m in METRICS], rel=1e-9)
         assert rows[region]["n_px"] == int(mask.sum())
+
+
+@pytest.mark.parametrize("layout", ["no_road_only", "no_object", "object_on_road_only", "one_block_edge"])
+def test_frame_metrics_per_region_when_some_region_codes_are_empty(layout):
+    rng = np.random.default_rng(11)
+    shape = (96, 200) if layout == "one_block_edge" else (40, 50)  # 19200 px: more than one block
+    gt = rng.uniform(1, 70, shape).astype(np.float32)
+    pred = (gt * np.exp(0.2 * rng.standard_normal(shape))).astype(np.float32)
+    semantic = np.zeros(shape, np.uint8)
+    instances = np.zeros(shape, np.int32)
+    if layout == "no_road_only":
+        instances[10:20] = 1
+        semantic[10:20] = 1  # road pixels are all object pixels too
+    elif layout == "no_object":
+        semantic[20:] = 1
+    elif layout == "object_on_road_only":
+        semantic[:] = 1
+        instances[5:9, 5:9] = 2
+    else:
+        semantic[::3] = 1
+        instances[50:60, 20:180] = 1
+    rows = {r["region"]: r for r in frame_metrics("f", pred, gt, semantic, instances)}
+    for region, mask in (("all", np.ones(shape, bool)), ("road", semantic == 1), ("object", instances > 0)):
+        if not mask.any():
+            assert region not in rows
+            continue
+        expected = compute_errors(gt[mask], np.clip(pred[mask], 1e-3, MAX_DEPTH_M))
+        assert [rows[region][m] for m in METRICS] == pytest.approx([expected[m] for m in METRICS], rel=1e-9)
+        assert rows[region]["n_px"] == int(mask.sum())
