@@ -1,4 +1,4 @@
-"""The ``depthprobe`` command: validate, generate, evaluate, train, sheet, models, demo.
+"""The ``depthprobe`` command: validate, generate, evaluate, report, train, sheet, models, demo.
 
 Every user mistake (bad spec, missing file, unknown model) is printed as one line starting
 with ``error:`` and the command exits with code 2; nothing already written is touched.
@@ -154,33 +154,74 @@ def generate(spec: str = typer.Argument(..., help="spec YAML file or built-in pr
         fail(str(exc))
 
 
-def run_evaluate(set_dir: Path, model: str, out: Path, batch_size: int, device: Optional[str],
-                 alignment: Optional[str]) -> dict:
-    """Evaluate a model on a stimulus set and print the verdict lines; return the summary."""
-    from evaluator.report import format_summary
-    from evaluator.run import evaluate_set
+def run_evaluate(set_dir: Path, model: Optional[str], out: Path, batch_size: int, device: Optional[str],
+                 alignment: Optional[str], statistic: str = "median", seed: int = 0,
+                 reuse_predictions: bool = False) -> dict:
+    """Evaluate a model on a stimulus set (or rerun the analyses on its stored predictions) and
+    print the verdict lines; return the summary."""
+    from evaluator.run import analyse_predictions, evaluate_set
 
-    summary = evaluate_set(set_dir, model, out, batch_size=batch_size, device=device, alignment=alignment)
+    if reuse_predictions:
+        if model is not None or alignment is not None:
+            raise DepthprobeError("--reuse-predictions: the stored predictions carry their model and alignment; "
+                                  "leave out --model and --alignment")
+        summary = analyse_predictions(set_dir, out, statistic=statistic, seed=seed)
+    else:
+        if model is None:
+            raise DepthprobeError("--model: missing (or give --reuse-predictions to rerun the analyses of OUT)")
+        summary = evaluate_set(set_dir, model, out, batch_size=batch_size, device=device, alignment=alignment,
+                               statistic=statistic, seed=seed)
+    print_summary(summary)
+    return summary
+
+
+def print_summary(summary: dict) -> None:
+    """The summary's lines for a person, on stdout."""
+    from evaluator.report import format_summary
+
     for line in format_summary(summary):
         out_console.print(line, markup=False, highlight=False)
-    return summary
 
 
 @app.command()
 def evaluate(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
-             model: str = typer.Option(..., "--model", help="built-in name (see `depthprobe models`), hf:<id-or-folder>, "
-                                       "monodepth2:<folder>, hub:<folder>:<entrypoint> or module:callable; "
-                                       "options as NAME?kind=disparity,size=192x640"),
+             model: Optional[str] = typer.Option(None, "--model", help="built-in name (see `depthprobe models`), "
+                                                 "hf:<id-or-folder>, monodepth2:<folder>, hub:<folder>:<entrypoint> "
+                                                 "or module:callable; options as NAME?kind=disparity,size=192x640"),
              out: Path = typer.Option(..., "--out", help="output directory for results"),
              batch_size: int = typer.Option(8, "--batch-size", min=1, help="frames per forward pass"),
              device: Optional[str] = typer.Option(None, "--device", help="cuda, cpu, ... (default: cuda if available)"),
              alignment: Optional[str] = typer.Option(None, "--alignment",
-                                                     help="none | median | lstsq (default: by the model's output kind)")) -> None:
+                                                     help="none | median | lstsq (default: by the model's output kind)"),
+             statistic: str = typer.Option("median", "--statistic",
+                                           help="per-object estimate over its eroded mask: median | mean (the paper's)"),
+             seed: int = typer.Option(0, "--seed", help="seed of the alignment's pixel sample and the bootstraps"),
+             reuse_predictions: bool = typer.Option(False, "--reuse-predictions",
+                                                    help="no model: rerun every analysis on OUT/predictions of an "
+                                                         "earlier run on this set")) -> None:
     """Run a depth model on a stimulus set and fit which cue explains its object distances."""
     try:
-        run_evaluate(set_dir, model, out, batch_size, device, alignment)
+        run_evaluate(set_dir, model, out, batch_size, device, alignment, statistic, seed, reuse_predictions)
     except DepthprobeError as exc:
         fail(str(exc))
+
+
+@app.command()
+def report(results_dir: Path = typer.Argument(..., help="the --out folder of an earlier evaluate")) -> None:
+    """Print the verdict, intervals and counts of an earlier evaluation (its summary.json)."""
+    import json
+
+    path = results_dir / "summary.json"
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        fail(f"{path}: no such file (run depthprobe evaluate ... --out {results_dir} first)")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(f"{path}: not a readable summary ({exc})")
+    try:
+        print_summary(summary)
+    except (KeyError, TypeError, ValueError) as exc:
+        fail(f"{path}: not a depthprobe summary (missing or bad field {exc})")
 
 
 def check_training_size(spec: StimulusSpec, config: "TrainingConfig") -> None:

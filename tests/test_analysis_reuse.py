@@ -206,3 +206,30 @@ def test_a_run_that_fails_midway_leaves_no_reusable_predictions(obstacle_set, tm
     assert not (out / SUMMARY_FILE).exists() and not (out / PREDICTIONS_DIR / INDEX_FILE).exists()
     with pytest.raises(PredictionStoreError, match="unfinished run"):
         analyse_predictions(obstacle_set, out)
+
+
+def test_command_line_reuses_predictions_and_reports(evaluated, obstacle_set, tmp_path):
+    from typer.testing import CliRunner
+
+    from depthprobe.cli import app
+
+    summary, out, _ = evaluated
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    runner = CliRunner()
+    rerun = runner.invoke(app, ["evaluate", str(obstacle_set), "--out", str(copy), "--reuse-predictions",
+                                "--statistic", "mean", "--seed", "3"])
+    assert rerun.exit_code == 0, rerun.output
+    again = json.loads((copy / SUMMARY_FILE).read_text(encoding="utf-8"))
+    assert again["predictions"]["reused"] and again["statistic"] == "mean" and again["model"] == summary["model"]
+    report = runner.invoke(app, ["report", str(copy)])
+    assert report.exit_code == 0 and "verdict:" in report.output and "n = " in report.output
+    for args, message in ((["report", str(tmp_path / "none")], "no such file"),
+                          (["evaluate", str(obstacle_set), "--out", str(tmp_path / "x")], "--model: missing"),
+                          (["evaluate", str(obstacle_set), "--out", str(copy), "--reuse-predictions", "--model",
+                            "flat-road"], "leave out --model"),
+                          (["evaluate", str(obstacle_set), "--out", str(tmp_path / "x"), "--reuse-predictions"],
+                           "no stored predictions")):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and message in result.output and result.output.count("\n") == 1, result.output
+    assert not (tmp_path / "x").exists()
