@@ -114,6 +114,11 @@ def curve_slope(part: pd.DataFrame) -> Estimate:
     return fit.estimate(1, unit="objects")
 
 
+def _float_or_none(value: float) -> float | None:
+    """A table value for JSON: None for NaN (no band from fewer than MIN_BOOTSTRAP_UNITS variants)."""
+    return None if pd.isna(value) else float(value)
+
+
 def analyse_curves(objects: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame | None, dict | None]:
     """(curves table, summary section) or (None, None) when the set has no relative distance
     or no anchor at d = 1."""
@@ -127,7 +132,13 @@ def analyse_curves(objects: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.
     conditions = {}
     for condition, part in points.groupby("condition", sort=False):
         slope = curve_slope(part)
+        rows = table[table["condition"] == condition]
+        farthest = rows.loc[rows["relative_distance"].idxmax()]
         conditions[str(condition)] = {
+            "at_farthest": {"relative_distance": float(farthest["relative_distance"]),
+                            "value": float(farthest["mean_normalised"]),
+                            "ci_low": _float_or_none(farthest["ci_low"]), "ci_high": _float_or_none(farthest["ci_high"]),
+                            "n_variants": int(farthest["n_variants"])},
             "slope": slope.to_dict("n_objects"),
             "n_variants": int(part["variant"].nunique()),
             "n_objects": int(len(part)),

@@ -88,8 +88,11 @@ def analysis_lines(summary: Mapping[str, Any]) -> list[str]:
                          f"\u03b4<1.25 {_interval(entry['a1'])}; {entry['n_frames']} frames, {entry['n_pixels']} px")
     curves = summary.get("curves") or {}
     for condition, entry in (curves.get("conditions") or {}).items():
+        far = entry.get("at_farthest")
+        at_far = (f"; normalised estimate at d = {far['relative_distance']:g}: {_interval(far, 2)} over "
+                  f"{far['n_variants']} variant(s)" if far else "")
         lines.append(f"curve {condition}: slope of log(normalised estimate) on log d "
-                     f"{_interval(entry['slope'], count='n_objects')}, {entry['n_variants']} variant(s)")
+                     f"{_interval(entry['slope'], count='n_objects')}, {entry['n_variants']} variant(s){at_far}")
     if curves.get("reason"):
         lines.append(f"curves: {curves['reason']}")
     pose = summary.get("pose") or {}

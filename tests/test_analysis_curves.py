@@ -1,6 +1,8 @@
 """The paper's normalised curves: estimate / estimate at d = 1, mean over variants, slopes."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -61,6 +63,12 @@ def test_curve_table_has_a_band_over_variants(curves_result):
     assert (far["ci_high"] > far["ci_low"]).all()
     assert far.loc["position_and_size", "mean_normalised"] == pytest.approx(3.0, rel=0.1)
     assert far.loc["size_only", "mean_normalised"] == pytest.approx(3.0 ** (1 - A), rel=0.1)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    for condition, entry in summary["curves"]["conditions"].items():
+        at = entry["at_farthest"]
+        assert at["relative_distance"] == 3.0 and at["n_variants"] == 5
+        assert [at["value"], at["ci_low"], at["ci_high"]] == pytest.approx(
+            list(far.loc[condition, ["mean_normalised", "ci_low", "ci_high"]]))
 
 
 def test_curves_need_relative_distance_and_an_anchor():

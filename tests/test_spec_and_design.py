@@ -15,10 +15,10 @@ from scenes.spec import load_spec, quick_spec
 runner = CliRunner()
 
 
-def test_preset_design_has_three_conditions_21_levels_three_variants():
+def test_preset_design_has_three_conditions_21_levels_six_variants():
     spec = load_spec("position_vs_size")
     frames = expand(spec, default_catalog())
-    assert len(frames) == 3 * 21 * 4
+    assert len(frames) == 3 * 21 * 6
     ids = [f.frame_id for f in frames]
     assert len(set(ids)) == len(ids)
     levels = sorted({f.factors["relative_distance"] for f in frames})
@@ -105,7 +105,7 @@ def test_include_cycle_and_missing_include_are_spec_errors(tmp_path):
 def test_validate_prints_design_and_frame_count():
     result = runner.invoke(app, ["validate", "position_vs_size"])
     assert result.exit_code == 0, result.output
-    assert "frames: 252" in result.output and "factor condition" in result.output
+    assert "frames: 378" in result.output and "factor condition" in result.output
 
 
 def test_frame_seeds_do_not_depend_on_the_rest_of_the_design():
@@ -113,4 +113,4 @@ def test_frame_seeds_do_not_depend_on_the_rest_of_the_design():
     fewer = spec.model_copy(update={"experiment": spec.experiment.model_copy(update={"conditions": ["size_only"]})})
     full = {f.frame_id: f.seed for f in expand(spec, default_catalog())}
     part = {f.frame_id: f.seed for f in expand(fewer, default_catalog())}
-    assert all(full[k] == v for k, v in part.items()) and len(part) == 21 * 4
+    assert all(full[k] == v for k, v in part.items()) and len(part) == 21 * len(spec.world.variants) == 21 * 6
