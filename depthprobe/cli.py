@@ -207,21 +207,33 @@ def evaluate(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
 
 
 @app.command()
-def report(results_dir: Path = typer.Argument(..., help="the --out folder of an earlier evaluate")) -> None:
+def report(results_dir: Path = typer.Argument(..., help="the --out folder of an earlier evaluate"),
+           figures: bool = typer.Option(False, "--figures", help="also draw the figures (PNG) into DIR/figures/")) -> None:
     """Print the verdict, intervals and counts of an earlier evaluation (its summary.json)."""
-    import json
+    from evaluator.figures import read_summary
 
-    path = results_dir / "summary.json"
     try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        fail(f"{path}: no such file (run depthprobe evaluate ... --out {results_dir} first)")
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        fail(f"{path}: not a readable summary ({exc})")
+        summary = read_summary(results_dir)
+    except DepthprobeError as exc:
+        fail(str(exc))
     try:
         print_summary(summary)
     except (KeyError, TypeError, ValueError) as exc:
-        fail(f"{path}: not a depthprobe summary (missing or bad field {exc})")
+        fail(f"{results_dir / 'summary.json'}: not a depthprobe summary (missing or bad field {exc})")
+    if figures:
+        run_figures(results_dir)
+
+
+def run_figures(results_dir: Path) -> None:
+    """Draw the figures of a results folder and print where they are (DepthprobeError: exit 2)."""
+    from evaluator.figures import write_figures
+
+    try:
+        paths = write_figures(results_dir)
+    except DepthprobeError as exc:
+        fail(str(exc))
+    for path in paths:
+        out_console.print(f"figure: {path}", markup=False, highlight=False)
 
 
 def check_training_size(spec: StimulusSpec, config: "TrainingConfig") -> None:
@@ -331,6 +343,7 @@ def demo(out: Path = typer.Option(Path("depthprobe-demo"), "--out", help="folder
         run_evaluate(set_dir, model, out / "results", 8, None, None)
     except DepthprobeError as exc:
         fail(str(exc))
+    run_figures(out / "results")
     out_console.print(f"demo finished in {time.perf_counter() - start:.0f} s; outputs in {out}/",
                       markup=False, highlight=False)
 

@@ -85,3 +85,23 @@ def test_condition_labels():
     assert list(condition_labels(objects.assign(asset="cat"))) == ["all", "all"]
     both = objects.assign(condition="position_only", shadow=[True, False])
     assert condition_labels(both).iloc[0] == "condition=position_only, asset=cat, shadow=True"
+
+
+def png_size(path) -> tuple[int, int]:
+    """(width, height) of a PNG, read with Pillow (which also checks that it decodes)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.load()
+        return image.size
+
+
+def test_figures_of_curves_and_cues(curves_result, tmp_path):
+    from evaluator.figures import FigureError, write_figures
+
+    _, out = curves_result
+    paths = write_figures(out)
+    assert [p.name for p in paths] == ["curves.png", "cues.png"]  # no pose change in this set: no pose.png
+    assert png_size(paths[0])[0] >= 600 and png_size(paths[1])[0] >= 2 * png_size(paths[0])[0] - 50
+    with pytest.raises(FigureError, match="summary.json: no such file"):
+        write_figures(tmp_path / "nothing")

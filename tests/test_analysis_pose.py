@@ -197,3 +197,16 @@ def test_following_refuses_degenerate_tables():
     estimate, reason = following(table.assign(true_horizon_row=[39.0, 40.0, 41.0]).iloc[:2],
                                  "true_horizon_row", "implied_horizon_row")
     assert np.isnan(estimate.value) and "too few frames" in reason
+
+
+def test_pose_figures_show_each_varied_pose_factor(pitch_half, roll_set):
+    from PIL import Image
+
+    from evaluator.figures import write_figures
+
+    for (_, out) in (pitch_half, roll_set):
+        paths = {p.name: p for p in write_figures(out)}
+        assert "pose.png" in paths
+        with Image.open(paths["pose.png"]) as image:
+            image.load()
+            assert image.size[0] >= 600

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -222,8 +223,10 @@ def test_command_line_reuses_predictions_and_reports(evaluated, obstacle_set, tm
     assert rerun.exit_code == 0, rerun.output
     again = json.loads((copy / SUMMARY_FILE).read_text(encoding="utf-8"))
     assert again["predictions"]["reused"] and again["statistic"] == "mean" and again["model"] == summary["model"]
-    report = runner.invoke(app, ["report", str(copy)])
+    report = runner.invoke(app, ["report", str(copy), "--figures"])
     assert report.exit_code == 0 and "verdict:" in report.output and "n = " in report.output
+    figures = [line.split("figure: ", 1)[1] for line in report.output.splitlines() if line.startswith("figure: ")]
+    assert figures and all((copy / "figures").joinpath(Path(f).name).is_file() for f in figures)
     for args, message in ((["report", str(tmp_path / "none")], "no such file"),
                           (["evaluate", str(obstacle_set), "--out", str(tmp_path / "x")], "--model: missing"),
                           (["evaluate", str(obstacle_set), "--out", str(copy), "--reuse-predictions", "--model",

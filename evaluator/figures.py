@@ -1,0 +1,201 @@
+"""Figures of an evaluation (PNG), drawn from the tables and summary an evaluation wrote.
+
+No torch and no model: :func:`write_figures` reads ``OUT/summary.json`` and the parquet tables
+beside it, so figures can be made on any machine, any time after ``depthprobe evaluate``.
+matplotlib is used through its object API (``Figure`` + the Agg canvas), so nothing global
+(no pyplot state, no backend switch) is touched.
+
+Figures (each only when its table has what it needs):
+
+* ``curves.png`` -- the study's Figure 3 in 3D: mean normalised estimate (estimate / estimate at
+  d = 1) against relative distance d, one line per condition, with its percentile bootstrap
+  95 % band over variants; y = d (the estimate follows the condition's distance) and y = 1 (it
+  does not change) as guides; legend: slope with its 95 % interval and n.
+* ``cues.png`` -- object estimate against each cue-implied distance (z_vertical, z_size), log-log,
+  coloured by condition, with y = x; the joint fit's coefficients with intervals in the titles.
+* ``pose.png`` -- implied against true change of horizon row (pitch), roll angle or camera height,
+  with y = x (follows fully) and y = 0 (not at all); the following fraction with its interval.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from scenes.errors import DepthprobeError
+
+#: Figure width x height per panel, inches, and resolution: 750 x 525 px panels.
+PANEL_INCHES = (5.0, 3.5)
+DPI = 150
+#: Pose factor -> (summary key, true shift column, implied shift column, axis label).
+POSE_PANELS = {
+    "pitch_deg": ("pitch_following", "true_horizon_shift", "implied_horizon_shift", "horizon shift (rows)"),
+    "roll_deg": ("roll_following", "true_roll_shift", "implied_roll_shift", "roll change (deg)"),
+    "camera_height_m": ("height_following", "true_height_shift", "implied_height_shift", "camera height change (m)"),
+}
+
+
+class FigureError(DepthprobeError):
+    """The results folder has no summary or tables to draw from (one line naming the file)."""
+
+
+def write_figures(results_dir: str | Path) -> list[Path]:
+    """Draw every figure the results in ``results_dir`` support into ``results_dir/figures``.
+
+    :returns: the PNG files written (possibly none: a set without relative distances, cues or
+        pose changes has nothing to draw).
+    :raises FigureError: no readable ``summary.json``.
+    """
+    root = Path(results_dir)
+    summary = read_summary(root)
+    out = root / "figures"
+    written = []
+    for name, draw in (("curves", curves_figure), ("cues", cues_figure), ("pose", pose_figure)):
+        figure = draw(root, summary)
+        if figure is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            path = out / f"{name}.png"
+            save(figure, path)
+            written.append(path)
+    return written
+
+
+def read_summary(root: Path) -> dict[str, Any]:
+    """``root/summary.json`` as a dict, or :class:`FigureError` naming the file."""
+    path = root / "summary.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FigureError(f"{path}: no such file (run depthprobe evaluate ... --out {root} first)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FigureError(f"{path}: not a readable summary ({exc})") from None
+
+
+def read_table(root: Path, name: str) -> pd.DataFrame | None:
+    """``root/<name>.parquet``, or None when the evaluation wrote no such table."""
+    path = root / f"{name}.parquet"
+    if not path.is_file():
+        return None
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # a damaged table: say which file
+        raise FigureError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from None
+
+
+def new_figure(n_panels: int):
+    """A Figure with ``n_panels`` side by side and its axes (object API, no pyplot)."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(PANEL_INCHES[0] * n_panels, PANEL_INCHES[1]), dpi=DPI, layout="constrained")
+    axes = figure.subplots(1, n_panels, squeeze=False)[0]
+    return figure, list(axes)
+
+
+def save(figure, path: Path) -> None:
+    """Write ``figure`` as PNG atomically (temporary file, then rename)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure)
+    tmp = path.with_name(f".{path.name}.tmp")
+    figure.savefig(tmp, format="png")
+    tmp.replace(path)
+
+
+def _ci(entry: Mapping[str, Any] | None, digits: int = 2) -> str:
+    if not entry or entry.get("value", entry.get("coef")) is None:
+        return "n/a"
+    value = entry.get("value", entry.get("coef"))
+    low, high = entry.get("ci_low"), entry.get("ci_high")
+    if low is None or high is None:
+        return f"{value:.{digits}f} (no interval)"
+    return f"{value:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def curves_figure(root: Path, summary: Mapping[str, Any]):
+    """The normalised curves with their bands (see the module docstring), or None."""
+    curves = read_table(root, "curves")
+    if curves is None or curves.empty:
+        return None
+    sections = (summary.get("curves") or {}).get("conditions") or {}
+    figure, (ax,) = new_figure(1)
+    d = np.sort(curves["relative_distance"].unique())
+    ax.plot(d, d, color="0.6", linestyle="--", linewidth=1, label="y = d (follows the distance)")
+    ax.axhline(1.0, color="0.6", linestyle=":", linewidth=1, label="y = 1 (no change)")
+    for condition, part in curves.groupby("condition", sort=False):
+        part = part.sort_values("relative_distance")
+        slope = (sections.get(str(condition)) or {}).get("slope")
+        label = f"{condition}: slope {_ci(slope)}, n = {(slope or {}).get('n_objects', '?')}"
+        line, = ax.plot(part["relative_distance"], part["mean_normalised"], marker="o", markersize=3, label=label)
+        band = part.dropna(subset=["ci_low", "ci_high"])
+        if not band.empty:
+            ax.fill_between(band["relative_distance"], band["ci_low"], band["ci_high"], color=line.get_color(),
+                            alpha=0.25, linewidth=0)
+    n_variants = int(curves["n_variants"].max())
+    ax.set_xlabel("relative distance d")
+    ax.set_ylabel("estimate / estimate at d = 1")
+    ax.set_title(f"{summary.get('model')}: normalised estimates\nbands: 95 % bootstrap over {n_variants} variants",
+                 fontsize=8)
+    ax.legend(fontsize=6, loc="upper left")
+    return figure
+
+
+def cues_figure(root: Path, summary: Mapping[str, Any]):
+    """Estimate against each cue-implied distance, log-log, or None."""
+    objects = read_table(root, "objects")
+    needed = {"estimate_m", "z_vertical", "z_size"}
+    if objects is None or not needed <= set(objects.columns):
+        return None
+    data = objects[(objects["estimate_m"] > 0) & (objects["z_vertical"] > 0) & (objects["z_size"] > 0)]
+    data = data[np.isfinite(data[list(needed)]).all(axis=1)]
+    if data.empty:
+        return None
+    groups = data.groupby("condition", sort=False) if "condition" in data.columns else [("objects", data)]
+    figure, axes = new_figure(2)
+    cues = summary.get("cues") or {}
+    low = float(data[list(needed)].min().min()) * 0.9
+    high = float(data[list(needed)].max().max()) * 1.1
+    for ax, (cue, column, words) in zip(axes, (("vertical", "z_vertical", "vertical position"),
+                                               ("size", "z_size", "apparent size"))):
+        for name, part in groups:
+            ax.scatter(part[column], part["estimate_m"], s=6, alpha=0.7, label=str(name))
+        ax.plot([low, high], [low, high], color="0.6", linestyle="--", linewidth=1, label="y = x")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(f"distance implied by {words}, m ({column})")
+        ax.set_ylabel("object estimate, m")
+        ax.set_title(f"joint-fit exponent {_ci(cues.get(cue))}, n = {len(data)}", fontsize=8)
+    axes[0].legend(fontsize=6, loc="upper left")
+    figure.suptitle(f"{summary.get('model')}: verdict {summary.get('verdict')}", fontsize=9)
+    return figure
+
+
+def pose_figure(root: Path, summary: Mapping[str, Any]):
+    """Implied against true pose change for each pose factor the set varies, or None."""
+    pose = read_table(root, "pose")
+    section = summary.get("pose") or {}
+    if pose is None:
+        return None
+    panels = [(factor, spec) for factor, spec in POSE_PANELS.items()
+              if section.get(spec[0]) and {spec[1], spec[2]} <= set(pose.columns)]
+    if not panels:
+        return None
+    figure, axes = new_figure(len(panels))
+    for ax, (factor, (key, true_col, implied_col, label)) in zip(axes, panels):
+        part = pose[np.isfinite(pose[true_col]) & np.isfinite(pose[implied_col])]
+        groups = part.groupby("variant", sort=False) if "variant" in part.columns else [("frames", part)]
+        for name, group in groups:
+            ax.scatter(group[true_col], group[implied_col], s=10, alpha=0.8, label=str(name))
+        span = float(np.nanmax(np.abs(part[true_col]))) if len(part) else 1.0
+        ax.plot([-span, span], [-span, span], color="0.6", linestyle="--", linewidth=1, label="follows fully")
+        ax.axhline(0.0, color="0.6", linestyle=":", linewidth=1, label="not at all")
+        entry = section[key]
+        ax.set_xlabel(f"true {label}")
+        ax.set_ylabel(f"implied {label}")
+        ax.set_title(f"follows {_ci(entry, 3)} of the change, n = {entry.get('n_frames')} frames", fontsize=8)
+        ax.legend(fontsize=6, loc="upper left")
+    figure.suptitle(f"{summary.get('model')}: pose implied by predicted road depth", fontsize=9)
+    return figure
