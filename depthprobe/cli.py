@@ -252,6 +252,7 @@ def run_train(spec_arg: str, out: Path, limit: Optional[int], quick: bool, epoch
     import dataclasses
 
     from evaluator.training import TrainingConfig
+    from evaluator.training.card import card_lines
     from evaluator.training.trainer import train_from_spec
 
     overrides = {k: v for k, v in (("epochs", epochs), ("max_steps", max_steps), ("batch_size", batch_size),
@@ -260,28 +261,9 @@ def run_train(spec_arg: str, out: Path, limit: Optional[int], quick: bool, epoch
     check_training_size(_load(spec_arg, quick), config)
     set_dir = run_generate(spec_arg, out / "stimuli", limit, quick, resume=True)
     card = train_from_spec(spec_arg, out, set_dir=set_dir, quick=quick, config=config, device=device)
-    for line in training_summary(card, out / "model"):
+    for line in card_lines(card, out / "model"):
         out_console.print(line, markup=False, highlight=False)
     return card
-
-
-def training_summary(card: dict, model_dir: Path) -> list[str]:
-    """Lines for a person: where the network is, how long it took, its validation metrics with counts."""
-    tr, split = card["training"], card["training_data"]["split"]
-    lines = [f"network {card['name']}: {model_dir}/ (model.safetensors, model_card.md, training_log.jsonl)",
-             f"trained {tr['steps']} steps in {tr['seconds'] / 60:.1f} min on {tr['device']}; "
-             f"{split['n_train']} training, {split['n_validation']} validation frames"]
-    for split_name in ("train", "validation"):
-        metrics = (card.get("metrics") or {}).get(split_name) or {}
-        for region in ("road", "object"):
-            m = metrics.get(region)
-            if m:
-                lines.append(f"  {split_name} {region}: Abs Rel {m['abs_rel']:.3f}, delta<1.25 {m['a1']:.3f} "
-                             f"(mean over {m['n_frames']} frames)")
-    cue_fit = card.get("validation_cue_fit")
-    if cue_fit:
-        lines.append(f"  cue fit on the validation frames: {cue_fit['verdict_text']}")
-    return lines
 
 
 @app.command()

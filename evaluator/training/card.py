@@ -106,3 +106,24 @@ def _short(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return str(value)
+
+
+def card_lines(card: dict[str, Any], model_dir: Path) -> list[str]:
+    """Terminal lines for a person (``depthprobe train``): where the network is, how long it took,
+    its metrics with their frame counts and the validation cue fit; :func:`card_markdown` is the
+    card's full text."""
+    tr, split = card["training"], card["training_data"]["split"]
+    lines = [f"network {card['name']}: {model_dir}/ (model.safetensors, model_card.md, training_log.jsonl)",
+             f"trained {tr['steps']} steps in {tr['seconds'] / 60:.1f} min on {tr['device']}; "
+             f"{split['n_train']} training, {split['n_validation']} validation frames"]
+    for split_name in ("train", "validation"):
+        metrics = (card.get("metrics") or {}).get(split_name) or {}
+        for region in ("road", "object"):
+            m = metrics.get(region)
+            if m:
+                lines.append(f"  {split_name} {region}: Abs Rel {m['abs_rel']:.3f}, delta<1.25 {m['a1']:.3f} "
+                             f"(mean over {m['n_frames']} frames)")
+    cue_fit = card.get("validation_cue_fit")
+    if cue_fit:
+        lines.append(f"  cue fit on the validation frames: {cue_fit['verdict_text']}")
+    return lines
