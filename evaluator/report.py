@@ -112,7 +112,7 @@ def analysis_lines(summary: Mapping[str, Any]) -> list[str]:
         lines.append(f"obstacles: seen {_interval(obstacles['seen_rate'], 2, 'n_objects')} "
                      f"({obstacles['seen_if']}); shown fraction {_interval(obstacles['mean_fraction'], 2)}")
         for factor_name, levels in (obstacles.get("by_factor") or {}).items():
-            parts = [f"{level['level']}: {_num(level['seen_rate']['value'], 2)} of {level['n_judged']}"
+            parts = [f"{level['level']}: {_interval(level['seen_rate'], 2)} of {level['n_judged']}"
                      for level in levels]
             lines.append(f"  seen by {factor_name}: {'; '.join(parts)}")
     return lines

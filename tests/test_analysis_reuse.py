@@ -180,7 +180,7 @@ def test_report_lines_carry_intervals_and_counts(evaluated):
     summary, out, _ = evaluated
     text = "\n".join(format_summary(summary))
     assert "accuracy (road): Abs Rel" in text and "frames," in text
-    assert "obstacles: seen" in text and "n = 12" in text and "seen by shadow: False: 0.00 of 6; True: 1.00 of 6" in text
+    assert "obstacles: seen" in text and "n = 12" in text and "seen by shadow: False: 0.00 [0.00, 0.39] of 6; True: 1.00 [0.61, 1.00] of 6" in text
     assert "factors: Predicted distance changes with" in text
     assert f"predictions stored in {out / PREDICTIONS_DIR}" in text
     old = {k: v for k, v in summary.items() if k not in ("factor_fit", "metrics", "curves", "pose", "obstacles",
