@@ -90,7 +90,7 @@ def analysis_lines(summary: Mapping[str, Any]) -> list[str]:
     for condition, entry in (curves.get("conditions") or {}).items():
         far = entry.get("at_farthest")
         at_far = (f"; normalised estimate at d = {far['relative_distance']:g}: {_interval(far, 2)} over "
-                  f"{far['n_variants']} variant(s)" if far else "")
+                  f"{far['n_variants']} variant(s)" if far and far["relative_distance"] > 1 else "")
         lines.append(f"curve {condition}: slope of log(normalised estimate) on log d "
                      f"{_interval(entry['slope'], count='n_objects')}, {entry['n_variants']} variant(s){at_far}")
     if curves.get("reason"):
