@@ -15,6 +15,10 @@ Figures (each only when its table has what it needs):
   coloured by condition, with y = x; the joint fit's coefficients with intervals in the titles.
 * ``pose.png`` -- implied against true change of horizon row (pitch), roll angle or camera height,
   with y = x (follows fully) and y = 0 (not at all); the following fraction with its interval.
+* ``obstacles.png`` -- with counterfactual frames: the fraction of objects the network sees (its
+  prediction changes by at least half the true change over the object's mask), per level of each
+  factor the set varies (object kind, familiarity, shadow, band, ...), with Wilson 95 % intervals
+  and counts -- the study's experiment 4.
 """
 from __future__ import annotations
 
@@ -31,6 +35,9 @@ from scenes.errors import DepthprobeError
 #: Figure width x height per panel, inches, and resolution: 750 x 525 px panels.
 PANEL_INCHES = (5.0, 3.5)
 DPI = 150
+#: Most factor panels in obstacles.png, and factors left out of it (replicates, not manipulations).
+MAX_OBSTACLE_PANELS = 4
+OBSTACLE_SKIP_FACTORS = ("variant", "object_id")
 #: Pose factor -> (summary key, true shift column, implied shift column, axis label).
 POSE_PANELS = {
     "pitch_deg": ("pitch_following", "true_horizon_shift", "implied_horizon_shift", "horizon shift (rows)"),
@@ -54,7 +61,8 @@ def write_figures(results_dir: str | Path) -> list[Path]:
     summary = read_summary(root)
     out = root / "figures"
     written = []
-    for name, draw in (("curves", curves_figure), ("cues", cues_figure), ("pose", pose_figure)):
+    for name, draw in (("curves", curves_figure), ("cues", cues_figure), ("pose", pose_figure),
+                       ("obstacles", obstacles_figure)):
         figure = draw(root, summary)
         if figure is not None:
             out.mkdir(parents=True, exist_ok=True)
@@ -198,4 +206,31 @@ def pose_figure(root: Path, summary: Mapping[str, Any]):
         ax.set_title(f"follows {_ci(entry, 3)} of the change, n = {entry.get('n_frames')} frames", fontsize=8)
         ax.legend(fontsize=6, loc="upper left")
     figure.suptitle(f"{summary.get('model')}: pose implied by predicted road depth", fontsize=9)
+    return figure
+
+
+def obstacles_figure(root: Path, summary: Mapping[str, Any]):
+    """Seen fraction per level of each varied factor, with Wilson intervals, or None."""
+    table = read_table(root, "obstacles_by_factor")
+    if table is None or table.empty:
+        return None
+    factors = [f for f in dict.fromkeys(table["factor"]) if f not in OBSTACLE_SKIP_FACTORS][:MAX_OBSTACLE_PANELS]
+    if not factors:
+        return None
+    figure, axes = new_figure(len(factors))
+    for ax, factor in zip(axes, factors):
+        part = table[table["factor"] == factor].reset_index(drop=True)
+        value = part["seen_rate_value"].to_numpy(float)
+        low = np.clip(value - part["seen_rate_ci_low"].to_numpy(float), 0, None)
+        high = np.clip(part["seen_rate_ci_high"].to_numpy(float) - value, 0, None)
+        y = np.arange(len(part))
+        ax.barh(y, value, xerr=np.vstack([low, high]), color="tab:blue", alpha=0.7, capsize=2)
+        ax.set_yticks(y, [f"{level} (n = {n})" for level, n in zip(part["level"], part["n_judged"])], fontsize=6)
+        ax.set_xlim(0, 1)
+        ax.invert_yaxis()
+        ax.set_xlabel("fraction seen (95 % Wilson)")
+        ax.set_title(f"by {factor}", fontsize=8)
+    seen = (summary.get("obstacles") or {}).get("seen_rate")
+    figure.suptitle(f"{summary.get('model')}: objects seen against their counterfactual; all: {_ci(seen)}, "
+                    f"n = {(seen or {}).get('n_objects', '?')}", fontsize=9)
     return figure

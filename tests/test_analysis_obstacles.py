@@ -126,3 +126,17 @@ def test_summary_is_valid_json_without_nan(shadow_result):
     text = (out / SUMMARY_FILE).read_text(encoding="utf-8")
     assert "NaN" not in text and "Infinity" not in text
     assert json.loads(text)["obstacles"]["seen_if"].startswith("fraction")
+
+
+def test_obstacle_figure_has_a_panel_per_varied_factor(shadow_result):
+    from PIL import Image
+
+    from evaluator.figures import MAX_OBSTACLE_PANELS, PANEL_INCHES, DPI, write_figures
+
+    summary, out, _ = shadow_result
+    paths = {p.name: p for p in write_figures(out)}
+    factors = [f for f in summary["obstacles"]["by_factor"] if f != "variant"]
+    with Image.open(paths["obstacles.png"]) as image:
+        image.load()
+        panels = round(image.size[0] / (PANEL_INCHES[0] * DPI))
+    assert panels == min(len(factors), MAX_OBSTACLE_PANELS) >= 1
