@@ -12,7 +12,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 import typer
 from rich.console import Console
@@ -22,9 +22,6 @@ from scenes.catalog import default_catalog
 from scenes.design import FramePlan, expand, select_frames
 from scenes.errors import DepthprobeError
 from scenes.spec import StimulusSpec, load_spec, quick_spec
-
-if TYPE_CHECKING:
-    from evaluator.training import TrainingConfig
 
 #: Measured on a 2-core CPU (Cycles, no denoiser): seconds per frame per (megapixel x sample),
 #: from 640x192 at 16 samples taking about 1.5 s in our road world.  Only for estimates.
@@ -221,28 +218,19 @@ def report(results_dir: Path = typer.Argument(..., help="the --out folder of an 
     except (KeyError, TypeError, ValueError) as exc:
         fail(f"{results_dir / 'summary.json'}: not a depthprobe summary (missing or bad field {exc})")
     if figures:
-        run_figures(results_dir)
+        run_figures(results_dir, summary)
 
 
-def run_figures(results_dir: Path) -> None:
+def run_figures(results_dir: Path, summary: Optional[dict] = None) -> None:
     """Draw the figures of a results folder and print where they are (DepthprobeError: exit 2)."""
     from evaluator.figures import write_figures
 
     try:
-        paths = write_figures(results_dir)
+        paths = write_figures(results_dir, summary)
     except DepthprobeError as exc:
         fail(str(exc))
     for path in paths:
         out_console.print(f"figure: {path}", markup=False, highlight=False)
-
-
-def check_training_size(spec: StimulusSpec, config: "TrainingConfig") -> None:
-    """Refuse, before anything is rendered, a training spec whose frames the network cannot take."""
-    height, width = config.network.input_size
-    if (spec.camera.height, spec.camera.width) != (height, width):
-        raise DepthprobeError(f"{spec.name}: camera: {spec.camera.width}x{spec.camera.height} px, but the "
-                              f"reference network trains on {width}x{height} px frames; set camera.width: {width} "
-                              f"and camera.height: {height}")
 
 
 def run_train(spec_arg: str, out: Path, limit: Optional[int], quick: bool, epochs: Optional[float],
@@ -253,12 +241,14 @@ def run_train(spec_arg: str, out: Path, limit: Optional[int], quick: bool, epoch
 
     from evaluator.training import TrainingConfig
     from evaluator.training.card import card_lines
+    from evaluator.training.config import check_frame_size
     from evaluator.training.trainer import train_from_spec
 
     overrides = {k: v for k, v in (("epochs", epochs), ("max_steps", max_steps), ("batch_size", batch_size),
                                    ("seed", seed)) if v is not None}
     config = dataclasses.replace(TrainingConfig(), **overrides)  # a bad value fails here, before rendering
-    check_training_size(_load(spec_arg, quick), config)
+    spec = _load(spec_arg, quick)
+    check_frame_size(spec.name, spec.camera.width, spec.camera.height, config.network)
     set_dir = run_generate(spec_arg, out / "stimuli", limit, quick, resume=True)
     card = train_from_spec(spec_arg, out, set_dir=set_dir, quick=quick, config=config, device=device)
     for line in card_lines(card, out / "model"):
@@ -322,10 +312,10 @@ def demo(out: Path = typer.Option(Path("depthprobe-demo"), "--out", help="folder
     try:
         set_dir = run_generate(DEMO_SPEC, out / ("stimuli-full" if full else "stimuli-quick"), None, not full,
                                resume=True)
-        run_evaluate(set_dir, model, out / "results", 8, None, None)
+        summary = run_evaluate(set_dir, model, out / "results", 8, None, None)
     except DepthprobeError as exc:
         fail(str(exc))
-    run_figures(out / "results")
+    run_figures(out / "results", summary)
     out_console.print(f"demo finished in {time.perf_counter() - start:.0f} s; outputs in {out}/",
                       markup=False, highlight=False)
 

@@ -13,8 +13,8 @@ varies -- asset, shadow, colour, ... -- so that a curve never divides one object
   counted);
 * the curve is the mean over variants at each d (objects of one variant averaged first), with
   a percentile bootstrap band over variants (the variants are the independent replicates; no
-  band from fewer than ``MIN_BOOTSTRAP_UNITS`` = 5 variants: the built-in presets have 1 to 3
-  roadside variants, so a band needs a set with more of them);
+  band from fewer than ``MIN_BOOTSTRAP_UNITS`` = 5 variants: ``position_vs_size`` has 6 for
+  this reason; sets with fewer get the value and its count, and no band);
 * the slope of ``log(normalised)`` on ``log(d)`` (OLS with intercept over every point, HC3
   Student-t 95 % interval): 1 = the estimate grows as the distance the condition shows, 0 = it
   does not change.  In the position-vs-size design a network that uses only vertical position

@@ -50,15 +50,17 @@ class FigureError(DepthprobeError):
     """The results folder has no summary or tables to draw from (one line naming the file)."""
 
 
-def write_figures(results_dir: str | Path) -> list[Path]:
+def write_figures(results_dir: str | Path, summary: Mapping[str, Any] | None = None) -> list[Path]:
     """Draw every figure the results in ``results_dir`` support into ``results_dir/figures``.
+
+    :param summary: the folder's ``summary.json`` content if the caller has read it already.
 
     :returns: the PNG files written (possibly none: a set without relative distances, cues or
         pose changes has nothing to draw).
     :raises FigureError: no readable ``summary.json``.
     """
     root = Path(results_dir)
-    summary = read_summary(root)
+    summary = read_summary(root) if summary is None else summary
     out = root / "figures"
     written = []
     for name, draw in (("curves", curves_figure), ("cues", cues_figure), ("pose", pose_figure),

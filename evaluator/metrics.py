@@ -136,8 +136,8 @@ def pixel_terms(g: np.ndarray, p: np.ndarray) -> np.ndarray:
     depths ``g``, ``p`` > 0 (metres, float64 (n,)): |d|/g, d^2/g, d^2, (log g - log p)^2 and the
     three delta indicators (max(g/p, p/g) < 1.25^k, tested as |log(g/p)| < k log 1.25).
 
-    Whole-array numpy operations only: each releases the GIL, so the model's thread keeps
-    running while a frame is analysed (many small operations would hold the GIL and stall it).
+    Called on blocks of ``TERM_BLOCK_PX`` pixels (:func:`code_sums`); the ``out=`` arguments keep
+    the temporaries to a few per block.
     """
     terms = np.empty((7, g.size))
     diff = g - p

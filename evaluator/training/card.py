@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from scenes.stimulus_set import atomic_write_bytes
-from evaluator.training.checkpoint import CARD_JSON, CARD_MD
+from evaluator.training.checkpoint import CARD_JSON, CARD_MD, LOG_FILE, WEIGHTS_FILE
 
 
 def write_card(folder: str | Path, card: dict[str, Any]) -> None:
@@ -113,7 +113,7 @@ def card_lines(card: dict[str, Any], model_dir: Path) -> list[str]:
     its metrics with their frame counts and the validation cue fit; :func:`card_markdown` is the
     card's full text."""
     tr, split = card["training"], card["training_data"]["split"]
-    lines = [f"network {card['name']}: {model_dir}/ (model.safetensors, model_card.md, training_log.jsonl)",
+    lines = [f"network {card['name']}: {model_dir}/ ({WEIGHTS_FILE}, {CARD_MD}, {LOG_FILE})",
              f"trained {tr['steps']} steps in {tr['seconds'] / 60:.1f} min on {tr['device']}; "
              f"{split['n_train']} training, {split['n_validation']} validation frames"]
     for split_name in ("train", "validation"):

@@ -147,6 +147,19 @@ class TrainingConfig:
 
 
 
+def check_frame_size(spec_name: str, width: int, height: int, network: NetworkConfig) -> None:
+    """Refuse a training spec whose frames (``width`` x ``height`` px) are not the network's input
+    size: training never resizes (see :mod:`evaluator.training.data`), so this is checked before
+    anything is rendered.
+
+    :raises TrainingConfigError: one line naming the spec's camera fields.
+    """
+    want_h, want_w = network.input_size
+    if (int(height), int(width)) != (want_h, want_w):
+        raise TrainingConfigError(f"{spec_name}: camera: {width}x{height} px, but the reference network trains on "
+                                  f"{want_w}x{want_h} px frames; set camera.width: {want_w} and camera.height: {want_h}")
+
+
 #: The shipped reference networks: their training spec (a preset name, usable as
 #: ``depthprobe train SPEC``) and the paragraph their model card opens with.
 REFERENCE_NETWORKS: dict[str, dict[str, str]] = {
