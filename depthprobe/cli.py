@@ -10,70 +10,57 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Optional
 
+import click
 import typer
+from typer.core import TyperGroup
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from scenes.catalog import default_catalog
+from scenes.describe import describe_design
 from scenes.design import FramePlan, expand, select_frames
 from scenes.errors import DepthprobeError
 from scenes.spec import StimulusSpec, load_spec, quick_spec
 
-#: Measured on a 2-core CPU (Cycles, no denoiser): seconds per frame per (megapixel x sample),
-#: from 640x192 at 16 samples taking about 1.5 s in our road world.  Only for estimates.
-SECONDS_PER_MEGAPIXEL_SAMPLE = 1.5 / (640 * 192 / 1e6 * 16)
 DEMO_SPEC = "position_vs_size"
 #: The demo's model: the shipped reference network trained with a KITTI-like fixed camera
 #: (evaluator/weights/ref-fixed-camera); ``--model flat-road`` gives the geometric baseline.
 DEMO_MODEL = "ref-fixed-camera"
+#: Exit code of every user mistake (bad spec, missing file, unknown model), as click's usage errors.
+USER_ERROR_EXIT = 2
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Controlled 3D road stimuli with exact depth, and which cue a depth network uses.")
 out_console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
 
-def fail(message: str) -> None:
-    """Print a one-line error and exit with code 2."""
-    err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(code=2)
+class Commands(TyperGroup):
+    """The command group: the one place where a :class:`DepthprobeError` becomes ``error: ...``
+    on stderr and exit code 2 (no traceback for a user's mistake)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DepthprobeError as exc:
+            err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(code=USER_ERROR_EXIT) from None
 
 
-def _load(spec_arg: str, quick: bool) -> StimulusSpec:
+app = typer.Typer(cls=Commands, add_completion=False, no_args_is_help=True,
+                  help="Controlled 3D road stimuli with exact depth, and which cue a depth network uses.")
+
+
+def say(line: str, err: bool = False) -> None:
+    """One line for a person (stdout, or stderr with ``err``), printed as is (no markup)."""
+    (err_console if err else out_console).print(line, markup=False, highlight=False)
+
+
+def load_spec_arg(spec_arg: str, quick: bool) -> StimulusSpec:
+    """The spec named on the command line (a file or preset), parsed once; its --quick variant."""
     spec = load_spec(spec_arg)
     return quick_spec(spec) if quick else spec
-
-
-def estimate_seconds(spec: StimulusSpec, n_frames: int) -> float:
-    """Rough render time on a 2-core CPU, seconds (see SECONDS_PER_MEGAPIXEL_SAMPLE)."""
-    per_frame = SECONDS_PER_MEGAPIXEL_SAMPLE * spec.camera.width * spec.camera.height / 1e6 * spec.render.samples
-    per_frame = max(per_frame, 0.3) * (2.0 if spec.render.counterfactual else 1.0)
-    return per_frame * n_frames
-
-
-def describe_design(spec: StimulusSpec, frames: list[FramePlan]) -> list[str]:
-    """Human lines: the factors with their levels, the frame count and the render estimate."""
-    lines = [f"spec {spec.name} v{spec.version} (seed {spec.seed}, hash {spec.spec_hash()[:12]})",
-             f"experiment: {spec.experiment.kind}"]
-    factor_names = list(frames[0].factors) if frames else []
-    for name in factor_names:
-        levels = Counter(str(f.factors[name]) for f in frames)
-        shown = ", ".join(list(levels)[:8]) + (f", ... ({len(levels)} levels)" if len(levels) > 8 else "")
-        lines.append(f"  factor {name}: {shown}")
-    cam = spec.camera
-    lines.append(f"camera: {cam.width}x{cam.height} px, height {cam.height_m} m, pitch {cam.pitch_deg} deg, "
-                 f"roll {cam.roll_deg} deg; render: {spec.render.samples} samples"
-                 f"{', denoised' if spec.render.denoise else ''}"
-                 f"{', with counterfactual frames' if spec.render.counterfactual else ''}")
-    renders = len({f.render_id for f in frames})
-    minutes = estimate_seconds(spec, renders) / 60
-    lines.append(f"frames: {len(frames)} ({renders} renders); objects: {sum(len(f.objects) for f in frames)}; "
-                 f"estimated render time on 2 CPU cores: {minutes:.1f} min")
-    return lines
 
 
 @app.command()
@@ -84,15 +71,12 @@ def validate(spec: str = typer.Argument(..., help="spec YAML file or built-in pr
                                                "occluded, overlapping; write a contact sheet of preview depth"),
              sheet: Optional[Path] = typer.Option(None, "--sheet", help="contact sheet PNG (default: SPECNAME-preview.png)")) -> None:
     """Check a spec (schema and geometry) and print its design: factors, levels, frame count."""
-    try:
-        resolved = _load(spec, quick)
-        frames = expand(resolved, default_catalog())
-        for line in describe_design(resolved, frames):
-            out_console.print(line, markup=False, highlight=False)
-        if preview:
-            run_design_preview(resolved, frames, sheet or Path(f"{resolved.name}-preview.png"))
-    except DepthprobeError as exc:
-        fail(str(exc))
+    resolved = load_spec_arg(spec, quick)
+    frames = expand(resolved, default_catalog())
+    for line in describe_design(resolved, frames):
+        say(line)
+    if preview:
+        run_design_preview(resolved, frames, sheet or Path(f"{resolved.name}-preview.png"))
     out_console.print("valid", style="green")
 
 
@@ -106,7 +90,7 @@ def run_design_preview(spec: StimulusSpec, frames: list[FramePlan], sheet: Path)
                                     occlusion_threshold=spec.checks.occlusion_threshold, plans=frames,
                                     progress=lambda done, total, item="": bar.update(task, completed=done, total=total))
     for line in lines:
-        out_console.print(line, markup=False, highlight=False)
+        say(line)
     if issues and not spec.checks.allow_issues:
         raise DepthprobeError(f"{spec.name}: {len(issues)} preview issue(s) in "
                               f"{len({i.frame_id for i in issues})} frame(s), first: {issues[0].line()}; "
@@ -118,23 +102,22 @@ def _progress_bar() -> Progress:
                     TimeRemainingColumn(), TextColumn("{task.fields[item]}"), console=err_console)
 
 
-def run_generate(spec_arg: str, out: Path, limit: Optional[int], quick: bool, resume: bool) -> Path:
+def run_generate(spec: StimulusSpec, out: Path, limit: Optional[int], resume: bool) -> Path:
     """Generate a stimulus set with a progress bar; return its directory (DepthprobeError on bad input)."""
     from generator.generate import generate  # imports bpy lazily, at first render
 
-    resolved = _load(spec_arg, quick)
-    frames = select_frames(expand(resolved, default_catalog()), limit)
-    for line in describe_design(resolved, frames):
-        err_console.print(line, markup=False, highlight=False)
+    frames = select_frames(expand(spec, default_catalog()), limit)
+    for line in describe_design(spec, frames):
+        say(line, err=True)
     with _progress_bar() as bar:
         task = bar.add_task("rendering", total=len(frames), item="")
 
         def report(done: int, total: int, item: str) -> None:
             bar.update(task, completed=done, total=total, item=item)
 
-        result = generate(resolved, out, limit=limit, resume=resume, progress=report)
-    out_console.print(f"stimulus set: {result.out} ({result.n_frames} frames: {result.n_rendered} rendered, "
-                      f"{result.n_reused} reused; {result.seconds:.0f} s)", markup=False, highlight=False)
+        result = generate(spec, out, limit=limit, resume=resume, progress=report)
+    say(f"stimulus set: {result.out} ({result.n_frames} frames: {result.n_rendered} rendered, "
+        f"{result.n_reused} reused; {result.seconds:.0f} s)")
     return result.out
 
 
@@ -145,10 +128,7 @@ def generate(spec: str = typer.Argument(..., help="spec YAML file or built-in pr
              quick: bool = typer.Option(False, "--quick", help="small and fast: <= 320 px wide, <= 8 samples"),
              resume: bool = typer.Option(False, "--resume", help="continue: redo only missing or damaged frames")) -> None:
     """Render a stimulus set with BlenderProc (RGB, exact depth, instance and semantic maps, tables)."""
-    try:
-        run_generate(spec, out, limit, quick, resume)
-    except DepthprobeError as exc:
-        fail(str(exc))
+    run_generate(load_spec_arg(spec, quick), out, limit, resume)
 
 
 def run_evaluate(set_dir: Path, model: Optional[str], out: Path, batch_size: int, device: Optional[str],
@@ -156,7 +136,7 @@ def run_evaluate(set_dir: Path, model: Optional[str], out: Path, batch_size: int
                  reuse_predictions: bool = False) -> dict:
     """Evaluate a model on a stimulus set (or rerun the analyses on its stored predictions) and
     print the verdict lines; return the summary."""
-    from evaluator.run import analyse_predictions, evaluate_set
+    from evaluator.pipeline.evaluate import analyse_predictions, evaluate_set
 
     if reuse_predictions:
         if model is not None or alignment is not None:
@@ -174,10 +154,10 @@ def run_evaluate(set_dir: Path, model: Optional[str], out: Path, batch_size: int
 
 def print_summary(summary: dict) -> None:
     """The summary's lines for a person, on stdout."""
-    from evaluator.report import format_summary
+    from evaluator.results.report import format_summary
 
     for line in format_summary(summary):
-        out_console.print(line, markup=False, highlight=False)
+        say(line)
 
 
 @app.command()
@@ -197,43 +177,30 @@ def evaluate(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
                                                     help="no model: rerun every analysis on OUT/predictions of an "
                                                          "earlier run on this set")) -> None:
     """Run a depth model on a stimulus set and fit which cue explains its object distances."""
-    try:
-        run_evaluate(set_dir, model, out, batch_size, device, alignment, statistic, seed, reuse_predictions)
-    except DepthprobeError as exc:
-        fail(str(exc))
+    run_evaluate(set_dir, model, out, batch_size, device, alignment, statistic, seed, reuse_predictions)
 
 
 @app.command()
 def report(results_dir: Path = typer.Argument(..., help="the --out folder of an earlier evaluate"),
            figures: bool = typer.Option(False, "--figures", help="also draw the figures (PNG) into DIR/figures/")) -> None:
     """Print the verdict, intervals and counts of an earlier evaluation (its summary.json)."""
-    from evaluator.figures import read_summary
+    from evaluator.results.format import read_results
 
-    try:
-        summary = read_summary(results_dir)
-    except DepthprobeError as exc:
-        fail(str(exc))
-    try:
-        print_summary(summary)
-    except (KeyError, TypeError, ValueError) as exc:
-        fail(f"{results_dir / 'summary.json'}: not a depthprobe summary (missing or bad field {exc})")
+    results = read_results(results_dir)
+    print_summary(results.summary)
     if figures:
-        run_figures(results_dir, summary)
+        run_figures(results)
 
 
-def run_figures(results_dir: Path, summary: Optional[dict] = None) -> None:
-    """Draw the figures of a results folder and print where they are (DepthprobeError: exit 2)."""
-    from evaluator.figures import write_figures
+def run_figures(results) -> None:
+    """Draw the figures of an opened results folder and print where they are."""
+    from evaluator.results.figures import write_figures
 
-    try:
-        paths = write_figures(results_dir, summary)
-    except DepthprobeError as exc:
-        fail(str(exc))
-    for path in paths:
-        out_console.print(f"figure: {path}", markup=False, highlight=False)
+    for path in write_figures(results):
+        say(f"figure: {path}")
 
 
-def run_train(spec_arg: str, out: Path, limit: Optional[int], quick: bool, epochs: Optional[float],
+def run_train(spec: StimulusSpec, out: Path, limit: Optional[int], epochs: Optional[float],
               max_steps: Optional[int], batch_size: Optional[int], seed: Optional[int],
               device: Optional[str]) -> dict:
     """Render (or resume) the training set into ``OUT/stimuli``, train into ``OUT/model``; return the card."""
@@ -242,17 +209,16 @@ def run_train(spec_arg: str, out: Path, limit: Optional[int], quick: bool, epoch
     from evaluator.training import TrainingConfig
     from evaluator.training.card import card_lines
     from evaluator.training.config import check_frame_size
-    from evaluator.training.trainer import train_from_spec
+    from evaluator.training.trainer import train_on_spec
 
     overrides = {k: v for k, v in (("epochs", epochs), ("max_steps", max_steps), ("batch_size", batch_size),
                                    ("seed", seed)) if v is not None}
     config = dataclasses.replace(TrainingConfig(), **overrides)  # a bad value fails here, before rendering
-    spec = _load(spec_arg, quick)
     check_frame_size(spec.name, spec.camera.width, spec.camera.height, config.network)
-    set_dir = run_generate(spec_arg, out / "stimuli", limit, quick, resume=True)
-    card = train_from_spec(spec_arg, out, set_dir=set_dir, quick=quick, config=config, device=device)
+    set_dir = run_generate(spec, out / "stimuli", limit, resume=True)
+    card = train_on_spec(spec, out, set_dir=set_dir, config=config, device=device)
     for line in card_lines(card, out / "model"):
-        out_console.print(line, markup=False, highlight=False)
+        say(line)
     return card
 
 
@@ -267,10 +233,7 @@ def train(spec: str = typer.Argument(..., help="training spec YAML or preset nam
           seed: Optional[int] = typer.Option(None, "--seed", help="initialisation, split and shuffling seed (default 0)"),
           device: Optional[str] = typer.Option(None, "--device", help="cuda, cpu, ... (default: cuda if available)")) -> None:
     """Render a training set (resumable) and train a reference depth network on it (safetensors + model card)."""
-    try:
-        run_train(spec, out, limit, quick, epochs, max_steps, batch_size, seed, device)
-    except DepthprobeError as exc:
-        fail(str(exc))
+    run_train(load_spec_arg(spec, quick), out, limit, epochs, max_steps, batch_size, seed, device)
 
 
 @app.command()
@@ -282,12 +245,9 @@ def sheet(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
     from scenes.contact_sheet import spread, write_rgb_sheet
     from scenes.stimulus_set import open_stimulus_set
 
-    try:
-        stimulus_set = open_stimulus_set(set_dir)
-        path = write_rgb_sheet(stimulus_set, out, spread(stimulus_set.frame_ids, limit), columns)
-    except DepthprobeError as exc:
-        fail(str(exc))
-    out_console.print(f"contact sheet: {path}", markup=False, highlight=False)
+    stimulus_set = open_stimulus_set(set_dir)
+    path = write_rgb_sheet(stimulus_set, out, spread(stimulus_set.frame_ids, limit), columns)
+    say(f"contact sheet: {path}")
 
 
 @app.command()
@@ -296,11 +256,10 @@ def models() -> None:
     from evaluator.models.registry import BUILTIN_MODELS, PREFIX_FORMS, available_models
 
     for name in available_models():
-        out_console.print(f"{name}  ({BUILTIN_MODELS[name]})", markup=False, highlight=False)
+        say(f"{name}  ({BUILTIN_MODELS[name]})")
     for form in PREFIX_FORMS.values():
-        out_console.print(form, markup=False, highlight=False)
-    out_console.print("module:callable  any function: uint8 (N, H, W, 3) -> depth (N, H, W) (README, 'Adding a model')",
-                      markup=False, highlight=False)
+        say(form)
+    say("module:callable  any function: uint8 (N, H, W, 3) -> depth (N, H, W) (README, 'Adding a model')")
 
 
 @app.command()
@@ -308,16 +267,14 @@ def demo(out: Path = typer.Option(Path("depthprobe-demo"), "--out", help="folder
          model: str = typer.Option(DEMO_MODEL, "--model", help="model to evaluate"),
          full: bool = typer.Option(False, "--full", help="render at the preset's full size (640x192, 16 samples)")) -> None:
     """Render the position-vs-size experiment, evaluate the default model, print the verdict."""
+    from evaluator.results.format import read_results
+
     start = time.perf_counter()
-    try:
-        set_dir = run_generate(DEMO_SPEC, out / ("stimuli-full" if full else "stimuli-quick"), None, not full,
-                               resume=True)
-        summary = run_evaluate(set_dir, model, out / "results", 8, None, None)
-    except DepthprobeError as exc:
-        fail(str(exc))
-    run_figures(out / "results", summary)
-    out_console.print(f"demo finished in {time.perf_counter() - start:.0f} s; outputs in {out}/",
-                      markup=False, highlight=False)
+    set_dir = run_generate(load_spec_arg(DEMO_SPEC, not full), out / ("stimuli-full" if full else "stimuli-quick"),
+                           None, resume=True)
+    run_evaluate(set_dir, model, out / "results", 8, None, None)
+    run_figures(read_results(out / "results"))
+    say(f"demo finished in {time.perf_counter() - start:.0f} s; outputs in {out}/")
 
 
 def main() -> None:

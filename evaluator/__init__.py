@@ -6,10 +6,10 @@ It never imports ``generator`` or ``bpy``: a stimulus set rendered elsewhere is 
 
 Public entry points:
 
-* :func:`evaluator.run.evaluate_set` -- run one model on one stimulus set, store its aligned
+* :func:`evaluator.pipeline.evaluate.evaluate_set` -- run one model on one stimulus set, store its aligned
   predictions, run every analysis, write results (tables and ``summary.json``);
-* :func:`evaluator.run.analyse_predictions` -- rerun every analysis from stored predictions,
+* :func:`evaluator.pipeline.evaluate.analyse_predictions` -- rerun every analysis from stored predictions,
   without the model;
-* :func:`evaluator.report.format_summary` -- the summary as a few lines for a terminal;
+* :func:`evaluator.results.report.format_summary` -- the summary as a few lines for a terminal;
 * :func:`evaluator.models.registry.load_model` / :func:`~evaluator.models.registry.available_models`.
 """

@@ -1,6 +1,6 @@
 """Pinhole camera above a flat road: pose, projection, horizon, and road depth.
 
-Conventions (DESIGN.md): world in metres with x right, y forward, z up and the road at z = 0.
+Conventions (docs/design.md): world in metres with x right, y forward, z up and the road at z = 0.
 Camera coordinates follow OpenCV: x right, y down, z forward along the optical axis; pixel
 centres at integer coordinates, rows grow downward.  Depth means z-depth along the optical
 axis.
@@ -15,7 +15,9 @@ Angles, in degrees:
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +28,8 @@ KITTI_CY_PX = 172.854
 KITTI_WIDTH_PX = 1242
 KITTI_HEIGHT_PX = 375
 KITTI_CAMERA_HEIGHT_M = 1.65
+#: Keys :meth:`Camera.from_record` needs (``to_record`` also writes the derived ``horizon_row``).
+CAMERA_RECORD_KEYS = ("width", "height", "fx", "fy", "cx", "cy", "height_m", "pitch_deg", "roll_deg")
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,24 @@ class Camera:
     yaw_deg: float = 0.0
     x_m: float = 0.0
     y_m: float = 0.0
+
+    def to_record(self) -> dict[str, float]:
+        """The camera as plain JSON data (a manifest's ``canonical_camera``): intrinsics in
+        pixels, ``height_m`` in metres, pitch and roll in degrees, and the centre column's
+        ``horizon_row`` (derived, for readers; :meth:`from_record` ignores it)."""
+        return {"width": self.width, "height": self.height, "fx": self.fx, "fy": self.fy, "cx": self.cx,
+                "cy": self.cy, "height_m": self.height_m, "pitch_deg": self.pitch_deg, "roll_deg": self.roll_deg,
+                "horizon_row": self.horizon_row()}
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> "Camera":
+        """Inverse of :meth:`to_record`.
+
+        :raises KeyError: a key of :data:`CAMERA_RECORD_KEYS` is missing (the caller names the file).
+        """
+        return cls(int(record["width"]), int(record["height"]), float(record["fx"]), float(record["fy"]),
+                   float(record["cx"]), float(record["cy"]), float(record["height_m"]),
+                   float(record["pitch_deg"]), float(record["roll_deg"]))
 
     @property
     def K(self) -> np.ndarray:

@@ -16,3 +16,16 @@ class StimulusSetError(DepthprobeError):
 
 class CatalogError(DepthprobeError):
     """The asset catalog or an asset it names is invalid or missing."""
+
+
+#: Problems listed in full in one error message; the rest are counted.
+MAX_LISTED_PROBLEMS = 5
+
+
+def problems_line(problems: list[str], lead: str = "") -> str:
+    """One line for many problems: the count, the first :data:`MAX_LISTED_PROBLEMS`, ``and N more``.
+
+    :param lead: words after the count, e.g. ``" with stored predictions"``.
+    """
+    extra = f"; and {len(problems) - MAX_LISTED_PROBLEMS} more" if len(problems) > MAX_LISTED_PROBLEMS else ""
+    return f"{len(problems)} problem(s){lead}: " + "; ".join(problems[:MAX_LISTED_PROBLEMS]) + extra

@@ -19,11 +19,9 @@ killed run never leaves a partial file under a final name.
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -32,8 +30,9 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from scenes.camera import Camera
-from scenes.errors import StimulusSetError
+from scenes.camera import CAMERA_RECORD_KEYS, Camera
+from scenes.errors import StimulusSetError, problems_line
+from scenes.storage import atomic_write_bytes, npy_bytes, parquet_bytes, sha256_file
 
 FORMAT_NAME = "depthprobe-stimulus-set"
 FORMAT_VERSION = 1
@@ -58,6 +57,7 @@ LAYERS: dict[str, tuple[str, str]] = {
     "counterfactual_depth": ("counterfactual/depth", ".npy"),
 }
 REQUIRED_LAYERS = ("rgb", "depth", "instances", "semantic")
+COUNTERFACTUAL_LAYERS = ("counterfactual_rgb", "counterfactual_depth")
 
 FRAME_CAMERA_COLUMNS = ("width", "height", "fx", "fy", "cx", "cy", "camera_height_m",
                         "pitch_deg", "roll_deg")
@@ -69,42 +69,10 @@ def layer_path(root: Path | str, layer: str, frame_id: str) -> Path:
     return Path(root) / folder / f"{frame_id}{suffix}"
 
 
-def sha256_bytes(data: bytes) -> str:
-    """Hex SHA-256 of ``data``."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's content."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> str:
-    """Write ``data`` to ``path`` via a temporary file and rename; return its SHA-256."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return sha256_bytes(data)
-
-
 def encode_layer(layer: str, array: np.ndarray) -> bytes:
     """Encode one per-frame array to the bytes of its file format (PNG or .npy)."""
     if LAYERS[layer][1] == ".npy":
-        buf = io.BytesIO()
-        np.save(buf, np.asarray(array, dtype=np.float32), allow_pickle=False)
-        return buf.getvalue()
+        return npy_bytes(np.asarray(array, dtype=np.float32))
     if layer == "instances":
         if array.max(initial=0) > np.iinfo(np.uint16).max:
             raise ValueError("instance ids above 65535 cannot be stored")
@@ -174,9 +142,7 @@ def write_tables(root: Path, frames: pd.DataFrame, objects: pd.DataFrame) -> dic
     """Atomically write frames.parquet and objects.parquet; return their hashes by file name."""
     hashes = {}
     for name, table in ((FRAMES_TABLE, frames), (OBJECTS_TABLE, objects)):
-        buf = io.BytesIO()
-        table.to_parquet(buf, index=False)
-        hashes[name] = atomic_write_bytes(Path(root) / name, buf.getvalue())
+        hashes[name] = atomic_write_bytes(Path(root) / name, parquet_bytes(table))
     return hashes
 
 
@@ -244,9 +210,9 @@ class StimulusSet:
         if frame_id not in self._frame_index:
             raise StimulusSetError(f"{self.root}: no frame with id {frame_id!r}")
         row = self.frames.iloc[self._frame_index[frame_id]]
-        return Camera(int(row.width), int(row.height), float(row.fx), float(row.fy), float(row.cx),
-                      float(row.cy), float(row.camera_height_m), float(row.pitch_deg),
-                      float(row.roll_deg))
+        w, h, fx, fy, cx, cy, height_m, pitch, roll = (row[c] for c in FRAME_CAMERA_COLUMNS)
+        return Camera(int(w), int(h), float(fx), float(fy), float(cx), float(cy), float(height_m), float(pitch),
+                      float(roll))
 
     def objects_in(self, frame_id: str) -> pd.DataFrame:
         """Rows of the objects table for one frame."""
@@ -280,8 +246,84 @@ class StimulusSet:
         """Raise StimulusSetError listing every problem (see :meth:`problems`)."""
         found = self.problems(check_hashes)
         if found:
-            extra = f"; and {len(found) - 5} more" if len(found) > 5 else ""
-            raise StimulusSetError("; ".join(found[:5]) + extra)
+            raise StimulusSetError(problems_line(found))
+
+    @property
+    def canonical_camera(self) -> Camera:
+        """The camera the study assumes the network knows (manifest ``canonical_camera``).
+
+        :raises StimulusSetError: the manifest has no complete ``canonical_camera``.
+        """
+        if self.canonical_camera_problems():
+            raise StimulusSetError(f"{self.root / MANIFEST}: no complete canonical_camera")
+        return Camera.from_record(self.manifest["canonical_camera"])
+
+    def canonical_camera_problems(self) -> list[str]:
+        """Why the manifest's ``canonical_camera`` cannot be read (empty when it can)."""
+        cam = self.manifest.get("canonical_camera")
+        where = self.root / MANIFEST
+        if not isinstance(cam, dict):
+            return [f"{where}: no canonical_camera"]
+        missing = [k for k in CAMERA_RECORD_KEYS if k not in cam]
+        return [f"{where}: canonical_camera lacks {', '.join(missing)}"] if missing else []
+
+    def cameras(self) -> dict[str, Camera]:
+        """Every frame's camera, as :meth:`camera` builds it, in one pass over the frames table."""
+        columns = self.frames[list(FRAME_CAMERA_COLUMNS)].to_numpy(dtype=float)
+        return {fid: Camera(int(w), int(h), fx, fy, cx, cy, height_m, pitch, roll)
+                for fid, (w, h, fx, fy, cx, cy, height_m, pitch, roll) in zip(self.frame_ids, columns)}
+
+    def _flagged(self, column: str) -> list[str]:
+        """Ids of frames whose boolean ``column`` is true (none when the column is absent)."""
+        if column not in self.frames.columns:
+            return []
+        return list(self.frames.loc[self.frames[column].fillna(False).astype(bool), "frame_id"])
+
+    @property
+    def reference_frame_ids(self) -> list[str]:
+        """Ids of the reference frames (``is_reference``: canonical camera, no manipulation), in
+        table order; the alignment of relative-depth models is fitted on them."""
+        return self._flagged("is_reference")
+
+    @property
+    def counterfactual_frame_ids(self) -> frozenset[str]:
+        """Ids of the frames that have a counterfactual (``has_counterfactual``: the same scene
+        rendered without its objects)."""
+        return frozenset(self._flagged("has_counterfactual"))
+
+    @property
+    def frames_with_objects(self) -> list[str]:
+        """Ids of frames with at least one row in the objects table, in frames-table order."""
+        has = set(self.objects["frame_id"])
+        return [fid for fid in self.frame_ids if fid in has]
+
+    def undecodable_layers(self, frame_ids: Iterable[str], layers: Iterable[str]) -> list[str]:
+        """Files of the ``layers`` of ``frame_ids`` that the manifest does not hash and that cannot
+        be decoded (hashed files are checked by :meth:`problems`; missing ones are not listed)."""
+        hashed = set(self.manifest.get("files", {}))
+        found = []
+        layers = tuple(layers)
+        for fid in frame_ids:
+            for layer in layers:
+                path = layer_path(self.root, layer, fid)
+                if path.relative_to(self.root).as_posix() in hashed or not path.is_file():
+                    continue
+                try:
+                    read_layer(path)
+                except StimulusSetError as exc:
+                    found.append(str(exc))
+        return found
+
+    def counterfactual_problems(self) -> list[str]:
+        """Missing or undecodable counterfactual files of frames that claim to have them (the
+        counterfactual layers are optional per frame, so :meth:`problems` does not check them)."""
+        found = []
+        for fid in sorted(self.counterfactual_frame_ids):
+            for layer in COUNTERFACTUAL_LAYERS:
+                path = layer_path(self.root, layer, fid)
+                if not path.is_file():
+                    found.append(f"{path}: file is missing (frame {fid!r} has has_counterfactual true)")
+        return found + self.undecodable_layers(sorted(self.counterfactual_frame_ids), COUNTERFACTUAL_LAYERS)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from evaluator.errors import ModelLoadError, UnknownModelError  # noqa: E402
-from evaluator.inference import predict_images  # noqa: E402
+from evaluator.pipeline.batching import predict_images  # noqa: E402
 from evaluator.models.base import IMAGENET_NORMALISATION, ModelContext, Normalisation, OutputKind  # noqa: E402
 from evaluator.models.registry import MODEL_PREFIXES, check_model_name, load_model  # noqa: E402
 from evaluator.models.spec import ModelOptionError, ModelSourceError, parse_spec  # noqa: E402

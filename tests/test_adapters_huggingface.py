@@ -24,7 +24,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from evaluator.errors import ModelLoadError  # noqa: E402
-from evaluator.inference import predict_images  # noqa: E402
+from evaluator.pipeline.batching import predict_images  # noqa: E402
 from evaluator.models.base import IMAGENET_NORMALISATION, ModelContext, Normalisation, OutputKind  # noqa: E402
 from evaluator.models.huggingface import (FALLBACK_PREPROCESSING, HuggingFaceDepthModel,  # noqa: E402
                                           preprocessing_from_processor)

@@ -29,7 +29,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from evaluator.errors import ModelLoadError  # noqa: E402
-from evaluator.inference import predict_images  # noqa: E402
+from evaluator.pipeline.batching import predict_images  # noqa: E402
 from evaluator.models import monodepth2_net as net  # noqa: E402
 from evaluator.models.base import ModelContext, OutputKind  # noqa: E402
 from evaluator.models.monodepth2 import Monodepth2Model  # noqa: E402

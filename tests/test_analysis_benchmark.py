@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from evaluator.benchmark import time_run, write_benchmark_set
-from evaluator.stimuli import open_verified
+from evaluator.pipeline.benchmark import time_run, write_benchmark_set
+from evaluator.pipeline.verify import open_verified
 from scenes.camera import kitti_like_camera
 
 pytest.importorskip("torch")

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from statsmodels.regression.linear_model import OLS
 
-from evaluator.cue_fit import fit_cues, fit_factors
+from evaluator.analyses.cue_fit import fit_cues
+from evaluator.analyses.factor_fit import fit_factors
 from tests.test_evaluator_cue_fit import design_table
 
 DISTANCES = np.round(np.arange(1.0, 3.01, 0.1), 1)
@@ -58,7 +59,7 @@ def test_intervals_match_statsmodels_hc3():
                               table.elevation_m, table.pitch_deg, table.shadow.astype(float),
                               (table.familiarity == "novel").astype(float)])
     assert names == ["log z_vertical", "log z_size", "elevation_m", "pitch_deg", "shadow", "familiarity=novel"]
-    ref = OLS(np.log(table.estimate_m.to_numpy()), design).fit(cov_type="HC3").conf_int(alpha=0.05)
+    ref = OLS(np.log(table.estimate_m.to_numpy()), design).fit(cov_type="HC3", use_t=True).conf_int(alpha=0.05)
     for i, name in enumerate(names, start=1):
         assert fit.fitted[name].coef.ci_low == pytest.approx(ref[i, 0])
         assert fit.fitted[name].coef.ci_high == pytest.approx(ref[i, 1])
@@ -78,7 +79,7 @@ def test_constant_and_collinear_terms_are_named_not_fitted():
     table["elevation_m"] = 0.1 + 0.3 * np.log(table["z_vertical"])
     fit = fit_factors(table)
     terms = fit.to_dict()["terms"]
-    assert terms["log z_size"]["status"] == "constant" and terms["log z_size"]["coef"] is None
+    assert terms["log z_size"]["status"] == "constant" and terms["log z_size"]["value"] is None
     assert terms["log camera_height_m"]["status"] == "constant"
     assert terms["elevation_m"]["status"] == "collinear"
     assert "vertical position" in terms["elevation_m"]["note"]

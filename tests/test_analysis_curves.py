@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluator.curves import analyse_curves, condition_labels, normalised_estimates
-from evaluator.run import evaluate_set
+from evaluator.analyses.curves import analyse_curves, condition_labels, normalised_estimates
+from evaluator.pipeline.evaluate import evaluate_set
 from tests.synthetic_set import position_vs_size_specs, write_frames
 from tests.test_evaluator_run import PlantedCueModel
 
@@ -97,11 +97,12 @@ def png_size(path) -> tuple[int, int]:
 
 
 def test_figures_of_curves_and_cues(curves_result, tmp_path):
-    from evaluator.figures import FigureError, write_figures
+    from evaluator.results.figures import write_figures
+    from evaluator.results.format import ResultsError
 
     _, out = curves_result
     paths = write_figures(out)
     assert [p.name for p in paths] == ["curves.png", "cues.png"]  # no pose change in this set: no pose.png
     assert png_size(paths[0])[0] >= 600 and png_size(paths[1])[0] >= 2 * png_size(paths[0])[0] - 50
-    with pytest.raises(FigureError, match="summary.json: no such file"):
+    with pytest.raises(ResultsError, match="summary.json: no such file"):
         write_figures(tmp_path / "nothing")

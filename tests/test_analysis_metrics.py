@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evaluator.intervals import bootstrap_mean, wilson
-from evaluator.metrics import MAX_DEPTH_M, METRICS, compute_errors, frame_metrics, metrics_table, summarise_metrics
+from evaluator.analyses.intervals import bootstrap_mean, wilson
+from evaluator.analyses.metrics import MAX_DEPTH_M, METRICS, compute_errors, frame_metrics, metrics_table, summarise_metrics
 
 
 def monodepth2_compute_errors(gt, pred):

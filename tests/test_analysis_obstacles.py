@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from scipy import ndimage
 
-from evaluator.obstacles import SEEN_FRACTION, object_responses
-from evaluator.run import SUMMARY_FILE, evaluate_set
+from evaluator.analyses.obstacles import SEEN_FRACTION, object_responses
+from evaluator.pipeline.evaluate import evaluate_set
+from evaluator.results.format import SUMMARY_FILE
 from scenes.errors import StimulusSetError
 from scenes.stimulus_set import layer_path
 from tests.synthetic_set import CAMERA, SHADOW_RGB, obstacle_specs, object_pixels, write_frames
@@ -131,7 +132,7 @@ def test_summary_is_valid_json_without_nan(shadow_result):
 def test_obstacle_figure_has_a_panel_per_varied_factor(shadow_result):
     from PIL import Image
 
-    from evaluator.figures import MAX_OBSTACLE_PANELS, PANEL_INCHES, DPI, write_figures
+    from evaluator.results.figures import MAX_OBSTACLE_PANELS, PANEL_INCHES, DPI, write_figures
 
     summary, out, _ = shadow_result
     paths = {p.name: p for p in write_figures(out)}

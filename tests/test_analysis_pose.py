@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from scipy import ndimage
 
-from evaluator.pose import FOLLOWING, following, frame_pose
-from evaluator.run import evaluate_set
+from evaluator.analyses.pose import FOLLOWING, following, frame_pose
+from evaluator.pipeline.evaluate import evaluate_set
 from scenes.camera import Camera
 from tests.synthetic_set import CAMERA, FrameSpec, frame_index, object_pixels, pose_specs, write_frames
 
@@ -202,7 +202,7 @@ def test_following_refuses_degenerate_tables():
 def test_pose_figures_show_each_varied_pose_factor(pitch_half, roll_set):
     from PIL import Image
 
-    from evaluator.figures import write_figures
+    from evaluator.results.figures import write_figures
 
     for (_, out) in (pitch_half, roll_set):
         paths = {p.name: p for p in write_figures(out)}

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluator.predictions import INDEX_FILE, PREDICTIONS_DIR, PredictionStoreError
-from evaluator.run import SUMMARY_FILE, TABLE_FILES, analyse_predictions, evaluate_set
+from evaluator.pipeline.store import INDEX_FILE, PREDICTIONS_DIR, PredictionStoreError
+from evaluator.pipeline.evaluate import analyse_predictions, evaluate_set
+from evaluator.results.format import SUMMARY_FILE, TABLE_FILES
 from scenes.errors import StimulusSetError
 from tests.synthetic_set import obstacle_specs, pose_specs, write_frames
 from tests.test_analysis_obstacles import needs_a_shadow
@@ -175,7 +176,7 @@ def test_objects_table_out_of_step_with_the_frames_is_named(tmp_path):
 
 
 def test_report_lines_carry_intervals_and_counts(evaluated):
-    from evaluator.report import format_summary
+    from evaluator.results.report import format_summary
 
     summary, out, _ = evaluated
     text = "\n".join(format_summary(summary))
@@ -185,7 +186,7 @@ def test_report_lines_carry_intervals_and_counts(evaluated):
     assert f"predictions stored in {out / PREDICTIONS_DIR}" in text
     old = {k: v for k, v in summary.items() if k not in ("factor_fit", "metrics", "curves", "pose", "obstacles",
                                                          "predictions")}
-    assert format_summary(old)  # a summary.json of an earlier version still reads
+    assert format_summary(old)  # a summary without the optional sections still reads
 
 
 def test_a_run_that_fails_midway_leaves_no_reusable_predictions(obstacle_set, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import pathlib
 import re
 import subprocess
@@ -15,6 +16,8 @@ import yaml
 
 from assets import ASSETS_DIR, CATALOG_PATH
 from assets.build_meshes import ASSETS, PART_NAMES
+from assets.procedural.export import ASSET_KINDS
+from assets.procedural.params import load_assets
 
 REPO_ROOT = ASSETS_DIR.parent
 MATERIALS_SOURCE = REPO_ROOT / "generator" / "materials.py"
@@ -92,6 +95,46 @@ def test_catalog_lists_every_procedural_asset_with_its_parameters() -> None:
         assert asset["source"] == "procedural: assets/build_meshes.py"
         got = (asset["length_m"], asset["width_m"], asset["height_m"])
         assert got == pytest.approx((params.length_m, params.width_m, params.height_m), abs=1e-9)
+
+
+def test_parameters_load_as_frozen_tables() -> None:
+    """parameters.yaml becomes frozen dataclasses holding tuples (no lists), in catalog order."""
+    assert [p.asset_id for p in ASSETS] == ASSET_IDS
+
+    def check(value: object) -> None:
+        assert not isinstance(value, (list, dict)), value
+        if dataclasses.is_dataclass(value):
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                setattr(value, dataclasses.fields(value)[0].name, None)
+            for field in dataclasses.fields(value):
+                check(getattr(value, field.name))
+        elif isinstance(value, tuple):
+            for item in value:
+                check(item)
+
+    for params in ASSETS:
+        check(params)
+
+
+PEDESTRIAN_ENTRY = {
+    "kind": "pedestrian", "asset_id": "p", "object_class": "person", "length_m": 0.3, "width_m": 0.5,
+    "height_m": 1.75, "stature_m": 1.75, "wrist_out_m": 0.02, "wrist_forward_m": 0.02, "wrist_height_ratio": 0.48,
+}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"kind": "boat"}, "kind 'boat'"),
+    ({"colour": "red"}, "no field(s) ['colour']"),
+    ({"stature_m": "tall"}, "stature_m: expected float"),
+    ({"colours": {"skin": [0.5, 0.5]}}, "expected 3 items"),
+], ids=["kind", "unknown-field", "type", "tuple-length"])
+def test_parameter_loader_rejects_bad_entries(tmp_path: pathlib.Path, change: dict, message: str) -> None:
+    path = tmp_path / "parameters.yaml"
+    path.write_text(yaml.safe_dump({"assets": [PEDESTRIAN_ENTRY | change]}))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load_assets(ASSET_KINDS, path)
+    path.write_text(yaml.safe_dump({"assets": [PEDESTRIAN_ENTRY]}))
+    assert load_assets(ASSET_KINDS, path)[0].stature_m == 1.75
 
 
 @pytest.mark.parametrize("asset", CATALOG_ASSETS, ids=ASSET_IDS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evaluator.alignment import (MIN_ALIGNMENT_PX, Alignment, AlignmentPolicy, RoadSamples, choose_policy,
+from evaluator.pipeline.alignment import (MIN_ALIGNMENT_PX, Alignment, AlignmentPolicy, RoadSamples, choose_policy,
                                  fit_alignment)
 from evaluator.errors import AlignmentError
 from evaluator.models.base import OutputKind

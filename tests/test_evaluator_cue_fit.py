@@ -7,7 +7,8 @@ import pytest
 from statsmodels.regression.linear_model import OLS
 from statsmodels.tools.tools import add_constant
 
-from evaluator.cue_fit import MIN_OBJECTS, Coefficient, decide_verdict, fit_cues
+from evaluator.analyses.cue_fit import MIN_OBJECTS, decide_verdict, fit_cues
+from evaluator.analyses.intervals import Estimate
 
 DISTANCES = np.round(np.arange(1.0, 3.01, 0.1), 1)
 
@@ -39,11 +40,11 @@ def test_verdicts(a, b, verdict):
     assert fit.cues["size"].ci_low < b < fit.cues["size"].ci_high
 
 
-def test_intervals_are_hc3_wald_intervals():
+def test_intervals_are_hc3_student_t_intervals():
     table = design_table(0.7, 0.3, noise_sd=0.1, seed=3)
     fit = fit_cues(table)
     design = add_constant(np.log(table[["z_vertical", "z_size"]].to_numpy()), has_constant="add")
-    ref = OLS(np.log(table.estimate_m.to_numpy()), design).fit(cov_type="HC3")
+    ref = OLS(np.log(table.estimate_m.to_numpy()), design).fit(cov_type="HC3", use_t=True)
     ci = ref.conf_int(alpha=0.05)
     assert fit.cues["vertical"].ci_low == pytest.approx(ci[1, 0])
     assert fit.cues["size"].ci_high == pytest.approx(ci[2, 1])
@@ -75,15 +76,15 @@ def test_negative_numbers_use_a_minus_sign():
 
 
 def test_rule_when_both_used_and_difference_excludes_zero():
-    high = Coefficient(0.9, 0.8, 1.0, 0.05)
-    low = Coefficient(0.2, 0.1, 0.3, 0.05)
-    diff_pos = Coefficient(0.7, 0.5, 0.9, 0.1)
-    diff_neg = Coefficient(-0.7, -0.9, -0.5, 0.1)
-    diff_zero = Coefficient(0.1, -0.1, 0.3, 0.1)
+    high = Estimate(0.9, 0.8, 1.0, 63, "ols-hc3-t", "objects", 0.05)
+    low = Estimate(0.2, 0.1, 0.3, 63, "ols-hc3-t", "objects", 0.05)
+    diff_pos = Estimate(0.7, 0.5, 0.9, 63, "ols-hc3-t", "objects", 0.1)
+    diff_neg = Estimate(-0.7, -0.9, -0.5, 63, "ols-hc3-t", "objects", 0.1)
+    diff_zero = Estimate(0.1, -0.1, 0.3, 63, "ols-hc3-t", "objects", 0.1)
     assert decide_verdict({"vertical": high, "size": low}, diff_pos) == "vertical"
     assert decide_verdict({"vertical": low, "size": high}, diff_neg) == "size"
     assert decide_verdict({"vertical": high, "size": high}, diff_zero) == "both"
-    unused = Coefficient(0.1, -0.1, 0.3, 0.1)
+    unused = Estimate(0.1, -0.1, 0.3, 63, "ols-hc3-t", "objects", 0.1)
     assert decide_verdict({"vertical": unused, "size": unused}, diff_zero) == "none"
     assert decide_verdict({"vertical": unused, "size": high}, diff_neg) == "size"
 

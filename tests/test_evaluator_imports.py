@@ -27,7 +27,7 @@ def test_no_module_of_the_evaluator_imports_generator_or_blender():
 
 
 def test_importing_the_evaluator_does_not_import_torch_or_generator():
-    code = ("import sys, evaluator.run, evaluator.report, evaluator.models.registry; "
+    code = ("import sys, evaluator.pipeline.evaluate, evaluator.results.report, evaluator.models.registry; "
             "bad = [m for m in ('torch', 'generator', 'bpy') if m in sys.modules]; "
             "print(','.join(bad))")
     result = subprocess.run([sys.executable, "-c", code], cwd=EVALUATOR.parent, capture_output=True,

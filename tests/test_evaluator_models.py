@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from evaluator.errors import EvaluationArgumentError, ModelLoadError, ModelOutputError, UnknownModelError
-from evaluator.inference import check_prediction, predict_images, resize_maps, resolve_device
+from evaluator.models.device import resolve_device
+from evaluator.pipeline.batching import check_prediction, predict_images, resize_maps
 from evaluator.models.base import DepthModel, ModelContext, OutputKind
 from evaluator.models.callable_model import CallableModel
 from evaluator.models.flat_road import FlatRoadModel

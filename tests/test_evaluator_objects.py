@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from evaluator.errors import EvaluationArgumentError
-from evaluator.objects import estimate_objects
+from evaluator.analyses.objects import estimate_objects
 
 
 def scene(shape=(20, 30)):

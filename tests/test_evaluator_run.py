@@ -15,8 +15,11 @@ import pandas as pd
 import pytest
 
 from evaluator.errors import AlignmentError, UnknownModelError
-from evaluator.report import format_summary
-from evaluator.run import OBJECTS_FILE, SUMMARY_FILE, evaluate_set
+from evaluator.results.report import format_summary
+from evaluator.pipeline.evaluate import evaluate_set
+from evaluator.results.format import SUMMARY_FILE, TABLE_FILES
+
+OBJECTS_FILE = TABLE_FILES["objects"]
 from scenes.errors import StimulusSetError
 from scenes.stimulus_set import layer_path
 from tests.synthetic_set import CAMERA, cues_from_mask, frame_index, object_mask, write_synthetic_set
@@ -149,7 +152,7 @@ def test_disparity_model_is_aligned_back(synthetic_set, mixture_result, tmp_path
     assert summary["alignment"]["scale"] == pytest.approx(37.0, rel=1e-5)
     assert summary["alignment"]["n_frames"] == 21 and summary["alignment"]["n_px"] > 1000
     assert summary["verdict"] == metric["verdict"]
-    assert summary["cues"]["vertical"]["coef"] == pytest.approx(metric["cues"]["vertical"]["coef"], abs=1e-4)
+    assert summary["cues"]["vertical"]["value"] == pytest.approx(metric["cues"]["vertical"]["value"], abs=1e-4)
 
 
 def test_relative_inverse_depth_model_is_aligned_back(synthetic_set, mixture_result, tmp_path):
@@ -158,7 +161,7 @@ def test_relative_inverse_depth_model_is_aligned_back(synthetic_set, mixture_res
     assert summary["alignment"]["policy"] == "lstsq"
     assert summary["alignment"]["scale"] == pytest.approx(1 / 5.0, rel=1e-3)
     assert summary["alignment"]["shift"] == pytest.approx(-0.2 / 5.0, rel=1e-3)
-    assert summary["cues"]["vertical"]["coef"] == pytest.approx(metric["cues"]["vertical"]["coef"], abs=1e-3)
+    assert summary["cues"]["vertical"]["value"] == pytest.approx(metric["cues"]["vertical"]["value"], abs=1e-3)
 
 
 def test_mean_statistic_is_recorded(synthetic_set, tmp_path):

@@ -16,7 +16,7 @@ LIMITS = {"position_vs_size": 63, "elevation": 11, "camera_pitch": 21}
 
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory):
-    from evaluator.run import evaluate_set
+    from evaluator.pipeline.evaluate import evaluate_set
     from generator.generate import generate
     from scenes.spec import load_spec, quick_spec
 
@@ -40,13 +40,13 @@ def test_position_vs_size_varied_camera_leans_on_size(evaluated):
     summary = evaluated["position_vs_size", "ref-varied-camera"]
     cues = summary["cues"]
     assert summary["verdict"] in ("size", "both"), summary["verdict_text"]
-    assert cues["size"]["coef"] > cues["vertical"]["coef"] and cues["size"]["ci_low"] > 0.3
+    assert cues["size"]["value"] > cues["vertical"]["value"] and cues["size"]["ci_low"] > 0.3
 
 
 def test_elevation_fools_only_the_fixed_camera_network(evaluated):
     fixed = evaluated["elevation", "ref-fixed-camera"]["cues"]["vertical"]
     varied = evaluated["elevation", "ref-varied-camera"]["cues"]["vertical"]
-    assert fixed["coef"] > 1.0 and fixed["ci_low"] > 0.5 and varied["ci_high"] < fixed["ci_low"], (fixed, varied)
+    assert fixed["value"] > 1.0 and fixed["ci_low"] > 0.5 and varied["ci_high"] < fixed["ci_low"], (fixed, varied)
 
 
 def test_only_the_varied_camera_network_follows_pitch(evaluated):

@@ -12,16 +12,17 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("safetensors")
 
 from evaluator.errors import ModelLoadError  # noqa: E402
-from evaluator.inference import predict_images  # noqa: E402
+from evaluator.pipeline.batching import predict_images  # noqa: E402
 from evaluator.models.base import ModelContext, OutputKind  # noqa: E402
 from evaluator.models.reference import REFERENCE_NAMES, WEIGHTS_ROOT, ReferenceNetworkModel  # noqa: E402
 from evaluator.models.registry import BUILTIN_MODELS, load_model  # noqa: E402
-from evaluator.training import TrainingConfig, train, train_from_spec  # noqa: E402
-from evaluator.training.checkpoint import (CARD_JSON, CARD_MD, LOG_FILE, WEIGHTS_FILE, is_safetensors_file,  # noqa: E402
+from evaluator.training import TrainingConfig, train, train_on_spec  # noqa: E402
+from scenes.spec import load_spec  # noqa: E402
+from evaluator.models.checkpoint import (CARD_JSON, CARD_MD, LOG_FILE, WEIGHTS_FILE, is_safetensors_file,  # noqa: E402
                                            load_network)
 from evaluator.training.data import (REGION_IGNORE, REGION_OBJECT, REGION_ROAD, load_frames,  # noqa: E402
                                      region_codes, split_frames)
-from evaluator.training.network import NetworkConfig, build_network  # noqa: E402
+from evaluator.models.reference_network import NetworkConfig, build_network  # noqa: E402
 from evaluator.training.trainer import log_l1_loss  # noqa: E402
 from scenes.camera import kitti_like_camera  # noqa: E402
 from scenes.errors import DepthprobeError, StimulusSetError  # noqa: E402
@@ -85,12 +86,12 @@ def test_training_refuses_frames_of_another_size(tmp_path):
         train([small], tmp_path / "net", max_steps=1, progress=False)
 
 
-def test_train_from_spec_needs_the_set_of_that_spec(tiny_set, tmp_path):
-    spec = "training/ref_fixed_camera"
+def test_train_on_spec_needs_the_set_of_that_spec(tiny_set, tmp_path):
+    spec = load_spec("training/ref_fixed_camera")
     with pytest.raises(StimulusSetError, match="no finished stimulus set"):
-        train_from_spec(spec, tmp_path / "out", max_steps=1, progress=False)
+        train_on_spec(spec, tmp_path / "out", max_steps=1, progress=False)
     with pytest.raises(DepthprobeError, match="spec hash"):
-        train_from_spec(spec, tmp_path / "out", set_dir=tiny_set, max_steps=1, progress=False)
+        train_on_spec(spec, tmp_path / "out", set_dir=tiny_set, max_steps=1, progress=False)
 
 
 def test_loss_ignores_sky_and_weighs_object_pixels():

@@ -4,7 +4,7 @@ Every model the evaluator runs is a :class:`DepthModel`.  It declares
 
 * ``name`` -- how results refer to it;
 * ``output_kind`` -- what its map means (:class:`OutputKind`), which decides how the
-  map is aligned to metres (see :mod:`evaluator.alignment`);
+  map is aligned to metres (see :mod:`evaluator.pipeline.alignment`);
 * ``input_size`` -- the (height, width) in pixels it wants, or ``None`` for the native size
   of the stimuli;
 * ``normalisation`` -- the per-channel mean and std it expects on images scaled to [0, 1],
@@ -14,7 +14,7 @@ Every model the evaluator runs is a :class:`DepthModel`.  It declares
 
 :meth:`DepthModel.predict` takes uint8 images (N, H, W, 3) and returns float32 maps (N, H, W)
 at the resolution of the images it was given.  Resizing the stimuli to ``input_size`` and the
-prediction back is done by :mod:`evaluator.inference`, not by each model.
+prediction back is done by :mod:`evaluator.pipeline.batching`, not by each model.
 """
 from __future__ import annotations
 

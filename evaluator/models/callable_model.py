@@ -7,7 +7,7 @@ in metres.  Optional attributes on the callable declare otherwise:
 * ``input_size``: (height, width) it wants (default: the stimuli's native size).
 
 A torch tensor result is accepted and converted; everything else must be a floating numpy
-array (checked by :func:`evaluator.inference.check_prediction`).
+array (checked by :func:`evaluator.pipeline.batching.check_prediction`).
 """
 from __future__ import annotations
 

@@ -270,7 +270,7 @@ def _load(spec: AdapterSpec, device: str | None, image_size: tuple[int, int] | N
     check_spec(spec)
     import torch
 
-    from evaluator.inference import resolve_device
+    from evaluator.models.device import resolve_device
 
     try:
         import transformers

@@ -155,7 +155,7 @@ def _options(spec: AdapterSpec) -> tuple[OutputKind | None, bool | None, tuple[i
 
 
 def _load(spec: AdapterSpec, device: str | None) -> Monodepth2Model:
-    from evaluator.inference import resolve_device
+    from evaluator.models.device import resolve_device
     from evaluator.models import monodepth2_net as net
 
     check_spec(spec)

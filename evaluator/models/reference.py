@@ -10,9 +10,9 @@ Built in (``evaluator/weights/<name>/``, each with ``model.safetensors`` and a m
   apparent size is reliable, vertical position is not.
 
 Each outputs metric z-depth in metres (``metric_depth``, so no alignment is needed) for RGB at
-the size it was trained at (``input_size`` = (96, 320); :mod:`evaluator.inference` resizes the
+the size it was trained at (``input_size`` = (96, 320); :mod:`evaluator.pipeline.batching` resizes the
 stimuli to it and the map back), normalised as its ``normalisation`` says (applied here).
-The weights are read from safetensors only (:func:`evaluator.training.checkpoint.load_network`:
+The weights are read from safetensors only (:func:`evaluator.models.checkpoint.load_network`:
 no pickle, no ``torch.load``); the architecture comes from the file's metadata.  They run on
 CPU in a few milliseconds a frame; ``context.device`` picks CUDA when asked.
 
@@ -21,7 +21,6 @@ README); :meth:`ReferenceNetworkModel.from_folder` loads the result (``DIR/model
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,11 +28,12 @@ import numpy as np
 
 from evaluator.errors import ModelLoadError
 from evaluator.models.base import DepthModel, ModelContext, Normalisation, OutputKind
+from scenes.storage import sha256_file
 
 if TYPE_CHECKING:  # torch is imported only when a network is built
     import torch
 
-    from evaluator.training.network import DepthUNet
+    from evaluator.models.reference_network import DepthUNet
 
 #: Folder of the shipped weights: evaluator/weights/<name>/model.safetensors.
 WEIGHTS_ROOT = Path(__file__).resolve().parents[1] / "weights"
@@ -42,7 +42,7 @@ REFERENCE_NAMES = ("ref-fixed-camera", "ref-varied-camera")
 
 
 class ReferenceNetworkModel(DepthModel):
-    """A trained :class:`~evaluator.training.network.DepthUNet` as a depth model.
+    """A trained :class:`~evaluator.models.reference_network.DepthUNet` as a depth model.
 
     :param network: the network (put in eval mode on ``device``).
     :param name: the name results use.
@@ -72,8 +72,8 @@ class ReferenceNetworkModel(DepthModel):
         :param name: the model's name (default: the name in the file's metadata).
         :raises ModelLoadError: missing file, not safetensors, or weights that do not fit.
         """
-        from evaluator.inference import resolve_device
-        from evaluator.training.checkpoint import WEIGHTS_FILE, load_network, read_card
+        from evaluator.models.device import resolve_device
+        from evaluator.models.checkpoint import WEIGHTS_FILE, load_network, read_card
 
         path = Path(folder)
         weights = path / WEIGHTS_FILE if path.is_dir() else path
@@ -87,7 +87,7 @@ class ReferenceNetworkModel(DepthModel):
             raise ModelLoadError(f"reference network {label!r}: {exc}") from None
         card = read_card(weights.parent) or {}
         sets = (card.get("training_data") or {}).get("sets") or []
-        details = {"weights": str(weights), "weights_sha256": _sha256(weights),
+        details = {"weights": str(weights), "weights_sha256": sha256_file(weights),
                    "stored_dtype": metadata.get("stored_dtype"),
                    "architecture": network.config.architecture,
                    "training_sets": [{"name": s.get("name"), "spec_hash": s.get("spec_hash")} for s in sets]}
@@ -108,7 +108,7 @@ class ReferenceNetworkModel(DepthModel):
             return depth[:, 0].float().cpu().numpy()
 
     def _normalise(self, x: "torch.Tensor") -> "torch.Tensor":
-        from evaluator.training.network import normalise
+        from evaluator.models.reference_network import normalise
 
         return normalise(x, self.network.config)
 
@@ -134,11 +134,3 @@ def make_ref_fixed_camera(context: ModelContext) -> ReferenceNetworkModel:
 def make_ref_varied_camera(context: ModelContext) -> ReferenceNetworkModel:
     """Registry factory for ``ref-varied-camera`` (module docstring)."""
     return load_reference("ref-varied-camera", context)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()

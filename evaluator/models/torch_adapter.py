@@ -16,7 +16,7 @@ preprocessing does, in torch, for the whole batch at once on the chosen device:
 
 Because the adapter resizes itself (the input size of some networks depends on the image's
 aspect ratio, some pad the image, and Monodepth2 interpolates disparity, not depth), it declares
-``input_size = None`` to :mod:`evaluator.inference` ("give me the stimuli as they are") and
+``input_size = None`` to :mod:`evaluator.pipeline.batching` ("give me the stimuli as they are") and
 states the network's size for the canonical camera in ``network_input_size``; both appear in
 :meth:`TorchAdapterModel.describe`.  Images given at the network size pass step 2 unchanged.
 """

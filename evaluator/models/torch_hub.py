@@ -99,7 +99,7 @@ def _load(spec: AdapterSpec, device: str | None, kind: OutputKind | str | None,
           size: tuple[int, int] | None, norm: Any, pretrained: bool, mixed_precision: bool) -> TorchHubModel:
     import torch
 
-    from evaluator.inference import resolve_device
+    from evaluator.models.device import resolve_device
 
     folder, entrypoint = split_target(spec)
     path = existing_folder(spec, folder, "torch.hub")

@@ -4,7 +4,7 @@ The module receives a float32 tensor (N, 3, H, W) on ``device``: RGB scaled to [
 normalised with ``normalisation`` when one is declared.  It returns (N, H', W') or
 (N, 1, H', W'); the map is returned as float32 numpy (N, H', W').  Adapters for network
 families (Hugging Face, Monodepth2, torch.hub) subclass this or wrap their network's forward
-in a small module.  Autograd is disabled by :mod:`evaluator.inference` (``inference_mode``).
+in a small module.  Autograd is disabled by :mod:`evaluator.pipeline.batching` (``inference_mode``).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class TorchModuleModel(DepthModel):
     :param module: the network; put in eval mode and moved to ``device``.
     :param name: the name results use.
     :param output_kind: what the module's output means.
-    :param device: a resolved torch device string (see :func:`evaluator.inference.resolve_device`).
+    :param device: a resolved torch device string (see :func:`evaluator.models.device.resolve_device`).
     :param input_size: (height, width) in pixels the module wants, or None for native size.
     :param normalisation: per-channel mean/std on [0, 1] RGB, or None.
     """

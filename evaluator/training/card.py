@@ -12,8 +12,8 @@ The JSON card is what :func:`evaluator.training.train` returns; its keys:
   done, the loss, seconds, device, torch and safetensors versions, threads;
 * ``metrics``: final ``train`` (a subset of training frames) and ``validation`` metrics per
   region (``all``, ``road``, ``object``): Abs Rel, RMSE log, delta < 1.25 (mean over frames,
-  ground truth capped at 80 m as in :mod:`evaluator.metrics`), plus the loss;
-* ``validation_cue_fit``: the cue fit (:func:`evaluator.cue_fit.fit_cues`) on the validation
+  ground truth capped at 80 m as in :mod:`evaluator.analyses.metrics`), plus the loss;
+* ``validation_cue_fit``: the cue fit (:func:`evaluator.analyses.cue_fit.fit_cues`) on the validation
   frames' objects -- on the training distribution, which cue tracks the predictions;
 * ``intended_use``: one paragraph.
 """
@@ -23,8 +23,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from scenes.stimulus_set import atomic_write_bytes
-from evaluator.training.checkpoint import CARD_JSON, CARD_MD, LOG_FILE, WEIGHTS_FILE
+from scenes.storage import atomic_write_bytes
+from evaluator.models.checkpoint import CARD_JSON, CARD_MD, LOG_FILE, WEIGHTS_FILE
 
 
 def write_card(folder: str | Path, card: dict[str, Any]) -> None:

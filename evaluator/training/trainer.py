@@ -4,14 +4,14 @@
 defaults are the settings of the shipped networks ``ref-fixed-camera`` and
 ``ref-varied-camera`` (see ``evaluator/weights/*/model_card.md``).  ``depthprobe train SPEC
 --out DIR`` renders (or resumes) the training set at ``DIR/stimuli`` and calls
-``train([DIR/stimuli], DIR/model, ...)``; :func:`train_from_spec` is the same second step for a
+``train([DIR/stimuli], DIR/model, ...)``; :func:`train_on_spec` is the same second step for a
 set generated elsewhere.
 
 Procedure:
 
 1. read every frame (:mod:`evaluator.training.data`) and split by frame into training and
    validation (``val_fraction``, seeded numpy Generator);
-2. build the network (:mod:`evaluator.training.network`), initialised from ``seed`` (inside
+2. build the network (:mod:`evaluator.models.reference_network`), initialised from ``seed`` (inside
    :func:`torch.random.fork_rng`, so the caller's global torch RNG is left untouched);
 3. minimise the loss below with AdamW (``lr``, ``weight_decay``) under a linear warm-up
    (``warmup_fraction`` of the steps) then cosine decay to ``lr * final_lr_fraction``, for
@@ -31,11 +31,11 @@ dominates the loss and the cheapest solution paints each car with the depth of t
 it -- a network that sees no objects, whose cue fit would measure only the road.  With 5 they
 carry about a fifth of the loss.
 
-Validation metrics (:func:`evaluator.metrics.frame_metrics`, the evaluator's definitions):
+Validation metrics (:func:`evaluator.analyses.metrics.frame_metrics`, the evaluator's definitions):
 Abs Rel, RMSE log and delta < 1.25, mean over frames, on all, road and object pixels, true
 depth capped at 80 m.  The final card also holds the cue fit on the validation frames' objects
-(:func:`evaluator.cue_fit.fit_cues` on the median prediction over each object's eroded mask,
-:func:`evaluator.objects.estimate_objects`).
+(:func:`evaluator.analyses.cue_fit.fit_cues` on the median prediction over each object's eroded mask,
+:func:`evaluator.analyses.objects.estimate_objects`).
 """
 from __future__ import annotations
 
@@ -54,12 +54,13 @@ import pandas as pd
 import torch
 
 from evaluator.training.card import write_card
-from evaluator.training.checkpoint import LOG_FILE, WEIGHTS_FILE, save_weights
+from evaluator.models.checkpoint import LOG_FILE, WEIGHTS_FILE, save_weights
 from evaluator.training.data import (REGION_IGNORE, REGION_OBJECT, REGION_ROAD, FrameData, load_frames,
                                      set_name, split_frames)
 from evaluator.training.config import REFERENCE_NETWORKS, TrainingConfig, reference_for_spec
-from evaluator.training.network import DepthUNet, NetworkConfig, build_network, count_parameters, normalise
+from evaluator.models.reference_network import DepthUNet, NetworkConfig, build_network, count_parameters, normalise
 from scenes.errors import DepthprobeError, StimulusSetError
+from scenes.spec import StimulusSpec
 
 #: Frames of the training split on which the card's final "train" metrics are computed.
 TRAIN_METRIC_FRAMES = 200
@@ -91,7 +92,7 @@ def train(set_dirs: Sequence[str | Path] | str | Path, out_dir: str | Path, *,
     :returns: the model card (the content of ``model_card.json``).
     :raises StimulusSetError: a set is missing, damaged, or of the wrong image size.
     """
-    from evaluator.inference import resolve_device
+    from evaluator.models.device import resolve_device
 
     started = time.perf_counter()
     cfg = config or TrainingConfig()
@@ -183,36 +184,31 @@ def train(set_dirs: Sequence[str | Path] | str | Path, out_dir: str | Path, *,
     return card
 
 
-def train_from_spec(spec_path: str | Path, out_dir: str | Path, *, set_dir: str | Path | None = None,
-                    quick: bool = False, **kwargs: Any) -> dict[str, Any]:
+def train_on_spec(spec: StimulusSpec, out_dir: str | Path, *, set_dir: str | Path | None = None,
+                  **kwargs: Any) -> dict[str, Any]:
     """Train on the stimulus set already generated from a training spec.
 
     The set at ``set_dir`` (default ``out_dir/stimuli``, where ``depthprobe train`` renders it)
-    must be finished (``manifest.json``) and made from ``spec_path`` (the same spec hash; with
-    ``quick`` the ``--quick`` variant's), so a model card never names the wrong distribution.
+    must be finished (``manifest.json``) and made from ``spec`` (the same spec hash; for the
+    ``--quick`` variant, pass that variant), so a model card never names the wrong distribution.
     The network goes to ``out_dir/model``.
 
-    :param spec_path: a training spec YAML or preset name (e.g.
-        ``scenes/presets/training/ref_fixed_camera.yaml``).
+    :param spec: the parsed training spec (:func:`scenes.spec.load_spec`, parsed once by the caller).
     :param kwargs: passed on to :func:`train` (``config``, ``epochs``, ``max_steps``, ...).
-    :raises DepthprobeError: unknown spec, missing or unfinished set, or a set of another spec.
+    :raises DepthprobeError: missing or unfinished set, or a set of another spec.
     """
-    from scenes.spec import load_spec, quick_spec
     from scenes.stimulus_set import MANIFEST
 
-    spec = load_spec(spec_path)
-    if quick:
-        spec = quick_spec(spec)
     out = Path(out_dir)
     stimuli = Path(set_dir) if set_dir is not None else out / "stimuli"
     manifest_path = stimuli / MANIFEST
     if not manifest_path.is_file():
         raise StimulusSetError(f"{stimuli}: no finished stimulus set (no {MANIFEST}); generate it first "
-                               f"(depthprobe generate {spec_path} --out {stimuli})")
+                               f"(depthprobe generate {spec.name} --out {stimuli})")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     if manifest.get("spec_hash") != spec.spec_hash():
         raise DepthprobeError(f"{stimuli}: made from spec hash {str(manifest.get('spec_hash'))[:12]}, "
-                              f"not from {spec.name} ({spec.spec_hash()[:12]}{', quick' if quick else ''})")
+                              f"not from {spec.name} ({spec.spec_hash()[:12]})")
     reference = reference_for_spec(spec.name)
     kwargs.setdefault("name", reference or spec.name.replace("_", "-"))
     if reference is not None:
@@ -276,7 +272,7 @@ def predict_frames(network: DepthUNet, data: FrameData, device: str, batch_size:
 def evaluate_frames(network: DepthUNet, data: FrameData, device: str, object_weight: float,
                     batch_size: int = 16) -> dict[str, Any]:
     """Loss and metrics (mean over frames) per region on ``data``; see the module docstring."""
-    from evaluator.metrics import frame_metrics
+    from evaluator.analyses.metrics import frame_metrics
     from scenes.stimulus_set import SEMANTIC_CLASSES
 
     rows, losses = [], []
@@ -300,9 +296,9 @@ def evaluate_frames(network: DepthUNet, data: FrameData, device: str, object_wei
 
 
 def validation_cue_fit(network: DepthUNet, val_data: FrameData, sets: list, device: str) -> dict[str, Any] | None:
-    """Cue fit (evaluator.cue_fit) of the network's object estimates on the validation frames."""
-    from evaluator.cue_fit import fit_cues
-    from evaluator.objects import estimate_objects
+    """Cue fit (evaluator.analyses.cue_fit) of the network's object estimates on the validation frames."""
+    from evaluator.analyses.cue_fit import fit_cues
+    from evaluator.analyses.objects import estimate_objects
 
     tables = {set_name(s): s for s in sets}
     rows = []
@@ -339,7 +335,7 @@ def build_card(*, name: str, sets: list, set_dirs: Sequence, data: FrameData, n_
     """The model card (see :mod:`evaluator.training.card`)."""
     import safetensors
 
-    from evaluator.provenance import code_version
+    from evaluator.results.provenance import code_version
 
     versions = code_version()
     set_entries = []
@@ -376,7 +372,7 @@ def build_card(*, name: str, sets: list, set_dirs: Sequence, data: FrameData, n_
                      "torch_version": torch.__version__, "safetensors_version": safetensors.__version__,
                      "platform": platform.platform(), "cpu": platform.processor() or platform.machine()},
         "metrics": {"train": final_train, "validation": final_val,
-                    "definitions": ("evaluator.metrics.frame_metrics (monodepth2 compute_errors), mean over "
+                    "definitions": ("evaluator.analyses.metrics.frame_metrics (monodepth2 compute_errors), mean over "
                                     "frames, true depth <= 80 m; a1 = fraction with max(gt/pred, pred/gt) < 1.25")},
         "validation_cue_fit": cue_fit,
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -1,16 +1,20 @@
-"""A results summary (``summary.json``) as a few lines for a terminal."""
+"""A results summary (``summary.json``, read through :func:`evaluator.results.format.read_results`)
+as a few lines for a terminal.  Every value with an interval is written by
+:func:`evaluator.analyses.intervals.format_estimate`; the verdict sentence is the cue fit's own
+(``verdict_text``), not rebuilt here."""
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from evaluator.analyses.intervals import format_estimate, format_number
 
 
 def format_summary(summary: Mapping[str, Any]) -> list[str]:
     """Lines for a person: model and set, alignment, verdict in words, cue table, outputs.
 
-    :param summary: the dict :func:`evaluator.run.evaluate_set` returns (or summary.json).
+    :param summary: the dict :func:`evaluator.pipeline.evaluate.evaluate_set` returns (or summary.json).
     """
     lines = [f"model {summary['model']} ({summary['output_kind']}) on {summary['stimulus_set']['path']}",
              _alignment_line(summary["alignment"]),
@@ -47,8 +51,7 @@ def _cue_lines(summary: Mapping[str, Any]) -> list[str]:
     for cue, words in (("vertical", "vertical position"), ("size", "apparent size")):
         coef = (summary.get("cues") or {}).get(cue)
         single = (summary.get("single_cue") or {}).get(cue)
-        part = (f"{coef['coef']:+.3f} [{coef['ci_low']:+.3f}, {coef['ci_high']:+.3f}]"
-                if coef else "no joint coefficient")
+        part = format_estimate(coef, 3) if coef else "no joint coefficient"
         if single and single.get("r2") is not None:
             part += f"; alone R\u00b2 {single['r2']:.3f}, AIC {single['aic']:.1f}"
         lines.append(f"  {words:<18} {part}")
@@ -58,21 +61,8 @@ def _cue_lines(summary: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _num(value: Any, digits: int = 3) -> str:
-    """A number for a person: fixed digits; ``n/a`` for None or NaN."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    return f"{value:.{digits}f}"
-
-
 def _interval(entry: Mapping[str, Any] | None, digits: int = 3, count: str | None = None) -> str:
-    """``value [low, high]`` (and ``n = ...`` when ``count`` names the count key)."""
-    if not entry:
-        return "n/a"
-    text = f"{_num(entry.get('value'), digits)} [{_num(entry.get('ci_low'), digits)}, {_num(entry.get('ci_high'), digits)}]"
-    if count and entry.get(count) is not None:
-        text += f", n = {entry[count]}"
-    return text
+    return format_estimate(entry, digits, count)
 
 
 def analysis_lines(summary: Mapping[str, Any]) -> list[str]:
@@ -106,7 +96,7 @@ def analysis_lines(summary: Mapping[str, Any]) -> list[str]:
     for factor_name, entry in (pose.get("obstacle_change") or {}).items():
         lines.append(f"pose: obstacle distance {entry['unit']} of {factor_name}: "
                      f"{_interval(entry['slope'], count='n_objects')} (contact row with the canonical camera: "
-                     f"{_num(entry['slope_if_contact_row_canonical'].get('value'))})")
+                     f"{format_number(entry['slope_if_contact_row_canonical'].get('value'), 3)})")
     obstacles = summary.get("obstacles")
     if obstacles:
         lines.append(f"obstacles: seen {_interval(obstacles['seen_rate'], 2, 'n_objects')} "

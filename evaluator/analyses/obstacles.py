@@ -2,7 +2,7 @@
 
 For a frame with a counterfactual (the same scene rendered without its objects;
 frames-table column ``has_counterfactual``), each object's mask (eroded by one pixel as in
-:mod:`evaluator.objects`, so pixels blending object and background are left out) is compared
+:mod:`evaluator.analyses.objects`, so pixels blending object and background are left out) is compared
 between the two predictions:
 
 * ``response = median over the mask of log(pred_without) - log(pred_with)``: how much nearer
@@ -33,8 +33,9 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
-from evaluator.intervals import bootstrap_mean, wilson
-from evaluator.objects import EROSION_STRUCTURE
+from evaluator.analyses.base import AnalysisOutput, FrameData, SetContext
+from evaluator.analyses.intervals import bootstrap_mean, wilson
+from evaluator.analyses.objects import EROSION_STRUCTURE
 
 SEEN_FRACTION = 0.5
 #: log units: an object at least 1 % nearer than its background.
@@ -117,3 +118,31 @@ def summarise_obstacles(table: pd.DataFrame, rng: np.random.Generator) -> tuple[
 
 def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
+
+
+class ObstaclesAnalysis:
+    """Objects seen, from the counterfactual frames: tables ``obstacles`` (one row per object)
+    and ``obstacles_by_factor``, summary section ``obstacles`` (all None for a set without
+    counterfactual frames)."""
+
+    name = "obstacles"
+    tables = ("obstacles", "obstacles_by_factor")
+    stream = 4
+
+    def __init__(self, context: SetContext) -> None:
+        self.context = context
+        self.rows: list[dict] = []
+        self.applies = bool(context.stimulus_set.counterfactual_frame_ids)
+
+    def add_frame(self, frame: FrameData) -> None:
+        if frame.depth_without is None or frame.gt_without is None:
+            return
+        self.rows += object_responses(frame.frame_id, frame.depth, frame.depth_without, frame.gt, frame.gt_without,
+                                      frame.instances, list(frame.object_ids))
+
+    def finish(self, objects: pd.DataFrame, rng: np.random.Generator | None) -> AnalysisOutput:
+        if not self.applies:
+            return AnalysisOutput({"obstacles": None, "obstacles_by_factor": None}, {"obstacles": None})
+        responses = responses_table(self.context.sort_rows(self.rows), objects)
+        section, by_factor = summarise_obstacles(responses, rng)
+        return AnalysisOutput({"obstacles": responses, "obstacles_by_factor": by_factor}, {"obstacles": section})

@@ -37,13 +37,13 @@ reference frames themselves (ratio 1 by construction) are not points of these fi
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
-from evaluator.intervals import Estimate, bootstrap_mean, ols
+from evaluator.analyses.base import AnalysisOutput, FrameData, SetContext
+from evaluator.analyses.intervals import OLS_HC3_T, Estimate, bootstrap_mean, ols, slope
 from scenes.camera import Camera
 from scenes.stimulus_set import SEMANTIC_CLASSES
 
@@ -217,7 +217,7 @@ def following(table: pd.DataFrame, true_column: str, implied_column: str) -> tup
     """
     data = table[np.isfinite(table[true_column]) & np.isfinite(table[implied_column])]
     n = int(len(data))
-    nan = Estimate(math.nan, math.nan, math.nan, n, "ols-hc3-t", "frames")
+    nan = Estimate.missing(n, OLS_HC3_T, "frames")
     if n == 0:
         return nan, "no frame has a usable fit"
     x = data[true_column].to_numpy(float)
@@ -328,7 +328,7 @@ def obstacle_changes(objects: pd.DataFrame, canonical: Camera) -> tuple[pd.DataF
         entry = {"unit": f"log ratio per {unit}", "n_objects": int(len(part)),
                  "n_frames": int(part["frame_id"].nunique())}
         for name, column in (("slope", "log_ratio"), ("slope_if_contact_row_canonical", "log_ratio_z_vertical")):
-            estimate = _slope(offset, part[column].to_numpy(float))
+            estimate = slope(offset, part[column].to_numpy(float))
             entry[name] = estimate.to_dict("n_objects")
         by_object = []
         for object_id, rows in part.groupby("object_id", sort=True):
@@ -336,21 +336,34 @@ def obstacle_changes(objects: pd.DataFrame, canonical: Camera) -> tuple[pd.DataF
             item = {"object_id": int(object_id),
                     "z_true_m": float(rows["z_true"].median()) if "z_true" in rows else math.nan}
             for name, column in (("slope", "log_ratio"), ("slope_if_contact_row_canonical", "log_ratio_z_vertical")):
-                item[name] = _slope(x, rows[column].to_numpy(float)).to_dict("n_objects")
+                item[name] = slope(x, rows[column].to_numpy(float)).to_dict("n_objects")
             by_object.append(item)
         entry["by_object"] = by_object
         summary[factor] = entry
     return table, summary
 
 
-def _slope(x: np.ndarray, y: np.ndarray) -> Estimate:
-    ok = np.isfinite(x) & np.isfinite(y)
-    x, y = x[ok], y[ok]
-    if x.size == 0 or np.ptp(x) == 0:
-        return Estimate(math.nan, math.nan, math.nan, int(x.size), "ols-hc3-t", "objects")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        fit = ols(y, np.column_stack([np.ones_like(x), x]))
-    if fit is None:
-        return Estimate(math.nan, math.nan, math.nan, int(x.size), "ols-hc3-t", "objects")
-    return fit.estimate(1, unit="objects")
+class PoseAnalysis:
+    """Implied pose as an analysis: tables ``pose`` (one row per frame) and ``pose_objects``
+    (obstacle ratios under pose changes), summary section ``pose``."""
+
+    name = "pose"
+    tables = ("pose", "pose_objects")
+    stream = 3
+
+    def __init__(self, context: SetContext) -> None:
+        self.context = context
+        self.rows: list[dict] = []
+
+    def add_frame(self, frame: FrameData) -> None:
+        self.rows.append(pose_row(frame.frame_id, frame.camera, frame_pose(frame.depth, frame.semantic, frame.camera)))
+
+    def finish(self, objects: pd.DataFrame, rng: np.random.Generator | None) -> AnalysisOutput:
+        canonical = self.context.canonical
+        frames = self.context.frame_columns()
+        pose = add_shifts(pd.DataFrame(self.context.sort_rows(self.rows)).merge(frames, on="frame_id", how="left"))
+        pose_objects, obstacle_change = obstacle_changes(objects, canonical)
+        section = summarise_pose(pose, canonical, rng)
+        if obstacle_change:
+            section["obstacle_change"] = obstacle_change
+        return AnalysisOutput({"pose": pose, "pose_objects": pose_objects}, {"pose": section})

@@ -2,8 +2,8 @@
 
 Run::
 
-    python -m evaluator.benchmark --frames 100            # timing, then memory at 100 and 1000 frames
-    python -m evaluator.benchmark --frames 100 --no-memory
+    python -m evaluator.pipeline.benchmark --frames 100            # timing, then memory at 100 and 1000 frames
+    python -m evaluator.pipeline.benchmark --frames 100 --no-memory
 
 What it does, in one process for the timing:
 
@@ -14,7 +14,7 @@ What it does, in one process for the timing:
    fixed seed, disparity output) as a torch model;
 3. times the **bare forward**: the model's ``predict`` on the same batches the evaluator will
    form (images already in memory, under ``torch.inference_mode``), before and after step 4;
-4. times :func:`evaluator.run.evaluate_set` end to end (verification with hashing, alignment,
+4. times :func:`evaluator.pipeline.evaluate.evaluate_set` end to end (verification with hashing, alignment,
    inference, stored predictions, every analysis, writing), with the model's own time inside
    the run also recorded; bare forward and evaluation alternate (``--repeats``), each
    evaluation is compared with the bare runs on either side of it, and the median is kept;
@@ -168,11 +168,10 @@ def bare_forward_seconds(model, stimulus_root: Path, batch_size: int) -> tuple[f
     the process's, all threads (torch's included)."""
     import torch
 
-    from evaluator.stimuli import reference_frame_ids
     from scenes.stimulus_set import open_stimulus_set
 
     stimulus_set = open_stimulus_set(stimulus_root)
-    refs = reference_frame_ids(stimulus_set)
+    refs = stimulus_set.reference_frame_ids
     others = [f for f in stimulus_set.frame_ids if f not in set(refs)]
     batches = [np.stack([stimulus_set.rgb(f) for f in ids[i:i + batch_size]])
                for ids in (refs, others) for i in range(0, len(ids), batch_size)]
@@ -197,7 +196,7 @@ def time_run(n_frames: int, batch_size: int, channels: int, width: int, height: 
     """
     import torch
 
-    from evaluator.run import evaluate_set
+    from evaluator.pipeline.evaluate import evaluate_set
 
     camera = kitti_like_camera(width=width, height=height)
     model = build_model(channels)
@@ -239,7 +238,7 @@ def memory_child(set_root: Path, batch_size: int, channels: int) -> dict[str, An
     ``set_root`` (written by the parent, so that writing it does not count)."""
     import torch
 
-    from evaluator.run import evaluate_set
+    from evaluator.pipeline.evaluate import evaluate_set
     from scenes.stimulus_set import open_stimulus_set
 
     n_frames = len(open_stimulus_set(set_root).frames)
@@ -312,7 +311,7 @@ def memory_runs(sizes: list[int], batch_size: int, channels: int, width: int, he
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="depthprobe-bench-") as tmp:
             root = write_benchmark_set(Path(tmp) / "set", n, camera)
-            cmd = [sys.executable, "-m", "evaluator.benchmark", "--memory-child", str(root),
+            cmd = [sys.executable, "-m", "evaluator.pipeline.benchmark", "--memory-child", str(root),
                    "--batch-size", str(batch_size), "--channels", str(channels)]
             done = subprocess.run(cmd, capture_output=True, text=True, check=True)
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -320,7 +319,7 @@ def memory_runs(sizes: list[int], batch_size: int, channels: int, width: int, he
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(prog="python -m evaluator.benchmark", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m evaluator.pipeline.benchmark", description=__doc__.split("\n")[0])
     parser.add_argument("--frames", type=int, default=100, help="frames of the timing run")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--channels", type=int, default=32, help="width of the benchmark net's first stage")

@@ -4,19 +4,21 @@
 from the predictions an earlier run stored, without the model.  Each step is its own function so
 that notebooks and other analyses can reuse them:
 
-1. :func:`open_for_evaluation` -- open the set, check every file first (the four layers of every
-   frame, every hashed file, the counterfactual layers of frames that claim them);
+1. :func:`~evaluator.pipeline.verify.open_verified` -- open the set, check every file first
+   (the four layers of every frame, every hashed file, the counterfactual layers of frames
+   that claim them);
 2. :func:`load_for_set` -- build the model for the set's canonical camera;
 3. :func:`fit_set_alignment` -- predict the reference frames, fit the alignment on their road
    pixels (skipped for policy ``none``); their raw outputs are kept on disk for step 4, so no
    frame goes through the model twice;
 4. :func:`predict_and_analyse` -- predict every frame (and counterfactual), align, store the
-   aligned depth under ``OUT/predictions/`` (:mod:`evaluator.predictions`) and hand each frame
-   to the streaming analyses (:class:`evaluator.analysis.SetAnalysis`), one batch in memory;
-5. :meth:`~evaluator.analysis.SetAnalysis.finish` -- object estimates, cue and factor fits,
+   aligned depth under ``OUT/predictions/`` (:mod:`evaluator.pipeline.store`) and hand each
+   frame to the streaming analyses (:class:`evaluator.analyses.set_analysis.SetAnalysis`), one
+   batch in memory (batching and read-ahead: :mod:`evaluator.pipeline.batching`);
+5. :meth:`~evaluator.analyses.set_analysis.SetAnalysis.finish` -- object estimates, cue and factor fits,
    metrics, curves, pose, obstacles: tables and summary sections;
-6. :func:`write_results` -- the tables (``OUT/*.parquet``) then ``OUT/summary.json``, each
-   atomically.
+6. :func:`~evaluator.results.format.write_results` -- the tables (``OUT/*.parquet``) then
+   ``OUT/summary.json``, each atomically (the results format).
 
 Nothing is written before the set is verified, the model loaded and the alignment known to be
 possible; then an old ``summary.json`` in ``OUT`` is removed (its predictions are about to be
@@ -27,41 +29,31 @@ Predictions of an unfinished run have no ``predictions/index.json`` and are refu
 """
 from __future__ import annotations
 
-import io
-import json
-import math
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from evaluator.alignment import (Alignment, AlignmentPolicy, RoadSamples, choose_policy, fit_alignment,
-                                 parse_policy)
-from evaluator.analysis import AnalysisResult, SetAnalysis
+from evaluator.pipeline.alignment import (Alignment, AlignmentPolicy, RoadSamples, choose_policy, fit_alignment,
+                                          parse_policy)
+from evaluator.analyses.set_analysis import AnalysisResult, SetAnalysis, check_shape
 from evaluator.errors import AlignmentError, EvaluationArgumentError, ModelLoadError
-from evaluator.inference import ProgressCallback, check_batch_size, predict_images
-from evaluator.metrics import MAX_DEPTH_M
+from evaluator.pipeline.batching import ProgressCallback, check_batch_size, model_batches, pipelined
+from evaluator.analyses.metrics import MAX_DEPTH_M
 from evaluator.models.base import DepthModel, ModelContext, OutputKind, check_contract
 from evaluator.models.callable_model import CallableModel
 from evaluator.models.registry import check_model_name, load_model
-from evaluator.objects import check_statistic
-from evaluator.predictions import (PREDICTIONS_DIR, PredictionWriter, StoredPredictions, check_dtype,
-                                   counterfactual_problems, set_identity)
-from evaluator.provenance import code_version
-from evaluator.stimuli import MAX_LISTED_PROBLEMS, canonical_camera, open_verified, reference_frame_ids
+from evaluator.analyses.objects import check_statistic
+from evaluator.pipeline.store import PREDICTIONS_DIR, PredictionWriter, StoredPredictions, check_dtype, set_identity
+from evaluator.results.provenance import code_version
+from evaluator.pipeline.verify import open_verified
+from evaluator.results.format import SUMMARY_FILE, TABLE_FILES, write_results
 from scenes.errors import StimulusSetError
-from scenes.stimulus_set import MANIFEST, StimulusSet, atomic_write_bytes
+from scenes.stimulus_set import MANIFEST, StimulusSet
 
-OBJECTS_FILE = "objects.parquet"
-SUMMARY_FILE = "summary.json"
-#: Every table a run may write, by analysis (``OUT/<name>.parquet``).
-TABLE_FILES = {name: f"{name}.parquet" for name in (
-    "objects", "cue_fit", "metrics", "curves", "pose", "pose_objects", "obstacles", "obstacles_by_factor")}
 
 
 def evaluate_set(set_path: str | Path, model_name: str | DepthModel | Callable[[np.ndarray], Any],
@@ -79,12 +71,12 @@ def evaluate_set(set_path: str | Path, model_name: str | DepthModel | Callable[[
     :param batch_size: frames per model call (>= 1).
     :param device: torch device for torch models (``None``: CUDA if available, else CPU).
     :param alignment: ``"none"``, ``"median"`` or ``"lstsq"``; ``None`` = the default for the
-        model's output kind (see :mod:`evaluator.alignment`).
+        model's output kind (see :mod:`evaluator.pipeline.alignment`).
     :param statistic: per-object statistic, ``"median"`` or ``"mean"``.
     :param progress: ``progress(stage, done, total)`` after each batch; stages ``"align"``
         (reference frames) and ``"predict"`` (every frame).
     :param seed: seeds the Generator that subsamples road pixels for the alignment fit, and the
-        bootstrap Generators of the analyses (see :mod:`evaluator.analysis`).
+        bootstrap Generators of the analyses (see :mod:`evaluator.analyses.set_analysis`).
     :param prediction_dtype: ``"float32"`` or ``"float16"`` for ``OUT/predictions/``.
     :param max_depth_m: upper depth cap of the standard metrics (None: no cap).
     :returns: the summary (the content of ``summary.json``).
@@ -100,7 +92,7 @@ def evaluate_set(set_path: str | Path, model_name: str | DepthModel | Callable[[
     parse_policy(alignment)  # arguments are checked before any file is read
     if isinstance(model_name, str):
         check_model_name(model_name)  # a typo fails before the set's files are hashed
-    stimulus_set = open_for_evaluation(set_path)
+    stimulus_set = open_verified(set_path)
     model = load_for_set(model_name, stimulus_set, device)
     policy = choose_policy(model.output_kind, alignment)
     require_references(stimulus_set, model, policy)  # before anything is predicted or written
@@ -143,7 +135,7 @@ def analyse_predictions(set_path: str | Path, out_dir: str | Path, *, prediction
     check_statistic(statistic)
     seed = check_seed(seed)
     out = Path(out_dir)
-    stimulus_set = open_for_evaluation(set_path)
+    stimulus_set = open_verified(set_path)
     pred_root = Path(predictions_dir) if predictions_dir is not None else out / PREDICTIONS_DIR
     stored = StoredPredictions.open(pred_root, stimulus_set)
     analysis = SetAnalysis(stimulus_set, statistic, max_depth_m)
@@ -171,17 +163,6 @@ def check_seed(seed: object) -> int:
     return int(seed)
 
 
-def open_for_evaluation(set_path: str | Path) -> StimulusSet:
-    """:func:`~evaluator.stimuli.open_verified` plus the counterfactual layers of the frames that
-    claim them (missing or undecodable files, all listed, each named)."""
-    stimulus_set = open_verified(set_path)
-    found = counterfactual_problems(stimulus_set)
-    if found:
-        extra = (f"; and {len(found) - MAX_LISTED_PROBLEMS} more" if len(found) > MAX_LISTED_PROBLEMS else "")
-        raise StimulusSetError(f"{len(found)} problem(s): " + "; ".join(found[:MAX_LISTED_PROBLEMS]) + extra)
-    return stimulus_set
-
-
 def load_for_set(model_name: str | DepthModel | Callable[[np.ndarray], Any], stimulus_set: StimulusSet,
                  device: str | None = None) -> DepthModel:
     """The model, built for the set's canonical camera.
@@ -191,7 +172,7 @@ def load_for_set(model_name: str | DepthModel | Callable[[np.ndarray], Any], sti
     :raises UnknownModelError, ModelLoadError: see :func:`evaluator.models.registry.load_model`.
     """
     if isinstance(model_name, str):
-        return load_model(model_name, ModelContext(canonical_camera(stimulus_set), device))
+        return load_model(model_name, ModelContext(stimulus_set.canonical_camera, device))
     model = model_name
     try:
         if not isinstance(model, DepthModel) and callable(model):
@@ -209,7 +190,7 @@ def _callable_name(fn: Callable) -> str:
 
 def require_references(stimulus_set: StimulusSet, model: DepthModel, policy: AlignmentPolicy) -> None:
     """Raise :class:`AlignmentError` when ``policy`` needs reference frames and the set has none."""
-    if policy == AlignmentPolicy.NONE or reference_frame_ids(stimulus_set):
+    if policy == AlignmentPolicy.NONE or stimulus_set.reference_frame_ids:
         return
     kind = OutputKind(model.output_kind)
     raise AlignmentError(f"{stimulus_set.root}: no reference frames (is_reference) to fit the "
@@ -221,7 +202,7 @@ def fit_set_alignment(stimulus_set: StimulusSet, model: DepthModel, policy: Alig
                       batch_size: int, rng: np.random.Generator,
                       progress: ProgressCallback | None = None,
                       keep_raw: Callable[[str, np.ndarray], None] | None = None) -> Alignment:
-    """Fit ``policy`` once on road pixels of the set's reference frames (see evaluator.alignment).
+    """Fit ``policy`` once on road pixels of the set's reference frames (see evaluator.pipeline.alignment).
 
     :param keep_raw: called as ``keep_raw(frame_id, raw_output)`` for each reference frame (so
         the caller need not predict it again).
@@ -232,7 +213,7 @@ def fit_set_alignment(stimulus_set: StimulusSet, model: DepthModel, policy: Alig
     if policy == AlignmentPolicy.NONE:
         return fit_alignment(None, policy, kind)
     require_references(stimulus_set, model, policy)
-    refs = reference_frame_ids(stimulus_set)
+    refs = stimulus_set.reference_frame_ids
     samples = RoadSamples.for_frames(len(refs), rng)
     done = 0
 
@@ -240,8 +221,8 @@ def fit_set_alignment(stimulus_set: StimulusSet, model: DepthModel, policy: Alig
         nonlocal done
         for fid, pred in zip(ids, preds):
             true_depth, semantic = stimulus_set.depth(fid), stimulus_set.semantic(fid)
-            _check_shape(stimulus_set, fid, pred.shape, true_depth.shape, "depth")
-            _check_shape(stimulus_set, fid, pred.shape, semantic.shape, "semantic")
+            check_shape(stimulus_set, fid, pred.shape, true_depth.shape, "depth")
+            check_shape(stimulus_set, fid, pred.shape, semantic.shape, "semantic")
             samples.add(pred, true_depth, semantic)
             if keep_raw is not None:
                 keep_raw(fid, pred)
@@ -251,71 +232,6 @@ def fit_set_alignment(stimulus_set: StimulusSet, model: DepthModel, policy: Alig
 
     pipelined(model_batches(stimulus_set, model, refs, batch_size), consume)
     return fit_alignment(samples, policy, kind)
-
-
-def pipelined(batches: Iterator[tuple], consume: Callable[..., None]) -> None:
-    """``consume(*batch)`` for each batch, in order, in one worker thread, while the calling
-    thread makes the next batch (reads images, runs the model).
-
-    The model only ever runs in the calling thread; at most two batches are in memory (the one
-    being consumed and the one being made).  An exception in either thread is raised here.
-    """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="depthprobe-analysis") as pool:
-        pending = None
-        try:
-            for batch in batches:
-                if pending is not None:
-                    pending.result()
-                pending = pool.submit(consume, *batch)
-        except BaseException:
-            if pending is not None:
-                pending.exception()  # let the worker finish; the error being raised is the one to report
-            raise
-        if pending is not None:
-            pending.result()
-
-
-def read_batches(stimulus_set: StimulusSet, frame_ids: Sequence[str], batch_size: int,
-                 layer: str = "rgb") -> Iterator[tuple[list[str], np.ndarray]]:
-    """(ids, uint8 images (B, H, W, 3)) ``batch_size`` at a time; a size change starts a new batch.
-
-    :param layer: ``"rgb"`` or ``"counterfactual_rgb"``.
-    """
-    read = stimulus_set.rgb if layer == "rgb" else stimulus_set.counterfactual_rgb
-    ids: list[str] = []
-    images: list[np.ndarray] = []
-    for fid in frame_ids:
-        image = read(fid)
-        if images and (len(ids) == batch_size or image.shape != images[0].shape):
-            yield ids, np.stack(images)
-            ids, images = [], []
-        ids.append(fid)
-        images.append(image)
-    if ids:
-        yield ids, np.stack(images)
-
-
-def model_batches(stimulus_set: StimulusSet, model: DepthModel, frame_ids: Sequence[str], batch_size: int,
-                  layer: str = "rgb") -> Iterator[tuple[list[str], np.ndarray]]:
-    """(ids, raw float32 maps (B, H, W)) for ``frame_ids``, one model call per batch; the next
-    batch's images are read (decoded) in a helper thread while the model runs on this one."""
-    for ids, images in prefetched(read_batches(stimulus_set, frame_ids, batch_size, layer)):
-        yield ids, predict_images(model, images)
-
-
-def prefetched(items: Iterator[Any]) -> Iterator[Any]:
-    """The items of ``items``, each produced in a helper thread while the caller works on the
-    previous one (one item ahead: memory for two)."""
-    iterator = iter(items)
-    done = object()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="depthprobe-read") as pool:
-        ahead = pool.submit(next, iterator, done)
-        while True:
-            item = ahead.result()
-            if item is done:
-                return
-            ahead = pool.submit(next, iterator, done)
-            yield item
 
 
 def predict_and_analyse(stimulus_set: StimulusSet, model: DepthModel, fitted: Alignment, batch_size: int,
@@ -364,12 +280,6 @@ def predict_and_analyse(stimulus_set: StimulusSet, model: DepthModel, fitted: Al
     pipelined(with_counterfactuals(model_batches(stimulus_set, model, todo, batch_size)), consume)
 
 
-def _check_shape(stimulus_set: StimulusSet, fid: str, expected: tuple, got: tuple, layer: str) -> None:
-    if tuple(expected) != tuple(got):
-        raise StimulusSetError(f"{stimulus_set.root}: frame {fid!r} {layer} is {tuple(got)} "
-                               f"but its prediction is {tuple(expected)}")
-
-
 def model_info(model: DepthModel) -> dict[str, Any]:
     """What results record of a model: name, output kind, declared contract, device."""
     return {"name": model.name, "output_kind": OutputKind(model.output_kind).value,
@@ -379,14 +289,12 @@ def model_info(model: DepthModel) -> dict[str, Any]:
 def build_summary(stimulus_set: StimulusSet, model: Mapping[str, Any], alignment: Mapping[str, Any],
                   result: AnalysisResult, config: Mapping[str, Any], out_dir: Path, elapsed_s: float,
                   predictions: Mapping[str, Any]) -> dict[str, Any]:
-    """The content of summary.json (see the report for what a person reads of it).
+    """The content of summary.json (see :mod:`evaluator.results.format`): provenance, then every
+    analysis's entries.
 
     :param model: :func:`model_info` of the model (or the one stored with reused predictions).
     :param alignment: the alignment's ``to_dict()``.
     """
-    fit = result.cue_fit
-    objects = result.objects
-    fit_dict = fit.to_dict()
     versions = code_version()
     outputs = {name: str(out_dir / TABLE_FILES[name]) for name, table in result.tables.items() if table is not None}
     outputs.update(summary=str(out_dir / SUMMARY_FILE), predictions=str(predictions["path"]))
@@ -397,21 +305,10 @@ def build_summary(stimulus_set: StimulusSet, model: Mapping[str, Any], alignment
         "device": model.get("device"),
         "alignment": dict(alignment),
         "n_frames": int(len(stimulus_set.frames)),
-        "n_reference_frames": len(reference_frame_ids(stimulus_set)),
-        "n_objects": int(len(objects)),
-        "n_objects_with_estimate": int(np.isfinite(objects["estimate_m"]).sum()),
-        "statistic": config["statistic"],
-        "verdict": fit.verdict,
-        "verdict_text": fit.verdict_text,
-        "verdict_reason": fit.reason,
-        "cues": {k: _coef_dict(v) for k, v in fit_dict["cues"].items()},
-        "cue_difference": fit_dict["difference_vertical_minus_size"],
-        "single_cue": fit_dict["single_cue"],
-        "joint": fit_dict["joint"],
-        "fit": {k: fit_dict[k] for k in ("model", "n_objects", "n_frames", "n_excluded", "cue_correlation", "intercept")},
-        **{key: result.sections.get(key) for key in ("factor_fit", "metrics", "curves", "pose", "obstacles")},
+        "n_reference_frames": len(stimulus_set.reference_frame_ids),
+        **result.summary,
         "predictions": dict(predictions),
-        "stimulus_set": _set_provenance(stimulus_set),
+        "stimulus_set": set_provenance(stimulus_set),
         "config": dict(config),
         "depthprobe_version": versions["depthprobe_version"],
         "git_commit": versions["git_commit"],
@@ -421,45 +318,9 @@ def build_summary(stimulus_set: StimulusSet, model: Mapping[str, Any], alignment
     }
 
 
-def _coef_dict(value: dict | None) -> dict | None:
-    return None if value is None else {k: value[k] for k in ("coef", "ci_low", "ci_high", "se")}
-
-
-def _set_provenance(stimulus_set: StimulusSet) -> dict[str, Any]:
+def set_provenance(stimulus_set: StimulusSet) -> dict[str, Any]:
+    """Which stimulus set the results are of: path, spec hash, seed, format version, manifest."""
     manifest = stimulus_set.manifest
     return {"path": str(Path(stimulus_set.root).resolve()), "spec_hash": manifest.get("spec_hash"),
             "seed": manifest.get("seed"), "format_version": manifest.get("format_version"),
             "manifest": str(Path(stimulus_set.root).resolve() / MANIFEST)}
-
-
-def write_results(out_dir: Path, tables: Mapping[str, pd.DataFrame | None], summary: Mapping[str, Any]) -> None:
-    """Write the tables, then summary.json (each atomically).
-
-    A stale summary is removed first, and so is the table of an analysis that does not apply
-    this time (``None``), so every file in ``out_dir`` belongs to this run.
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / SUMMARY_FILE).unlink(missing_ok=True)
-    for name, file_name in TABLE_FILES.items():
-        table = tables.get(name)
-        if table is None:
-            (out_dir / file_name).unlink(missing_ok=True)
-            continue
-        buf = io.BytesIO()
-        table.to_parquet(buf, index=False)
-        atomic_write_bytes(out_dir / file_name, buf.getvalue())
-    text = json.dumps(json_safe(summary), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    atomic_write_bytes(out_dir / SUMMARY_FILE, text.encode("utf-8"))
-
-
-def json_safe(value: Any) -> Any:
-    """``value`` with numpy scalars made Python and NaN/inf made None (JSON has neither)."""
-    if isinstance(value, Mapping):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

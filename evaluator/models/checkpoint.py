@@ -4,7 +4,7 @@ A trained network is a folder::
 
     model.safetensors   the state dict (floating tensors in ``stored_dtype``), and in the
                         file's metadata (str -> str) the architecture (``network_config``, JSON
-                        of :class:`~evaluator.training.network.NetworkConfig`), ``stored_dtype``,
+                        of :class:`~evaluator.models.reference_network.NetworkConfig`), ``stored_dtype``,
                         ``name`` and ``format`` ("depthprobe-reference-network/1")
     model_card.json     how it was trained and how well (see :mod:`evaluator.training.card`)
     model_card.md       the same for a person
@@ -23,7 +23,8 @@ from typing import Any
 
 import torch
 
-from evaluator.training.network import DepthUNet, NetworkConfig, build_network
+from scenes.storage import atomic_write_with
+from evaluator.models.reference_network import DepthUNet, NetworkConfig, build_network
 
 WEIGHTS_FILE = "model.safetensors"
 CARD_JSON = "model_card.json"
@@ -53,10 +54,7 @@ def save_weights(path: str | Path, network: DepthUNet, *, name: str, stored_dtyp
                 "network_config": json.dumps(network.config.to_dict(), sort_keys=True)}
     metadata.update(extra_metadata or {})
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    save_file(tensors, str(tmp), metadata=metadata)
-    tmp.replace(path)
+    atomic_write_with(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
     return path
 
 

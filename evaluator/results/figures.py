@@ -1,7 +1,8 @@
 """Figures of an evaluation (PNG), drawn from the tables and summary an evaluation wrote.
 
 No torch and no model: :func:`write_figures` reads ``OUT/summary.json`` and the parquet tables
-beside it, so figures can be made on any machine, any time after ``depthprobe evaluate``.
+beside it through the results reader (:func:`evaluator.results.format.read_results`), so
+figures can be made on any machine, any time after ``depthprobe evaluate``.
 matplotlib is used through its object API (``Figure`` + the Agg canvas), so nothing global
 (no pyplot state, no backend switch) is touched.
 
@@ -22,7 +23,6 @@ Figures (each only when its table has what it needs):
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scenes.errors import DepthprobeError
+from evaluator.analyses.intervals import format_estimate
+from evaluator.results.format import FIGURES_DIR, Results, read_results
+from scenes.storage import atomic_write_with
 
 #: Figure width x height per panel, inches, and resolution: 750 x 525 px panels.
 PANEL_INCHES = (5.0, 3.5)
@@ -46,54 +48,26 @@ POSE_PANELS = {
 }
 
 
-class FigureError(DepthprobeError):
-    """The results folder has no summary or tables to draw from (one line naming the file)."""
+def write_figures(results: Results | str | Path) -> list[Path]:
+    """Draw every figure the results support into ``<results>/figures``.
 
-
-def write_figures(results_dir: str | Path, summary: Mapping[str, Any] | None = None) -> list[Path]:
-    """Draw every figure the results in ``results_dir`` support into ``results_dir/figures``.
-
-    :param summary: the folder's ``summary.json`` content if the caller has read it already.
-
+    :param results: an opened results folder, or its path (opened with ``read_results``).
     :returns: the PNG files written (possibly none: a set without relative distances, cues or
         pose changes has nothing to draw).
-    :raises FigureError: no readable ``summary.json``.
+    :raises ResultsError: no readable summary of this format, or a damaged table.
     """
-    root = Path(results_dir)
-    summary = read_summary(root) if summary is None else summary
-    out = root / "figures"
+    results = results if isinstance(results, Results) else read_results(results)
+    out = results.root / FIGURES_DIR
     written = []
     for name, draw in (("curves", curves_figure), ("cues", cues_figure), ("pose", pose_figure),
                        ("obstacles", obstacles_figure)):
-        figure = draw(root, summary)
+        figure = draw(results)
         if figure is not None:
             out.mkdir(parents=True, exist_ok=True)
             path = out / f"{name}.png"
             save(figure, path)
             written.append(path)
     return written
-
-
-def read_summary(root: Path) -> dict[str, Any]:
-    """``root/summary.json`` as a dict, or :class:`FigureError` naming the file."""
-    path = root / "summary.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FigureError(f"{path}: no such file (run depthprobe evaluate ... --out {root} first)") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FigureError(f"{path}: not a readable summary ({exc})") from None
-
-
-def read_table(root: Path, name: str) -> pd.DataFrame | None:
-    """``root/<name>.parquet``, or None when the evaluation wrote no such table."""
-    path = root / f"{name}.parquet"
-    if not path.is_file():
-        return None
-    try:
-        return pd.read_parquet(path)
-    except Exception as exc:  # a damaged table: say which file
-        raise FigureError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from None
 
 
 def new_figure(n_panels: int):
@@ -110,24 +84,17 @@ def save(figure, path: Path) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(figure)
-    tmp = path.with_name(f".{path.name}.tmp")
-    figure.savefig(tmp, format="png")
-    tmp.replace(path)
+    atomic_write_with(path, lambda tmp: figure.savefig(tmp, format="png"))
 
 
 def _ci(entry: Mapping[str, Any] | None, digits: int = 2) -> str:
-    if not entry or entry.get("value", entry.get("coef")) is None:
-        return "n/a"
-    value = entry.get("value", entry.get("coef"))
-    low, high = entry.get("ci_low"), entry.get("ci_high")
-    if low is None or high is None:
-        return f"{value:.{digits}f} (no interval)"
-    return f"{value:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+    return format_estimate(entry, digits)
 
 
-def curves_figure(root: Path, summary: Mapping[str, Any]):
+def curves_figure(results: Results):
     """The normalised curves with their bands (see the module docstring), or None."""
-    curves = read_table(root, "curves")
+    summary = results.summary
+    curves = results.table("curves")
     if curves is None or curves.empty:
         return None
     sections = (summary.get("curves") or {}).get("conditions") or {}
@@ -153,9 +120,10 @@ def curves_figure(root: Path, summary: Mapping[str, Any]):
     return figure
 
 
-def cues_figure(root: Path, summary: Mapping[str, Any]):
+def cues_figure(results: Results):
     """Estimate against each cue-implied distance, log-log, or None."""
-    objects = read_table(root, "objects")
+    summary = results.summary
+    objects = results.table("objects")
     needed = {"estimate_m", "z_vertical", "z_size"}
     if objects is None or not needed <= set(objects.columns):
         return None
@@ -183,9 +151,10 @@ def cues_figure(root: Path, summary: Mapping[str, Any]):
     return figure
 
 
-def pose_figure(root: Path, summary: Mapping[str, Any]):
+def pose_figure(results: Results):
     """Implied against true pose change for each pose factor the set varies, or None."""
-    pose = read_table(root, "pose")
+    summary = results.summary
+    pose = results.table("pose")
     section = summary.get("pose") or {}
     if pose is None:
         return None
@@ -211,9 +180,10 @@ def pose_figure(root: Path, summary: Mapping[str, Any]):
     return figure
 
 
-def obstacles_figure(root: Path, summary: Mapping[str, Any]):
+def obstacles_figure(results: Results):
     """Seen fraction per level of each varied factor, with Wilson intervals, or None."""
-    table = read_table(root, "obstacles_by_factor")
+    summary = results.summary
+    table = results.table("obstacles_by_factor")
     if table is None or table.empty:
         return None
     factors = [f for f in dict.fromkeys(table["factor"]) if f not in OBSTACLE_SKIP_FACTORS][:MAX_OBSTACLE_PANELS]

@@ -1,8 +1,10 @@
-"""Batched prediction over a stimulus set, with resizing to the model's input size and back.
+"""Batching and read-ahead: frames to the model in batches, resized to its input size and back.
 
-Frames are read and predicted ``batch_size`` at a time and handed on as they are made
-(:func:`iter_predictions` is a generator), so memory stays at one batch of images and maps
-whatever the size of the set.  Torch models run under ``torch.inference_mode()``; numpy models
+Frames are read ``batch_size`` at a time (:func:`read_batches`), decoded one batch ahead in a
+helper thread (:func:`prefetched`) and predicted one model call per batch
+(:func:`model_batches`); :func:`pipelined` hands each batch of predictions to a consumer
+(align, store, analyse) in one worker thread while the next batch is made.  Memory therefore
+stays at two batches of images and maps whatever the size of the set.  Torch models run under ``torch.inference_mode()``; numpy models
 just run.  Every prediction is checked against the contract (float, (N, H, W)) before use.
 
 Resizing (only when a model declares an ``input_size`` different from the frames):
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -25,24 +28,6 @@ from scenes.stimulus_set import StimulusSet
 
 #: ``progress(stage, frames_done, frames_total)``, called after every batch.
 ProgressCallback = Callable[[str, int, int], None]
-
-
-def resolve_device(requested: str | None) -> str:
-    """The torch device to use: ``requested``, or CUDA when available else CPU for ``None``/``"auto"``.
-
-    :raises EvaluationArgumentError: unparseable device, or CUDA asked for but not available.
-    """
-    import torch
-
-    if requested is None or requested == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        device = torch.device(requested)
-    except (RuntimeError, ValueError):
-        raise EvaluationArgumentError(f"device {requested!r} is not a torch device (try 'cpu' or 'cuda')") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise EvaluationArgumentError(f"device {requested!r} asked for, but CUDA is not available here")
-    return str(device)
 
 
 def resize_images(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -118,13 +103,39 @@ def predict_images(model: DepthModel, images: np.ndarray) -> np.ndarray:
     return resize_maps(pred, (height, width))
 
 
-def _batches(stimulus_set: StimulusSet, frame_ids: Sequence[str],
-             batch_size: int) -> Iterator[tuple[list[str], np.ndarray]]:
-    """Read frames ``batch_size`` at a time; a size change starts a new batch."""
+def pipelined(batches: Iterator[tuple], consume: Callable[..., None]) -> None:
+    """``consume(*batch)`` for each batch, in order, in one worker thread, while the calling
+    thread makes the next batch (reads images, runs the model).
+
+    The model only ever runs in the calling thread; at most two batches are in memory (the one
+    being consumed and the one being made).  An exception in either thread is raised here.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="depthprobe-analysis") as pool:
+        pending = None
+        try:
+            for batch in batches:
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(consume, *batch)
+        except BaseException:
+            if pending is not None:
+                pending.exception()  # let the worker finish; the error being raised is the one to report
+            raise
+        if pending is not None:
+            pending.result()
+
+
+def read_batches(stimulus_set: StimulusSet, frame_ids: Sequence[str], batch_size: int,
+                 layer: str = "rgb") -> Iterator[tuple[list[str], np.ndarray]]:
+    """(ids, uint8 images (B, H, W, 3)) ``batch_size`` at a time; a size change starts a new batch.
+
+    :param layer: ``"rgb"`` or ``"counterfactual_rgb"``.
+    """
+    read = stimulus_set.rgb if layer == "rgb" else stimulus_set.counterfactual_rgb
     ids: list[str] = []
     images: list[np.ndarray] = []
     for fid in frame_ids:
-        image = stimulus_set.rgb(fid)
+        image = read(fid)
         if images and (len(ids) == batch_size or image.shape != images[0].shape):
             yield ids, np.stack(images)
             ids, images = [], []
@@ -134,21 +145,24 @@ def _batches(stimulus_set: StimulusSet, frame_ids: Sequence[str],
         yield ids, np.stack(images)
 
 
-def iter_predictions(stimulus_set: StimulusSet, model: DepthModel, frame_ids: Sequence[str],
-                     batch_size: int = 8, progress: ProgressCallback | None = None,
-                     stage: str = "predict") -> Iterator[tuple[list[str], np.ndarray]]:
-    """Yield (frame ids, float32 maps (B, H, W)) for ``frame_ids`` in order, batch by batch.
-
-    :param batch_size: frames per model call, >= 1.
-    :param progress: called as ``progress(stage, done, total)`` after each batch.
-    :raises EvaluationArgumentError: batch size < 1.
-    :raises StimulusSetError: a frame's RGB file is missing or unreadable (names the file).
-    :raises ModelOutputError: a prediction breaks the contract.
-    """
-    size = check_batch_size(batch_size)
-    done, total = 0, len(frame_ids)
-    for ids, images in _batches(stimulus_set, frame_ids, size):
+def model_batches(stimulus_set: StimulusSet, model: DepthModel, frame_ids: Sequence[str], batch_size: int,
+                  layer: str = "rgb") -> Iterator[tuple[list[str], np.ndarray]]:
+    """(ids, raw float32 maps (B, H, W)) for ``frame_ids``, one model call per batch; the next
+    batch's images are read (decoded) in a helper thread while the model runs on this one."""
+    for ids, images in prefetched(read_batches(stimulus_set, frame_ids, batch_size, layer)):
         yield ids, predict_images(model, images)
-        done += len(ids)
-        if progress is not None:
-            progress(stage, done, total)
+
+
+def prefetched(items: Iterator[Any]) -> Iterator[Any]:
+    """The items of ``items``, each produced in a helper thread while the caller works on the
+    previous one (one item ahead: memory for two)."""
+    iterator = iter(items)
+    done = object()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="depthprobe-read") as pool:
+        ahead = pool.submit(next, iterator, done)
+        while True:
+            item = ahead.result()
+            if item is done:
+                return
+            ahead = pool.submit(next, iterator, done)
+            yield item

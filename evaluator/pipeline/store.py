@@ -1,4 +1,4 @@
-"""Stored predictions: the aligned depth of every frame, so analyses can rerun without the model.
+"""The prediction store: the aligned depth of every frame, so analyses can rerun without the model.
 
 Layout (``OUT/predictions/``)::
 
@@ -23,20 +23,17 @@ removed when the store is finished.
 """
 from __future__ import annotations
 
-import hashlib
-import io
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from scenes.errors import DepthprobeError, StimulusSetError
-from scenes.stimulus_set import FRAMES_TABLE, OBJECTS_TABLE, StimulusSet, atomic_write_bytes, sha256_file
+from scenes.errors import DepthprobeError, problems_line
+from scenes.stimulus_set import FRAMES_TABLE, OBJECTS_TABLE, StimulusSet
+from scenes.storage import atomic_write_bytes, npy_bytes, sha256_file, write_unsynced
 
 PREDICTIONS_DIR = "predictions"
 INDEX_FILE = "index.json"
@@ -45,7 +42,6 @@ FORMAT_VERSION = 1
 DTYPES = ("float32", "float16")
 KINDS = {"depth": "depth", "counterfactual": "counterfactual"}
 RAW_DIR = ".raw"
-MAX_LISTED_PROBLEMS = 5
 
 
 class PredictionStoreError(DepthprobeError):
@@ -64,23 +60,6 @@ def set_identity(stimulus_set: StimulusSet) -> dict[str, Any]:
     root = Path(stimulus_set.root)
     return {"path": str(root.resolve()), "spec_hash": stimulus_set.manifest.get("spec_hash"),
             "frames_sha256": sha256_file(root / FRAMES_TABLE), "objects_sha256": sha256_file(root / OBJECTS_TABLE)}
-
-
-def _npy_bytes(array: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, array, allow_pickle=False)
-    return buf.getvalue()
-
-
-def _write_unsynced(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class PredictionWriter:
@@ -109,14 +88,13 @@ class PredictionWriter:
 
     def write(self, kind: str, frame_id: str, depth: np.ndarray) -> None:
         """Store one aligned depth map (``kind`` ``"depth"`` or ``"counterfactual"``)."""
-        data = _npy_bytes(np.asarray(depth, dtype=self.dtype))
         path = self.path(kind, frame_id)
-        _write_unsynced(path, data)
-        self.files[path.relative_to(self.root).as_posix()] = hashlib.sha256(data).hexdigest()
+        digest = write_unsynced(path, npy_bytes(np.asarray(depth, dtype=self.dtype)))
+        self.files[path.relative_to(self.root).as_posix()] = digest
 
     def keep_raw(self, frame_id: str, raw: np.ndarray) -> None:
         """Keep a raw (unaligned) output until :meth:`take_raw` (reference frames)."""
-        _write_unsynced(self.root / RAW_DIR / f"{frame_id}.npy", _npy_bytes(np.asarray(raw, dtype=np.float32)))
+        write_unsynced(self.root / RAW_DIR / f"{frame_id}.npy", npy_bytes(np.asarray(raw, dtype=np.float32)))
         self._raw.add(frame_id)
 
     def has_raw(self, frame_id: str) -> bool:
@@ -172,9 +150,7 @@ class StoredPredictions:
         store = cls(root, index)
         problems = store.problems(stimulus_set, check_hashes)
         if problems:
-            extra = (f"; and {len(problems) - MAX_LISTED_PROBLEMS} more" if len(problems) > MAX_LISTED_PROBLEMS else "")
-            raise PredictionStoreError(f"{len(problems)} problem(s) with stored predictions: "
-                                       + "; ".join(problems[:MAX_LISTED_PROBLEMS]) + extra)
+            raise PredictionStoreError(problems_line(problems, " with stored predictions"))
         return store
 
     def problems(self, stimulus_set: StimulusSet, check_hashes: bool = True) -> list[str]:
@@ -187,7 +163,7 @@ class StoredPredictions:
                 found.append(f"{self.root / INDEX_FILE}: made for a stimulus set with another {what} "
                              f"({made_for.get('path')}); evaluate again")
         files = self.index.get("files", {})
-        with_cf = counterfactual_frames(stimulus_set)
+        with_cf = stimulus_set.counterfactual_frame_ids
         for fid in stimulus_set.frame_ids:
             for kind in (("depth", "counterfactual") if fid in with_cf else ("depth",)):
                 rel = f"{KINDS[kind]}/{fid}.npy"
@@ -205,34 +181,3 @@ class StoredPredictions:
             return np.load(path, allow_pickle=False).astype(np.float32, copy=False)
         except (OSError, ValueError) as exc:
             raise PredictionStoreError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from None
-
-
-def counterfactual_frames(stimulus_set: StimulusSet) -> frozenset[str]:
-    """Ids of frames whose ``has_counterfactual`` is true (empty when the column is absent)."""
-    frames = stimulus_set.frames
-    if "has_counterfactual" not in frames.columns:
-        return frozenset()
-    return frozenset(frames.loc[frames["has_counterfactual"].fillna(False).astype(bool), "frame_id"])
-
-
-def counterfactual_problems(stimulus_set: StimulusSet) -> list[str]:
-    """Missing or undecodable counterfactual files of frames that claim to have them.
-
-    (:func:`evaluator.stimuli.open_verified` checks the four required layers and every hashed
-    file; counterfactual layers are optional per frame, so they are checked here.)
-    """
-    from scenes.stimulus_set import layer_path, read_layer
-
-    hashed = set(stimulus_set.manifest.get("files", {}))
-    found = []
-    for fid in sorted(counterfactual_frames(stimulus_set)):
-        for layer in ("counterfactual_rgb", "counterfactual_depth"):
-            path = layer_path(stimulus_set.root, layer, fid)
-            if not path.is_file():
-                found.append(f"{path}: file is missing (frame {fid!r} has has_counterfactual true)")
-            elif path.relative_to(stimulus_set.root).as_posix() not in hashed:
-                try:
-                    read_layer(path)
-                except StimulusSetError as exc:
-                    found.append(str(exc))
-    return found

@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import ndimage
 
+from evaluator.analyses.base import AnalysisOutput, FrameData, SetContext
 from evaluator.errors import EvaluationArgumentError
 
 STATISTICS = ("median", "mean")
@@ -104,3 +106,48 @@ def _interior(shape: tuple[int, int], box: tuple[slice, slice], image_shape: tup
     if cols.stop < image_shape[1]:
         keep[:, -1] = False
     return keep
+
+
+class ObjectEstimates:
+    """Every object's estimate, frame by frame: the first analysis, whose objects table (with
+    ``estimate_m``, ``n_valid_px``, ``mask_eroded``) every other analysis receives.
+
+    Summary entries: ``n_objects``, ``n_objects_with_estimate``, ``statistic``.
+    """
+
+    name = "objects"
+    tables = ("objects",)
+    stream = None
+
+    def __init__(self, context: SetContext) -> None:
+        self.context = context
+        self.statistic = check_statistic(context.statistic)
+        self.objects = context.stimulus_set.objects.reset_index(drop=True)
+        self.rows_by_frame = self.objects.groupby("frame_id", sort=False).indices
+        self.object_ids = self.objects["object_id"].to_numpy()
+        self._estimate = np.full(len(self.objects), np.nan)
+        self._n_valid = np.zeros(len(self.objects), dtype=np.int64)
+        self._eroded = np.zeros(len(self.objects), dtype=bool)
+
+    def ids_in(self, frame_id: str) -> np.ndarray:
+        """Object ids of one frame's rows, in table order (empty when it has none)."""
+        rows = self.rows_by_frame.get(frame_id)
+        return self.object_ids[rows] if rows is not None else self.object_ids[:0]
+
+    def add_frame(self, frame: FrameData) -> None:
+        rows = self.rows_by_frame.get(frame.frame_id)
+        if rows is None:
+            return
+        found = estimate_objects(frame.depth, frame.instances, frame.object_ids, self.statistic)
+        self._estimate[rows] = [e.estimate_m for e in found]
+        self._n_valid[rows] = [e.n_valid_px for e in found]
+        self._eroded[rows] = [e.mask_eroded for e in found]
+
+    def table(self) -> pd.DataFrame:
+        """The objects table with the estimates (after every frame was added)."""
+        return self.objects.assign(estimate_m=self._estimate, n_valid_px=self._n_valid, mask_eroded=self._eroded)
+
+    def finish(self, objects: pd.DataFrame, rng: np.random.Generator | None) -> AnalysisOutput:
+        return AnalysisOutput({"objects": objects}, {
+            "n_objects": int(len(objects)), "n_objects_with_estimate": int(np.isfinite(objects["estimate_m"]).sum()),
+            "statistic": self.statistic})

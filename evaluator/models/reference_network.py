@@ -41,7 +41,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from evaluator.training.config import ARCHITECTURE, NetworkConfig
+from evaluator.models.reference_config import ARCHITECTURE, NetworkConfig
 
 __all__ = ["ARCHITECTURE", "DepthUNet", "NetworkConfig", "build_network", "count_parameters", "normalise"]
 

@@ -13,7 +13,7 @@ section 5): true depth finite and within [``MIN_DEPTH_M``, ``max_depth_m``] (def
 clipped to the same range (+inf, the network's "no surface", becomes the upper bound); pixels
 whose prediction is NaN (undefined after alignment) are left out and counted
 (``n_px_pred_invalid``).  No median rescaling per frame: the prediction is the one aligned once
-per set (see :mod:`evaluator.alignment`).
+per set (see :mod:`evaluator.pipeline.alignment`).
 
 Regions (:data:`REGIONS`): ``all`` pixels, ``road`` (semantic class road), ``object``
 (instance id > 0).  A frame with no usable pixel in a region has no row for it.
@@ -29,7 +29,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evaluator.intervals import bootstrap_mean_columns
+from evaluator.analyses.base import AnalysisOutput, FrameData, SetContext
+from evaluator.analyses.intervals import bootstrap_mean_columns
 from scenes.stimulus_set import SEMANTIC_CLASSES
 
 #: monodepth2 evaluate_depth.py: MIN_DEPTH = 1e-3, MAX_DEPTH = 80 (metres, the KITTI cap).
@@ -181,3 +182,25 @@ def summarise_metrics(table: pd.DataFrame, rng: np.random.Generator,
     return {"regions": regions,
             "definitions": "monodepth2 compute_errors; mean over frames, percentile bootstrap 95% CI over frames",
             "depth_range_m": [MIN_DEPTH_M, max_depth_m]}
+
+
+class MetricsAnalysis:
+    """The standard metrics as an analysis: table ``metrics`` (one row per frame and region) and
+    the summary section ``metrics``."""
+
+    name = "metrics"
+    tables = ("metrics",)
+    stream = 1
+
+    def __init__(self, context: SetContext) -> None:
+        self.context = context
+        self.rows: list[dict] = []
+
+    def add_frame(self, frame: FrameData) -> None:
+        self.rows += frame_metrics(frame.frame_id, frame.depth, frame.gt, frame.semantic, frame.instances,
+                                   self.context.max_depth_m)
+
+    def finish(self, objects: pd.DataFrame, rng: np.random.Generator | None) -> AnalysisOutput:
+        table = metrics_table(self.context.sort_rows(self.rows))
+        return AnalysisOutput({"metrics": table},
+                              {"metrics": summarise_metrics(table, rng, self.context.max_depth_m)})

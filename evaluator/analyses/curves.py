@@ -30,7 +30,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from evaluator.intervals import CONFIDENCE, MIN_BOOTSTRAP_UNITS, N_BOOTSTRAP, Estimate, ols
+from evaluator.analyses.base import AnalysisOutput, ObjectsOnly
+from evaluator.analyses.intervals import CONFIDENCE, MIN_BOOTSTRAP_UNITS, N_BOOTSTRAP, Estimate, slope
 
 ANCHOR_DISTANCE = 1.0
 #: Columns whose combination is one curve (besides the variant, which is pooled).
@@ -104,14 +105,7 @@ def curve_table(points: pd.DataFrame, rng: np.random.Generator, n_boot: int = N_
 
 def curve_slope(part: pd.DataFrame) -> Estimate:
     """Slope of log(normalised) on log(d) with intercept; HC3 Student-t 95 % interval."""
-    x = np.log(part["relative_distance"].to_numpy(float))
-    y = np.log(part["normalised"].to_numpy(float))
-    if x.size == 0 or np.ptp(x) == 0:
-        return Estimate(float("nan"), float("nan"), float("nan"), int(x.size), "ols-hc3-t", "objects")
-    fit = ols(y, np.column_stack([np.ones_like(x), x]))
-    if fit is None:
-        return Estimate(float("nan"), float("nan"), float("nan"), int(x.size), "ols-hc3-t", "objects")
-    return fit.estimate(1, unit="objects")
+    return slope(np.log(part["relative_distance"].to_numpy(float)), np.log(part["normalised"].to_numpy(float)))
 
 
 def _float_or_none(value: float) -> float | None:
@@ -131,7 +125,7 @@ def analyse_curves(objects: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.
     table = curve_table(points, rng)
     conditions = {}
     for condition, part in points.groupby("condition", sort=False):
-        slope = curve_slope(part)
+        fitted = curve_slope(part)
         rows = table[table["condition"] == condition]
         farthest = rows.loc[rows["relative_distance"].idxmax()]
         conditions[str(condition)] = {
@@ -139,7 +133,7 @@ def analyse_curves(objects: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.
                             "value": float(farthest["mean_normalised"]),
                             "ci_low": _float_or_none(farthest["ci_low"]), "ci_high": _float_or_none(farthest["ci_high"]),
                             "n_variants": int(farthest["n_variants"])},
-            "slope": slope.to_dict("n_objects"),
+            "slope": fitted.to_dict("n_objects"),
             "n_variants": int(part["variant"].nunique()),
             "n_objects": int(len(part)),
             "relative_distance_range": [float(part["relative_distance"].min()),
@@ -153,3 +147,15 @@ def analyse_curves(objects: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.
         "n_objects_without_anchor": n_usable - int(len(points)),
         "conditions": conditions,
     }
+
+
+class CurvesAnalysis(ObjectsOnly):
+    """The normalised curves as an analysis: table ``curves`` and the summary section ``curves``."""
+
+    name = "curves"
+    tables = ("curves",)
+    stream = 2
+
+    def finish(self, objects: pd.DataFrame, rng: np.random.Generator | None) -> AnalysisOutput:
+        table, section = analyse_curves(objects, rng)
+        return AnalysisOutput({"curves": table}, {"curves": section})
