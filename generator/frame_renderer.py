@@ -10,7 +10,6 @@ import contextlib
 import os
 import sys
 from typing import Iterator
-from dataclasses import dataclass
 
 import bpy
 import numpy as np
@@ -19,12 +18,14 @@ from generator import materials
 from generator.blenderproc_runtime import load_blenderproc
 from generator.objects import ObjectPlacer
 from generator.primitives import OBJECT_INDEX_OFFSET
-from generator.road_world import RoadLayout, build_world
+from generator.road_world import build_world
 from scenes.camera import Camera
 from scenes.catalog import Catalog
 from scenes.design import FramePlan, derive_seed, frame_rng
+from scenes.rendered_frame import RenderedFrame
 from scenes.spec import RenderSpec, StimulusSpec, VariantSpec
 from scenes.stimulus_set import SEMANTIC_CLASSES
+from scenes.world import RoadLayout
 
 #: Cycles writes this depth (m) where a ray meets no surface; we store +inf there.
 CYCLES_NO_HIT_DEPTH_M = 1e9
@@ -37,22 +38,6 @@ GEOMETRY_FILTER_WIDTH_PX = 0.01
 VIEW_TRANSFORM = "Standard"
 #: Camera clip range (m): the road reaches 3 km.
 CLIP_START_M, CLIP_END_M = 0.05, 10_000.0
-
-
-@dataclass
-class RenderedFrame:
-    """Arrays of one rendered frame.
-
-    :ivar rgb: uint8 (H, W, 3).
-    :ivar depth: float32 z-depth (H, W), metres, +inf where no surface.
-    :ivar instances: uint16 (H, W), 0 = no object, k = object_id k.
-    :ivar semantic: uint8 (H, W), SEMANTIC_CLASSES ids.
-    """
-
-    rgb: np.ndarray
-    depth: np.ndarray
-    instances: np.ndarray
-    semantic: np.ndarray
 
 
 def decode_index_pass(index: np.ndarray, object_semantic: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:

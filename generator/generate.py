@@ -21,6 +21,7 @@ from scenes.design import FramePlan, expand, frame_record, object_record, select
 from scenes.errors import DepthprobeError
 from scenes.image_transforms import apply_transform
 from scenes.measure import measure_object
+from scenes.rendered_frame import RenderedFrame
 from scenes.spec import StimulusSpec
 from scenes.stimulus_set import (MANIFEST, append_progress, read_progress, record_is_intact, write_layer,
                                  write_manifest, write_tables)
@@ -66,7 +67,8 @@ def reusable_records(out: Path, spec: StimulusSpec, resume: bool) -> dict[str, d
     return {fid: r for fid, r in records.items() if record_is_intact(out, r)}
 
 
-def frame_files(out: Path, frame_id: str, frame: Any, counterfactual: Any | None) -> dict[str, str]:
+def frame_files(out: Path, frame_id: str, frame: RenderedFrame,
+                counterfactual: RenderedFrame | None) -> dict[str, str]:
     """Write a rendered frame's layers atomically; return {relative path: sha256}."""
     layers = {"rgb": frame.rgb, "depth": frame.depth, "instances": frame.instances, "semantic": frame.semantic}
     if counterfactual is not None:
@@ -74,7 +76,8 @@ def frame_files(out: Path, frame_id: str, frame: Any, counterfactual: Any | None
     return dict(write_layer(out, layer, frame_id, array) for layer, array in layers.items())
 
 
-def transformed(transform: str, frame: Any, without: Any | None) -> tuple[Any, Any | None]:
+def transformed(transform: str, frame: RenderedFrame,
+                without: RenderedFrame | None) -> tuple[RenderedFrame, RenderedFrame | None]:
     """The frame (and its counterfactual) with the image transform applied to RGB only."""
     if transform == "none":
         return frame, without
@@ -84,7 +87,8 @@ def transformed(transform: str, frame: Any, without: Any | None) -> tuple[Any, A
     return frame, without
 
 
-def measure_frame(plan: FramePlan, frame: Any, catalog: Catalog, canonical, contacts) -> list[dict[str, Any]]:
+def measure_frame(plan: FramePlan, frame: RenderedFrame, catalog: Catalog, canonical,
+                  contacts) -> list[dict[str, Any]]:
     """Objects-table rows of one rendered frame: placement, measurement and geometric contact."""
     rows = []
     for p in plan.objects:
@@ -108,7 +112,8 @@ def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalo
     renderer = FrameRenderer(spec, catalog)
     canonical = spec.camera.to_camera()
     spec_hash = spec.spec_hash()
-    last: tuple[str, Any, Any, dict] | None = None  # frames of one render id differ only by transform
+    # frames of one render id differ only by transform
+    last: tuple[str, RenderedFrame, RenderedFrame | None, dict] | None = None
     for i, plan in enumerate(todo):
         if progress:
             progress(i, len(todo), plan.frame_id)

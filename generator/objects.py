@@ -1,9 +1,11 @@
-"""Stimulus objects: catalog meshes (GLB/OBJ/PLY read with trimesh) placed in the Blender scene.
+"""Stimulus objects: catalog meshes (scenes.meshes, read with trimesh) placed in the Blender scene.
 
 A mesh is built once per asset (one Blender mesh with a material slot per part) and shared by
 the objects of every frame; an object is a light-weight Blender object that links that mesh.
 Part names (``paint``, ``glass``, ``tyre``, ...; see assets/build_meshes.py) select materials
 from ``generator.materials.PALETTE``; unknown parts keep the colour stored in the file.
+The mesh arrays, the placement transform and the ground contact are scenes/meshes.py's,
+shared with the preview (scenes/preview.py).
 """
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from pathlib import Path
 
 import bpy
 import numpy as np
-import trimesh
 from mathutils import Matrix
 
 from generator import materials
@@ -20,72 +21,37 @@ from generator.primitives import OBJECT_INDEX_OFFSET, box_geometry, mesh_object
 from scenes.camera import Camera
 from scenes.catalog import Catalog
 from scenes.design import ObjectPlacement, srgb_to_linear
-from scenes.errors import CatalogError
+from scenes.meshes import AssetMesh, MeshPart, ground_contact, load_asset_mesh, placement_matrix
 
 #: Depth (m) of the base band box, and its gap (m) in front of the object's face.
 BAND_DEPTH_M, BAND_GAP_M = 0.01, 0.002
-#: Vertices this close to the mesh's lowest point (m, before scaling) touch the ground.
-CONTACT_TOLERANCE_M = 1e-3
 
 
 @dataclass
 class LoadedAsset:
-    """A catalog mesh ready to instance: the shared Blender mesh and its ground-contact vertices."""
+    """A catalog mesh ready to instance: the shared Blender mesh and the arrays it was built from."""
 
     mesh: bpy.types.Mesh
-    contact_vertices: np.ndarray  # (N, 3) metres, asset frame
+    geometry: AssetMesh  # asset frame, metres: vertices, contact vertices, parts
     part_names: list[str]  # one per material slot
-    extent: np.ndarray  # (width, length, height) of the mesh, metres
 
 
-def _part_colour(geometry: trimesh.Trimesh) -> tuple[float, float, float]:
-    """Linear RGB (0..1) of a trimesh part: its material's base colour or main face colour."""
-    visual = geometry.visual
-    color = None
-    material = getattr(visual, "material", None)
-    if material is not None and getattr(material, "baseColorFactor", None) is not None:
-        color = np.asarray(material.baseColorFactor[:3], float)
-        color = color / 255.0 if color.max() > 1.0 else color
-    elif getattr(visual, "kind", None) in ("face", "vertex"):
-        color = visual.main_color[:3] / 255.0
-    return tuple(color) if color is not None else (0.5, 0.5, 0.5)
-
-
-def _material_for(part: str, geometry: trimesh.Trimesh) -> bpy.types.Material:
-    base = part.split(".")[0].split("_0")[0]
+def _material_for(part: MeshPart) -> bpy.types.Material:
+    """The PALETTE material its name selects, else a principled one in the file's colour."""
+    base = part.name.split(".")[0].split("_0")[0]
     if base in materials.PALETTE and base != "paint":
         return materials.named(base)
-    return materials.principled(f"part_{part}", _part_colour(geometry), 0.35 if base == "paint" else 0.6)
+    return materials.principled(f"part_{part.name}", part.rgb, 0.35 if base == "paint" else 0.6)
 
 
 def load_asset(path: Path, name: str) -> LoadedAsset:
-    """Read a mesh file (metres, z up, +y forward, origin at the footprint centre on the ground)."""
-    try:
-        scene = trimesh.load(path, force="scene")
-    except Exception as exc:
-        raise CatalogError(f"{path}: cannot be read as a mesh ({type(exc).__name__}: {exc})") from None
-    verts, faces, mat_index, mats, parts = [], [], [], [], []
-    offset = 0
-    for node in scene.graph.nodes_geometry:
-        transform, geom_name = scene.graph[node]
-        geometry = scene.geometry[geom_name].copy()
-        geometry.apply_transform(transform)
-        mats.append(_material_for(geom_name, geometry))
-        parts.append(geom_name.split(".")[0])
-        verts.append(np.asarray(geometry.vertices))
-        faces.append(np.asarray(geometry.faces) + offset)
-        mat_index.append(np.full(len(geometry.faces), len(mats) - 1))
-        offset += len(geometry.vertices)
-    if not verts:
-        raise CatalogError(f"{path}: holds no mesh")
-    all_verts = np.concatenate(verts)
-    obj = mesh_object(f"asset_{name}", all_verts, np.concatenate(faces), mats, np.concatenate(mat_index))
+    """Build the Blender mesh of a mesh file (scenes.meshes.load_asset_mesh), one material per part."""
+    geometry = load_asset_mesh(path)
+    mats = [_material_for(part) for part in geometry.parts]
+    obj = mesh_object(f"asset_{name}", geometry.vertices, geometry.faces, mats, geometry.face_part)
     mesh = obj.data
     bpy.data.objects.remove(obj)  # keep only the mesh data; frames link their own objects
-    low = all_verts[:, 2].min()
-    contact = all_verts[all_verts[:, 2] <= low + CONTACT_TOLERANCE_M]
-    extent = all_verts.max(0) - all_verts.min(0)
-    return LoadedAsset(mesh, contact - [0.0, 0.0, low], parts, extent)
+    return LoadedAsset(mesh, geometry, [part.name.split(".")[0] for part in geometry.parts])
 
 
 class ObjectPlacer:
@@ -114,11 +80,7 @@ class ObjectPlacer:
             loaded = self.asset(p.asset)
             obj = bpy.data.objects.new(f"object_{p.object_id}", loaded.mesh)
             bpy.context.scene.collection.objects.link(obj)
-            c, s = np.cos(np.radians(p.yaw_deg)), np.sin(np.radians(p.yaw_deg))
-            m = np.eye(4)
-            m[:3, :3] = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]]) * p.scale
-            m[:3, 3] = [p.x_m, p.y_m, p.elevation_m]
-            obj.matrix_world = _to_matrix(m)
+            obj.matrix_world = _to_matrix(placement_matrix(p))
             obj.pass_index = OBJECT_INDEX_OFFSET + p.object_id
             self._placed.append(obj)
             self._apply_appearance(obj, p, loaded)
@@ -147,7 +109,7 @@ class ObjectPlacer:
     @staticmethod
     def _band_geometry(p: ObjectPlacement, loaded: LoadedAsset) -> tuple[np.ndarray, list[list[int]]]:
         """A thin box across the object's face nearest the camera, from the ground up, in world metres."""
-        width, length, _ = loaded.extent
+        width, length, _ = loaded.geometry.extent
         side = -1.0 if np.cos(np.radians(p.yaw_deg)) >= 0 else 1.0  # the face toward the camera
         depth = BAND_DEPTH_M / p.scale
         centre = (0.0, side * (length / 2 + depth / 2 + BAND_GAP_M / p.scale), p.appearance.band_thickness_m / p.scale / 2)
@@ -166,15 +128,11 @@ class ObjectPlacer:
         self._placed.clear()
 
     def ground_contact(self, p: ObjectPlacement, camera: Camera) -> tuple[float, float]:
-        """(row, z-depth) of the object's ground-contact vertex that is lowest in the image.
+        """(row in pixels, z-depth in metres) of the object's ground-contact vertex lowest in the image.
 
-        Computed from the mesh geometry (not the render): the vertices at its lowest height,
-        moved to the placement and projected with the frame's camera.
+        From the mesh geometry, not the render: scenes.meshes.ground_contact (as the preview).
         """
-        world = p.to_world(self.asset(p.asset).contact_vertices)
-        _, v, z = camera.project(world)
-        k = int(np.nanargmax(v))
-        return float(v[k]), float(z[k])
+        return ground_contact(p, self.asset(p.asset).geometry, camera)
 
 
 def _to_matrix(m: np.ndarray) -> Matrix:

@@ -3,11 +3,11 @@ roadside structures of the frame's variant, a sky and a sun that casts shadows.
 
 World convention (DESIGN.md): metres, x right, y forward, z up; the camera stands at x = 0
 in the middle of the ego lane.  Road and verges are exactly the plane z = 0 (so the road's
-depth is exactly f·H/(v − cy)); markings lie 1 mm above it and are labelled ``marking``.
+depth is exactly f·H/(v − cy)); their extent and layout are scenes/world.py's (shared with the
+preview); markings lie 1 mm above it and are labelled ``marking``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import bpy
@@ -17,15 +17,10 @@ from mathutils import Vector
 from generator import materials
 from generator.primitives import (add_rect, box_geometry, cylinder_geometry, merge_geometry,
                                   sphere_geometry)
-from scenes.spec import RoadSpec, SunSpec, VariantSpec, WorldSpec
+from scenes.spec import SunSpec, VariantSpec, WorldSpec
 from scenes.stimulus_set import SEMANTIC_CLASSES
+from scenes.world import GROUND_Y_RANGE_M, RoadLayout, ground_surfaces
 
-#: How far the road and verges reach ahead (m): past it the image shows sky.
-ROAD_LENGTH_M = 3000.0
-#: Road starts this far behind the camera (m).
-ROAD_BEHIND_M = 20.0
-#: Verges reach this far sideways from the road edge (m).
-VERGE_WIDTH_M = 1500.0
 #: Height of markings above the road (m): enough to avoid z-fighting at 3 km.
 MARKING_LIFT_M = 0.001
 #: Dashed centre line (m): German "Leitlinie" on rural roads, 6 m dash, 12 m gap, 0.12 m wide.
@@ -35,29 +30,14 @@ EDGE_LINE_WIDTH_M = 0.15
 DETAIL_RANGE_M = 400.0
 
 
-@dataclass(frozen=True)
-class RoadLayout:
-    """Lateral extent of the road (m, x coordinates)."""
-
-    left_edge_m: float
-    right_edge_m: float
-    lane_width_m: float
-    lanes: int
-
-    @classmethod
-    def from_spec(cls, road: RoadSpec) -> "RoadLayout":
-        left = -(road.ego_lane + 0.5) * road.lane_width_m
-        return cls(left, left + road.lanes * road.lane_width_m, road.lane_width_m, road.lanes)
-
-
 def build_road(layout: RoadLayout) -> None:
-    """Road surface, verges, edge lines and dashed lane lines."""
-    y0, y1 = -ROAD_BEHIND_M, ROAD_LENGTH_M
-    asphalt = materials.named("asphalt", noise_scale=8.0, noise_amount=0.35)
-    grass = materials.named("grass", noise_scale=2.0, noise_amount=0.5)
-    add_rect("road", layout.left_edge_m, layout.right_edge_m, y0, y1, 0.0, asphalt, "road")
-    add_rect("verge_left", layout.left_edge_m - VERGE_WIDTH_M, layout.left_edge_m, y0, y1, 0.0, grass, "verge")
-    add_rect("verge_right", layout.right_edge_m, layout.right_edge_m + VERGE_WIDTH_M, y0, y1, 0.0, grass, "verge")
+    """Road surface and verges (scenes.world.ground_surfaces), edge lines and dashed lane lines."""
+    y0, y1 = GROUND_Y_RANGE_M
+    surface_material = {"road": materials.named("asphalt", noise_scale=8.0, noise_amount=0.35),
+                        "verge": materials.named("grass", noise_scale=2.0, noise_amount=0.5)}
+    for surface in ground_surfaces(layout):
+        add_rect(surface.name, surface.x0_m, surface.x1_m, y0, y1, 0.0, surface_material[surface.semantic],
+                 surface.semantic)
     paint = materials.named("marking")
     lines = []
     for edge, inward in ((layout.left_edge_m, 1), (layout.right_edge_m, -1)):
@@ -181,8 +161,7 @@ def build_parked_cars(layout: RoadLayout, count: int, rng: np.random.Generator, 
 
 def build_world(world: WorldSpec, variant: VariantSpec, rng: np.random.Generator, load_mesh: MeshLoader) -> RoadLayout:
     """Build the whole road world of one variant into the (empty) scene; return its layout."""
-    road = world.road if variant.lanes is None else world.road.model_copy(update={"lanes": variant.lanes})
-    layout = RoadLayout.from_spec(road)
+    layout = RoadLayout.for_variant(world, variant)
     build_road(layout)
     builder = ROADSIDE_BUILDERS.get(variant.roadside)
     if builder is not None:

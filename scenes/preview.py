@@ -1,13 +1,14 @@
 """Exact-geometry preview of a design: each frame's road and objects ray-cast without Blender.
 
 ``depthprobe validate SPEC --preview`` uses this module to look at every frame before
-anything is rendered.  A frame's geometry is what the renderer builds (generator/road_world.py,
-generator/objects.py): the road and its verges, which are exactly the plane z = 0, and the
-catalog meshes placed with each ObjectPlacement's scale, yaw and position.  Rays go through
-pixel centres (integer pixel coordinates, OpenCV convention), as in the renderer's geometry
-pass, so the preview's z-depth and instance map agree with Cycles' pixel for pixel away from
-edges.  Not modelled: lane markings (1 mm above the road) and the roadside buildings, trees and
-fences of a variant (they stand beside the road and can only hide objects placed near it).
+anything is rendered.  A frame's geometry is what the renderer builds, from the same plain
+model: the road and its verges, which are exactly the plane z = 0 (scenes/world.py), and the
+catalog meshes placed with each ObjectPlacement's scale, yaw and position (scenes/meshes.py).
+Rays go through pixel centres (integer pixel coordinates, OpenCV convention), as in the
+renderer's geometry pass, so the preview's z-depth and instance map agree with Cycles' pixel
+for pixel away from edges.  Not modelled: lane markings (1 mm above the road) and the roadside
+buildings, trees and fences of a variant (they stand beside the road and can only hide objects
+placed near it).
 
 Per frame the checks report (:class:`PreviewIssue`):
 
@@ -35,19 +36,12 @@ import numpy as np
 from scenes.camera import Camera
 from scenes.catalog import Catalog
 from scenes.design import FramePlan, ObjectPlacement, expand
-from scenes.errors import CatalogError, DepthprobeError
+from scenes.errors import DepthprobeError
+from scenes.meshes import ground_contact, load_asset_mesh
 from scenes.spec import RoadSpec, StimulusSpec
-from scenes.stimulus_set import atomic_write_bytes
+from scenes.storage import atomic_write_bytes
+from scenes.world import RoadLayout, ground_quad
 
-# The road world's extent, as built by generator/road_world.py (checked by tests/test_preview.py).
-#: How far the road and verges reach ahead (m).
-ROAD_LENGTH_M = 3000.0
-#: Road starts this far behind the camera (m).
-ROAD_BEHIND_M = 20.0
-#: Verges reach this far sideways from the road edge (m).
-VERGE_WIDTH_M = 1500.0
-#: Vertices this close to a mesh's lowest point (m, before scaling) touch the ground (as generator/objects.py).
-CONTACT_TOLERANCE_M = 1e-3
 #: Default minimum visible fraction of an object (visible pixels / pixels when ray-cast alone).
 DEFAULT_OCCLUSION_THRESHOLD = 0.9
 #: Issue kinds, in the order they are reported for an object.
@@ -74,78 +68,10 @@ def _open3d() -> Any:
 # Meshes
 
 
-@dataclass(frozen=True)
-class AssetMesh:
-    """A catalog mesh in its asset frame (metres, z up, origin at the footprint centre).
-
-    :ivar vertices: (N, 3) float64.
-    :ivar faces: (M, 3) int64 triangles.
-    :ivar contact_vertices: (K, 3) the vertices within CONTACT_TOLERANCE_M of the lowest point,
-        moved down by that lowest height (exactly as generator.objects.load_asset).
-    """
-
-    vertices: np.ndarray
-    faces: np.ndarray
-    contact_vertices: np.ndarray
-
-
-_MESH_CACHE: dict[tuple[str, int, int], AssetMesh] = {}
-
-
-def load_asset_mesh(path: Path | str) -> AssetMesh:
-    """Read a GLB/OBJ/PLY mesh with trimesh (node transforms applied); cached per file version."""
-    import trimesh
-
-    path = Path(path).resolve()
-    try:
-        stat = path.stat()
-    except OSError:
-        raise CatalogError(f"{path}: mesh file is missing") from None
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if key in _MESH_CACHE:
-        return _MESH_CACHE[key]
-    try:
-        scene = trimesh.load(path, force="scene")
-    except Exception as exc:
-        raise CatalogError(f"{path}: cannot be read as a mesh ({type(exc).__name__}: {exc})") from None
-    verts, faces, offset = [], [], 0
-    for node in scene.graph.nodes_geometry:
-        transform, geom_name = scene.graph[node]
-        geometry = scene.geometry[geom_name].copy()
-        geometry.apply_transform(transform)
-        verts.append(np.asarray(geometry.vertices, dtype=np.float64))
-        faces.append(np.asarray(geometry.faces, dtype=np.int64) + offset)
-        offset += len(geometry.vertices)
-    if not verts:
-        raise CatalogError(f"{path}: holds no mesh")
-    all_verts = np.concatenate(verts)
-    low = all_verts[:, 2].min()
-    contact = all_verts[all_verts[:, 2] <= low + CONTACT_TOLERANCE_M] - [0.0, 0.0, low]
-    mesh = AssetMesh(all_verts, np.concatenate(faces), contact)
-    _MESH_CACHE[key] = mesh
-    return mesh
-
-
 def placed_mesh(placement: ObjectPlacement, catalog: Catalog) -> tuple[np.ndarray, np.ndarray]:
-    """World vertices (N, 3) float64 and faces (M, 3) of one placed object."""
+    """World vertices (N, 3) float64 in metres and faces (M, 3) of one placed catalog mesh."""
     mesh = load_asset_mesh(catalog.mesh_path(placement.asset))
     return placement.to_world(mesh.vertices), mesh.faces
-
-
-def ground_quad(road: RoadSpec | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The road plus verges as one quad at z = 0 (two triangles), the renderer's extent.
-
-    With ``road`` the lateral extent is the renderer's exactly (road edges +- VERGE_WIDTH_M);
-    without it x spans +-VERGE_WIDTH_M.
-    """
-    if road is None:
-        x0, x1 = -VERGE_WIDTH_M, VERGE_WIDTH_M
-    else:
-        left = -(road.ego_lane + 0.5) * road.lane_width_m
-        x0, x1 = left - VERGE_WIDTH_M, left + road.lanes * road.lane_width_m + VERGE_WIDTH_M
-    y0, y1 = -ROAD_BEHIND_M, ROAD_LENGTH_M
-    verts = np.array([[x0, y0, 0.0], [x1, y0, 0.0], [x1, y1, 0.0], [x0, y1, 0.0]])
-    return verts, np.array([[0, 1, 2], [0, 2, 3]])
 
 
 # --------------------------------------------------------------------------------------------
@@ -303,17 +229,20 @@ def _object_alone(caster: _Caster, camera: Camera, u_range: tuple[float, float],
 def preview_frame(plan: FramePlan, catalog: Catalog, road: RoadSpec | None = None) -> PreviewFrame:
     """Ray-cast one frame's ground plane and objects through every pixel centre.
 
-    Builds an ``open3d.t.geometry.RaycastingScene`` with the ground quad (:func:`ground_quad`)
-    and each placed catalog mesh, casts one ray per pixel centre from the camera's optical
-    centre along ``R K^-1 [u, v, 1]`` (set up in float64), and refines every hit in float64
-    (see :class:`_Caster`: open3d/Embree itself works in float32).  Then each object is
-    ray-cast alone over its projected extent for the occlusion and out-of-frame checks.
+    Builds an ``open3d.t.geometry.RaycastingScene`` with the ground quad
+    (:func:`scenes.world.ground_quad`) and each placed catalog mesh, casts one ray per pixel
+    centre from the camera's optical centre along ``R K^-1 [u, v, 1]`` (set up in float64),
+    and refines every hit in float64 (see :class:`_Caster`: open3d/Embree itself works in
+    float32).  Then each object is ray-cast alone over its projected extent for the occlusion
+    and out-of-frame checks; its contact row is :func:`scenes.meshes.ground_contact`'s, as the
+    renderer's objects table.
 
     :param road: the spec's road, for the exact lateral extent of the verges (optional).
     """
     start = time.perf_counter()
     cam = plan.camera
-    meshes = [ground_quad(road)] + [placed_mesh(p, catalog) for p in plan.objects]
+    ground = ground_quad(RoadLayout.from_spec(road) if road is not None else None)
+    meshes = [ground] + [placed_mesh(p, catalog) for p in plan.objects]
     caster = _Caster(meshes)
     origin, dirs = _image_rays(cam)
     t, gids = caster.cast(origin, dirs)
@@ -331,13 +260,8 @@ def preview_frame(plan: FramePlan, catalog: Catalog, road: RoadSpec | None = Non
         u_range = nan2 if behind else (float(u.min()), float(u.max()))
         v_range = nan2 if behind else (float(v.min()), float(v.max()))
         silhouette, unoccluded = _object_alone(_Caster([(verts, faces)]), cam, u_range, v_range)
-        contact = p.to_world(load_asset_mesh(catalog.mesh_path(p.asset)).contact_vertices)
-        _, cv, cz = cam.project(contact)
-        if np.any(cz < MIN_VERTEX_DEPTH_M):
-            contact_row, contact_depth = float("nan"), float(cz.min())
-        else:
-            k = int(np.argmax(cv))
-            contact_row, contact_depth = float(cv[k]), float(cz[k])
+        contact_row, contact_depth = ground_contact(p, load_asset_mesh(catalog.mesh_path(p.asset)), cam,
+                                                    min_depth_m=MIN_VERTEX_DEPTH_M)
         views[p.object_id] = ObjectView(p.object_id, p.asset, int((instances == p.object_id).sum()), unoccluded,
                                         silhouette, u_range, v_range, float(z.min()), contact_row, contact_depth)
     return PreviewFrame(plan.frame_id, cam, depth, instances, views, plan, time.perf_counter() - start)

@@ -14,6 +14,8 @@ from scenes.spec import load_spec, quick_spec
 from scenes.stimulus_set import SEMANTIC_CLASSES
 
 from scenes import preview
+from scenes.meshes import CONTACT_TOLERANCE_M, ground_contact, load_asset_mesh, placement_matrix
+from scenes.world import GROUND_Y_RANGE_M, RoadLayout, ground_quad, ground_surfaces
 
 try:
     import open3d  # noqa: F401  (the wheel needs libusb-1.0 from the system)
@@ -160,14 +162,42 @@ def test_contact_sheet_and_cli_lines(quick, plans, catalog, tmp_path):
         assert (np.asarray(image) == preview.ISSUE_RGB).all(axis=-1).sum() > 100  # red frame round it
 
 
+def test_preview_ray_casts_the_world_the_renderer_builds(quick):
+    """One ground model: the preview's quad is exactly the road and verges generator/road_world.py lays."""
+    for lanes, ego_lane in ((2, 1), (3, 0), (5, 4)):
+        road = quick.world.road.model_copy(update={"lanes": lanes, "ego_lane": ego_lane, "lane_width_m": 3.25})
+        layout = RoadLayout.from_spec(road)
+        assert layout.left_edge_m == -(ego_lane + 0.5) * 3.25 and layout.lanes == lanes
+        road_surface, left, right = ground_surfaces(layout)
+        assert (left.x1_m, road_surface.x0_m, road_surface.x1_m, right.x0_m) == (
+            layout.left_edge_m, layout.left_edge_m, layout.right_edge_m, layout.right_edge_m)
+        verts, faces = ground_quad(layout)
+        assert (verts[:, 0].min(), verts[:, 0].max()) == (left.x0_m, right.x1_m)
+        assert (verts[:, 1].min(), verts[:, 1].max()) == GROUND_Y_RANGE_M and not verts[:, 2].any()
+        normals = np.cross(verts[faces[:, 1]] - verts[faces[:, 0]], verts[faces[:, 2]] - verts[faces[:, 0]])
+        assert np.all(normals[:, 2] > 0)
+
+
+def test_preview_places_meshes_and_finds_contacts_as_the_renderer(plans, catalog):
+    """One mesh model: the preview's contact row is scenes.meshes.ground_contact (which the renderer's
+    objects table uses too), and the Blender placement matrix is ObjectPlacement.to_world."""
+    plan = _with_objects(plans[0], ObjectPlacement(1, "car_sedan", -1.0, 12.0, yaw_deg=33.0, scale=1.2),
+                         ObjectPlacement(2, "van", 3.0, 20.0, yaw_deg=90.0, elevation_m=0.4))
+    pv = preview.preview_frame(plan, catalog)
+    for p in plan.objects:
+        mesh = load_asset_mesh(catalog.mesh_path(p.asset))
+        assert mesh.contact_vertices[:, 2].min() == 0.0 and mesh.contact_vertices[:, 2].max() <= CONTACT_TOLERANCE_M
+        view = pv.objects[p.object_id]
+        assert (view.contact_row, view.contact_depth) == ground_contact(p, mesh, plan.camera)
+        m = placement_matrix(p)
+        np.testing.assert_allclose(mesh.vertices @ m[:3, :3].T + m[:3, 3], p.to_world(mesh.vertices), rtol=0, atol=1e-12)
+
+
 @pytest.mark.bpy
 def test_preview_agrees_with_cycles(tmp_path, quick, catalog):
-    from generator import road_world
     from generator.generate import generate
     from scenes import open_stimulus_set
 
-    assert (preview.ROAD_LENGTH_M, preview.ROAD_BEHIND_M, preview.VERGE_WIDTH_M) == (
-        road_world.ROAD_LENGTH_M, road_world.ROAD_BEHIND_M, road_world.VERGE_WIDTH_M)
     out = tmp_path / "set"
     generate(quick, out, limit=2)
     s = open_stimulus_set(out)
