@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -17,12 +19,14 @@ import click
 import typer
 from typer.core import TyperGroup
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import Progress as RichProgress
 
 from scenes.catalog import default_catalog
 from scenes.describe import describe_design
 from scenes.design import FramePlan, expand, select_frames
 from scenes.errors import DepthprobeError
+from scenes.progress import Progress
 from scenes.spec import StimulusSpec, load_spec, quick_spec
 
 DEMO_SPEC = "position_vs_size"
@@ -84,11 +88,10 @@ def run_design_preview(spec: StimulusSpec, frames: list[FramePlan], sheet: Path)
     """Preview every frame's exact geometry; DepthprobeError (exit 2) when issues are not allowed."""
     from scenes.preview import run_preview  # imports open3d
 
-    with _progress_bar() as bar:
-        task = bar.add_task("previewing", total=len(frames), item="")
+    with progress_bar("previewing") as progress:
         lines, issues = run_preview(spec, default_catalog(), sheet, allow_issues=spec.checks.allow_issues,
                                     occlusion_threshold=spec.checks.occlusion_threshold, plans=frames,
-                                    progress=lambda done, total, item="": bar.update(task, completed=done, total=total))
+                                    progress=progress)
     for line in lines:
         say(line)
     if issues and not spec.checks.allow_issues:
@@ -97,9 +100,22 @@ def run_design_preview(spec: StimulusSpec, frames: list[FramePlan], sheet: Path)
                               f"contact sheet {sheet}; set checks.allow_issues: true to accept them")
 
 
-def _progress_bar() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TimeRemainingColumn(), TextColumn("{task.fields[item]}"), console=err_console)
+@contextmanager
+def progress_bar(description: str) -> Iterator[Progress]:
+    """A rich progress bar on stderr, handed out as the one progress protocol
+    (:class:`scenes.progress.Progress`); a stage ``"epoch"`` prints its item as a log line."""
+    bar = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                       TimeRemainingColumn(), TextColumn("{task.fields[item]}"), console=err_console)
+    task = bar.add_task(description, total=None, item="")
+
+    def report(stage: str, done: int, total: int, item: str = "") -> None:
+        if stage == "epoch":
+            bar.console.print(item, markup=False, highlight=False)
+        else:
+            bar.update(task, completed=done, total=total, item=item)
+
+    with bar:
+        yield report
 
 
 def run_generate(spec: StimulusSpec, out: Path, limit: Optional[int], resume: bool) -> Path:
@@ -109,13 +125,8 @@ def run_generate(spec: StimulusSpec, out: Path, limit: Optional[int], resume: bo
     frames = select_frames(expand(spec, default_catalog()), limit)
     for line in describe_design(spec, frames):
         say(line, err=True)
-    with _progress_bar() as bar:
-        task = bar.add_task("rendering", total=len(frames), item="")
-
-        def report(done: int, total: int, item: str) -> None:
-            bar.update(task, completed=done, total=total, item=item)
-
-        result = generate(spec, out, limit=limit, resume=resume, progress=report)
+    with progress_bar("rendering") as progress:
+        result = generate(spec, out, resume=resume, progress=progress, plans=frames)
     say(f"stimulus set: {result.out} ({result.n_frames} frames: {result.n_rendered} rendered, "
         f"{result.n_reused} reused; {result.seconds:.0f} s)")
     return result.out
@@ -216,7 +227,8 @@ def run_train(spec: StimulusSpec, out: Path, limit: Optional[int], epochs: Optio
     config = dataclasses.replace(TrainingConfig(), **overrides)  # a bad value fails here, before rendering
     check_frame_size(spec.name, spec.camera.width, spec.camera.height, config.network)
     set_dir = run_generate(spec, out / "stimuli", limit, resume=True)
-    card = train_on_spec(spec, out, set_dir=set_dir, config=config, device=device)
+    with progress_bar("training") as progress:
+        card = train_on_spec(spec, out, set_dir=set_dir, config=config, device=device, progress=progress)
     for line in card_lines(card, out / "model"):
         say(line)
     return card
@@ -253,11 +265,11 @@ def sheet(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
 @app.command()
 def models() -> None:
     """List the built-in models (any module:callable works too)."""
-    from evaluator.models.registry import BUILTIN_MODELS, PREFIX_FORMS, available_models
+    from evaluator.models.registry import BUILTIN_MODELS, available_models, prefix_forms
 
     for name in available_models():
         say(f"{name}  ({BUILTIN_MODELS[name]})")
-    for form in PREFIX_FORMS.values():
+    for form in prefix_forms().values():
         say(form)
     say("module:callable  any function: uint8 (N, H, W, 3) -> depth (N, H, W) (README, 'Adding a model')")
 

@@ -2,7 +2,7 @@
 
 This is the only module of depthprobe that touches BlenderProc's internals.
 
-Why it is needed (facts measured on our machines, see DESIGN.md "Rendering"):
+Why it is needed (facts measured on our machines, see docs/design.md "Rendering"):
 
 * The PyPI release ``blenderproc==2.8.0`` expects to run inside Blender's bundled
   interpreter, started by its ``blenderproc run`` command.  Imported from any other

@@ -12,7 +12,7 @@ import platform
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
@@ -20,14 +20,14 @@ from scenes.catalog import Catalog, default_catalog
 from scenes.design import FramePlan, expand, frame_record, object_record, select_frames
 from scenes.errors import DepthprobeError
 from scenes.image_transforms import apply_transform
+from scenes.progress import Progress
 from scenes.measure import measure_object
 from scenes.rendered_frame import RenderedFrame
 from scenes.spec import StimulusSpec
 from scenes.stimulus_set import (MANIFEST, append_progress, read_progress, record_is_intact, write_layer,
                                  write_manifest, write_tables)
-from scenes.versioning import code_version
+from scenes.versioning import code_version_text
 
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalo
     last: tuple[str, RenderedFrame, RenderedFrame | None, dict] | None = None
     for i, plan in enumerate(todo):
         if progress:
-            progress(i, len(todo), plan.frame_id)
+            progress("render", i, len(todo), plan.frame_id)
         if last is None or last[0] != plan.render_id:
             frame, without = renderer.render(plan, counterfactual=spec.render.counterfactual)
             last = (plan.render_id, frame, without, renderer.ground_contact(plan))
@@ -130,7 +130,7 @@ def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalo
         append_progress(out, record)
         records[plan.frame_id] = record
     if progress:
-        progress(len(todo), len(todo), "done")
+        progress("render", len(todo), len(todo), "done")
     return records
 
 
@@ -144,19 +144,11 @@ def write_set(out: Path, spec: StimulusSpec, plans: list[FramePlan], records: di
     files.update(write_tables(out, frames, objects))
     write_manifest(out, {
         "name": spec.name, "spec": spec.model_dump(mode="json"), "spec_hash": spec.spec_hash(),
-        "seed": spec.seed, "code_version": code_version(), **renderer_versions(),
-        "canonical_camera": canonical_camera_record(spec),
+        "seed": spec.seed, "code_version": code_version_text(), **renderer_versions(),
+        "canonical_camera": spec.camera.to_camera().to_record(),
         "counts": {"frames": len(frames), "objects": len(objects)},
         "render_seconds": round(seconds, 2), "platform": platform.platform(), "files": files,
     })
-
-
-def canonical_camera_record(spec: StimulusSpec) -> dict[str, float]:
-    """The canonical camera (the one a network is assumed to know) as manifest JSON."""
-    cam = spec.camera.to_camera()
-    return {"width": cam.width, "height": cam.height, "fx": cam.fx, "fy": cam.fy, "cx": cam.cx, "cy": cam.cy,
-            "height_m": cam.height_m, "pitch_deg": cam.pitch_deg, "roll_deg": cam.roll_deg,
-            "horizon_row": cam.horizon_row()}
 
 
 def renderer_versions() -> dict[str, str]:
@@ -173,10 +165,17 @@ def renderer_versions() -> dict[str, str]:
 
 
 def generate(spec: StimulusSpec, out: Path, *, limit: int | None = None, resume: bool = False,
-             catalog: Catalog | None = None, progress: Progress | None = None) -> GenerateResult:
-    """Render a stimulus set into ``out``; see the module docstring for the order of work."""
+             catalog: Catalog | None = None, progress: Progress | None = None,
+             plans: list[FramePlan] | None = None) -> GenerateResult:
+    """Render a stimulus set into ``out``; see the module docstring for the order of work.
+
+    :param limit: render at most this many frames, spread over the design (ignored with ``plans``).
+    :param plans: the frames, when the caller has expanded the design already (the CLI does,
+        to describe it); otherwise the spec is expanded here.
+    :param progress: told ``("render", done, total, frame_id)`` before each frame.
+    """
     catalog = catalog or default_catalog()
-    plans = plan_frames(spec, catalog, limit)
+    plans = plans if plans is not None else plan_frames(spec, catalog, limit)
     done = reusable_records(out, spec, resume)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()

@@ -1,7 +1,7 @@
 """The KITTI-like road world: a straight level road at z = 0 with lane markings, grass verges,
 roadside structures of the frame's variant, a sky and a sun that casts shadows.
 
-World convention (DESIGN.md): metres, x right, y forward, z up; the camera stands at x = 0
+World convention (docs/design.md "Conventions"): metres, x right, y forward, z up; the camera stands at x = 0
 in the middle of the ego lane.  Road and verges are exactly the plane z = 0 (so the road's
 depth is exactly f·H/(v − cy)); their extent and layout are scenes/world.py's (shared with the
 preview); markings lie 1 mm above it and are labelled ``marking``.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import colorsys
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -16,8 +17,10 @@ import numpy as np
 from scenes.camera import Camera
 from scenes.catalog import Asset, Catalog
 from scenes.errors import SpecError
-from scenes.spec import (CameraPoseSpec, ElevationSpec, GroundContactSpec, ImageTransformsSpec, NovelObjectsSpec,
-                         PositionVsSizeSpec, RandomScenesSpec, StimulusSpec, VariantSpec, WorldSpec)
+from scenes.registry import Registry
+from scenes.spec import (EXPERIMENT_KINDS, CameraPoseSpec, ElevationSpec, GroundContactSpec, ImageTransformsSpec,
+                         NovelObjectsSpec, PositionVsSizeSpec, RandomScenesSpec, StimulusSpec, VariantSpec, WorldSpec,
+                         kind_tag)
 
 #: Nearest distance (m) from the camera at which an object may start (Blender's clip_start is 0.1 m).
 MIN_OBJECT_DEPTH_M = 0.5
@@ -325,14 +328,32 @@ def _random_scenes(spec: StimulusSpec, exp: RandomScenesSpec, catalog: Catalog) 
     return frames
 
 
-_EXPANDERS = {"position_vs_size": _position_vs_size, "elevation": _elevation, "camera_pose": _camera_pose,
-              "novel_objects": _novel_objects, "ground_contact": _ground_contact,
-              "image_transforms": _image_transforms, "random_scenes": _random_scenes}
+#: An expander: (spec, its experiment, catalog) -> the frames of that experiment kind.
+Expander = Callable[[StimulusSpec, Any, Catalog], list[FramePlan]]
+
+
+def _expanders(by_model: dict[type, Expander]) -> Registry[Expander]:
+    """The expander registry, keyed by the kind tag of each spec model; it must cover exactly
+    the kinds of :data:`scenes.spec.EXPERIMENT_KINDS` (TypeError at import otherwise)."""
+    expanders: Registry[Expander] = Registry("experiment kind", base=Callable, unknown_error=SpecError,
+                                             load_error=SpecError,
+                                             entries={kind_tag(model): f for model, f in by_model.items()})
+    if set(expanders) != set(EXPERIMENT_KINDS) or any(EXPERIMENT_KINDS.get(kind_tag(m)) is not m for m in by_model):
+        raise TypeError(f"scenes.design: expanders for {expanders.names()} but experiment kinds "
+                        f"{EXPERIMENT_KINDS.names()} in scenes.spec")
+    return expanders
+
+
+#: Experiment kind -> its expander (the kinds themselves are declared in scenes.spec).
+EXPANDERS = _expanders({
+    PositionVsSizeSpec: _position_vs_size, ElevationSpec: _elevation, CameraPoseSpec: _camera_pose,
+    NovelObjectsSpec: _novel_objects, GroundContactSpec: _ground_contact, ImageTransformsSpec: _image_transforms,
+    RandomScenesSpec: _random_scenes})
 
 
 def expand(spec: StimulusSpec, catalog: Catalog) -> list[FramePlan]:
     """All frames of a spec, in a stable order, after checking their geometry (SpecError)."""
-    frames = _EXPANDERS[spec.experiment.kind](spec, spec.experiment, catalog)
+    frames = EXPANDERS.get(spec.experiment.kind)(spec, spec.experiment, catalog)
     check_geometry(frames, catalog)
     return frames
 

@@ -29,7 +29,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -39,6 +39,7 @@ from scenes.design import FramePlan, ObjectPlacement, expand
 from scenes.errors import DepthprobeError
 from scenes.meshes import ground_contact, load_asset_mesh
 from scenes.spec import RoadSpec, StimulusSpec
+from scenes.progress import Progress
 from scenes.storage import atomic_write_bytes
 from scenes.world import RoadLayout, ground_quad
 
@@ -479,19 +480,19 @@ class PreviewRun:
 def preview_design(spec: StimulusSpec, catalog: Catalog, sheet_path: Path | str | None = None,
                    occlusion_threshold: float = DEFAULT_OCCLUSION_THRESHOLD,
                    plans: Sequence[FramePlan] | None = None,
-                   progress: Callable[[int, int, str], None] | None = None) -> PreviewRun:
+                   progress: Progress | None = None) -> PreviewRun:
     """Preview and check every frame of a spec (or the given ``plans``); write the contact sheet."""
     start = time.perf_counter()
     plans = list(plans) if plans is not None else expand(spec, catalog)
     previews, issues = [], []
     for i, plan in enumerate(plans):
         if progress:
-            progress(i, len(plans), plan.frame_id)
+            progress("preview", i, len(plans), plan.frame_id)
         preview = preview_frame(plan, catalog, spec.world.road)
         previews.append(preview)
         issues.extend(check_preview(preview, catalog, occlusion_threshold))
     if progress:
-        progress(len(plans), len(plans), "done")
+        progress("preview", len(plans), len(plans), "done")
     sheet = write_contact_sheet(previews, sheet_path, issues=issues) if sheet_path is not None and previews else None
     return PreviewRun(previews, issues, time.perf_counter() - start, sheet)
 
@@ -519,7 +520,7 @@ def format_issues(issues: Sequence[PreviewIssue], plans_or_previews: Sequence[An
 def run_preview(spec: StimulusSpec, catalog: Catalog, sheet_path: Path | str | None, allow_issues: bool,
                 occlusion_threshold: float = DEFAULT_OCCLUSION_THRESHOLD,
                 plans: Sequence[FramePlan] | None = None,
-                progress: Callable[[int, int, str], None] | None = None) -> tuple[list[str], list[PreviewIssue]]:
+                progress: Progress | None = None) -> tuple[list[str], list[PreviewIssue]]:
     """For ``depthprobe validate SPEC --preview``: preview every frame; return (lines, issues).
 
     The lines name each frame with issues and each of its issues, then a total (and the

@@ -13,7 +13,7 @@ import hashlib
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args
 
 import numpy as np
 import yaml
@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from scenes.camera import Camera, kitti_like_camera
 from scenes.errors import SpecError
+from scenes.registry import Registry
 
 PRESETS_DIR = Path(__file__).parent / "presets"
 #: Name pattern for ids that become parts of file names.
@@ -395,14 +396,25 @@ class ImageTransformsSpec(Strict):
         return value
 
 
-Experiment = Annotated[Union[PositionVsSizeSpec, ElevationSpec, CameraPoseSpec, NovelObjectsSpec, GroundContactSpec,
-                             ImageTransformsSpec, RandomScenesSpec], Field(discriminator="kind")]
-#: Experiment kinds by their ``kind:`` tag.
-EXPERIMENT_KINDS: dict[str, type[Strict]] = {
-    "position_vs_size": PositionVsSizeSpec, "elevation": ElevationSpec, "camera_pose": CameraPoseSpec,
-    "novel_objects": NovelObjectsSpec, "ground_contact": GroundContactSpec, "image_transforms": ImageTransformsSpec,
-    "random_scenes": RandomScenesSpec,
-}
+def kind_tag(model: type[Strict]) -> str:
+    """The ``kind:`` tag of an experiment spec model: the one value of its ``kind`` Literal."""
+    field = model.model_fields.get("kind")
+    values = get_args(field.annotation) if field is not None else ()
+    if len(values) != 1 or not isinstance(values[0], str):
+        raise TypeError(f"{model.__name__}: an experiment spec needs a field kind: Literal['<tag>']")
+    return values[0]
+
+
+#: The experiment kinds: ``kind:`` tag -> spec model.  This is where a kind is declared: its tag
+#: is read from the model's ``kind`` Literal; the ``experiment:`` union below is built from it,
+#: and :data:`scenes.design.EXPANDERS` must have an expander for exactly these kinds (checked
+#: when scenes.design is imported).
+EXPERIMENT_KINDS: Registry[type[Strict]] = Registry(
+    "experiment kind", subclass_of=Strict, unknown_error=SpecError, load_error=SpecError,
+    entries={kind_tag(model): model for model in (
+        PositionVsSizeSpec, ElevationSpec, CameraPoseSpec, NovelObjectsSpec, GroundContactSpec,
+        ImageTransformsSpec, RandomScenesSpec)})
+Experiment = Annotated[Union[tuple(EXPERIMENT_KINDS.values())], Field(discriminator="kind")]
 
 
 class ChecksSpec(Strict):
@@ -535,7 +547,7 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
         if isinstance(part, int):
             continue
         if part in EXPERIMENT_KINDS:
-            current = EXPERIMENT_KINDS[part]
+            current = EXPERIMENT_KINDS.get(part)
             continue
         field = current.model_fields.get(part) if current is not None else None
         current = _model_in(field.annotation) if field is not None else None

@@ -1,16 +1,23 @@
-"""Shared test set-up: tests marked ``bpy`` are skipped where Blender's module is not installed."""
+"""Shared test set-up: a test marked with an optional dependency (``bpy``, ``torch``) is skipped
+where that dependency is not installed (a module that imports it at its top uses
+``pytest.importorskip`` instead, which skips the whole module the same way)."""
 import importlib.util
 
 import pytest
 
+#: marker -> (modules it needs, how to install them).
+OPTIONAL = {"bpy": (("bpy", "blenderproc"), "pip install -e '.[render]'"),
+            "torch": (("torch",), "pip install -e '.[torch]'")}
+
 
 def pytest_collection_modifyitems(config, items):
-    if importlib.util.find_spec("bpy") is not None and importlib.util.find_spec("blenderproc") is not None:
-        return
-    skip = pytest.mark.skip(reason="needs bpy and blenderproc (pip install -e '.[render]')")
-    for item in items:
-        if "bpy" in item.keywords:
-            item.add_marker(skip)
+    for marker, (modules, install) in OPTIONAL.items():
+        if all(importlib.util.find_spec(m) is not None for m in modules):
+            continue
+        skip = pytest.mark.skip(reason=f"needs {' and '.join(modules)} ({install})")
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(skip)
 
 
 def pytest_sessionfinish(session, exitstatus):

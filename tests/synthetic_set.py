@@ -1,6 +1,6 @@
 """A small stimulus set written without Blender, for evaluator tests.
 
-Design: the position-versus-size experiment of PAPER.md section 1 in 3D.  One flat,
+Design: the position-versus-size experiment of the study (experiment 1, docs/design.md "The study") in 3D.  One flat,
 fronto-parallel rectangle per frame (class height 1.5 m, width 1.8 m, centred at x = 0)
 stands on a flat road seen by a KITTI-like camera; for relative distance d = 1.0 ... 3.0:
 
@@ -13,8 +13,7 @@ constant z-depth over its pixels; semantic road below the horizon, sky above, ve
 object; instance 1 on the object.  RGB: sky, road and object in flat colours, and the frame's
 index encoded in a 2x2 block at the top-left (see :func:`frame_index`) so a planted model can
 tell which frame it sees.  The objects table is computed from the rasterised mask exactly as the
-generator defines the columns (contact row = lowest mask row, z_vertical = f H0 / (contact_row
-- horizon_row0), z_size = f h_class / height_px).
+generator measures a render (:func:`scenes.measure.measure_object`).
 
 :func:`write_frames` writes any list of :class:`FrameSpec` (camera with pitch, roll and height;
 several boxes, raised, coloured, with a shadow band; counterfactual layers) by ray casting; the
@@ -23,27 +22,24 @@ camera-pose, obstacle and multi-variant position-vs-size designs of the analysis
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from scenes.camera import Camera, kitti_like_camera
-from scenes.stimulus_set import SEMANTIC_CLASSES, write_layer, write_manifest, write_tables
+from dataclasses import replace
 
-CAMERA = kitti_like_camera(width=320, height=96)
+from scenes.camera import Camera
+from scenes.measure import measure_object
+from scenes.stimulus_set import SEMANTIC_CLASSES, write_layer, write_manifest, write_tables
+from scenes.synthetic import (BACKGROUND_RGB, CAMERA, CLASS_HEIGHT_M, INDEX_BLOCK, OBJECT_RGB, OBJECT_WIDTH_M,  # noqa: F401
+                              ROAD_RGB, SHADOW_RGB, SHADOW_ROWS, SKY_RGB, Box, FrameSpec, encode_index, frame_index, pixel_rays,
+                              raycast_box, render_spec, write_frames)
+
 Z0_M = 10.0
-CLASS_HEIGHT_M = 1.5
-OBJECT_WIDTH_M = 1.8
 DISTANCES = tuple(round(1.0 + 0.1 * i, 1) for i in range(21))
 CONDITIONS = ("position_and_size", "position_only", "size_only")
 REFERENCE_CONDITION = "position_and_size"
-
-SKY_RGB = (135, 180, 235)
-ROAD_RGB = (90, 90, 90)
-OBJECT_RGB = (200, 40, 40)
-INDEX_BLOCK = (slice(0, 2), slice(0, 2))
 
 
 def placement(condition: str, d: float, z0_m: float = Z0_M) -> tuple[float, float]:
@@ -72,33 +68,17 @@ def rasterise(camera: Camera, z_m: float, height_m: float, width_m: float, x_m: 
     return (rows >= v_top) & (rows <= v_bottom) & (cols >= u_left) & (cols <= u_right)
 
 
-def cues_from_mask(mask: np.ndarray, camera: Camera = CAMERA,
-                   class_height_m: float = CLASS_HEIGHT_M) -> dict[str, float]:
-    """Image measurements and cue-implied distances of one object mask (canonical camera)."""
-    rows, cols = np.nonzero(mask)
-    contact_row, top_row = int(rows.max()), int(rows.min())
-    height_px = contact_row - top_row + 1
-    horizon = camera.horizon_row()
-    z_vertical = camera.fy * camera.height_m / (contact_row - horizon) if contact_row > horizon else math.inf
-    return {"contact_row": contact_row, "top_row": top_row, "height_px": height_px,
-            "width_px": int(cols.max() - cols.min() + 1), "visible_px": int(mask.sum()),
-            "z_vertical": float(z_vertical), "z_size": float(camera.fy * class_height_m / height_px)}
-
-
-def encode_index(image: np.ndarray, index: int) -> None:
-    """Write ``index`` (0 ... 65535) into the top-left 2x2 block of an RGB image, in place."""
-    image[INDEX_BLOCK] = (index % 256, index // 256, 255)
-
-
-def frame_index(image: np.ndarray) -> int:
-    """The index :func:`encode_index` wrote."""
-    r, g, _ = image[0, 0].astype(int)
-    return int(r + 256 * g)
-
-
 def object_mask(image: np.ndarray) -> np.ndarray:
     """Pixels of an RGB image painted in the object colour."""
     return np.all(image == np.array(OBJECT_RGB, dtype=np.uint8), axis=-1)
+
+
+def cues_from_mask(mask: np.ndarray, camera: Camera = CAMERA,
+                   class_height_m: float = CLASS_HEIGHT_M) -> dict:
+    """Image measurements and cue-implied distances of one object mask (canonical camera), as
+    :func:`scenes.measure.measure_object` makes them (a planted model measures its input so)."""
+    return measure_object(1, mask.astype(np.int32), np.ones(mask.shape, np.float32), camera, camera,
+                          class_height_m)
 
 
 def render_frame(camera: Camera, z_m: float, scale: float, index: int) -> dict[str, np.ndarray]:
@@ -116,13 +96,6 @@ def render_frame(camera: Camera, z_m: float, scale: float, index: int) -> dict[s
     instances = mask.astype(np.uint16)
     return {"rgb": rgb, "depth": depth.astype(np.float32), "instances": instances,
             "semantic": semantic, "mask": mask}
-
-
-def camera_dict(camera: Camera) -> dict[str, float]:
-    """The manifest's ``canonical_camera`` entry for ``camera``."""
-    return {"width": camera.width, "height": camera.height, "fx": camera.fx, "fy": camera.fy,
-            "cx": camera.cx, "cy": camera.cy, "height_m": camera.height_m,
-            "pitch_deg": camera.pitch_deg, "roll_deg": camera.roll_deg}
 
 
 def write_synthetic_set(root: Path, conditions: tuple[str, ...] = CONDITIONS,
@@ -144,9 +117,10 @@ def write_synthetic_set(root: Path, conditions: tuple[str, ...] = CONDITIONS,
             rel, digest = write_layer(root, layer, fid, layers[layer])
             files[rel] = digest
         frames.append(_frame_row(camera, fid, condition, d, index))
-        objects.append(_object_row(fid, condition, d, z_m, scale, cues_from_mask(layers["mask"], camera)))
+        measured = measure_object(1, layers["instances"], layers["depth"], camera, camera, CLASS_HEIGHT_M)
+        objects.append(_object_row(fid, condition, d, z_m, scale, measured))
     write_tables(root, pd.DataFrame(frames), pd.DataFrame(objects))
-    write_manifest(root, {"spec_hash": "synthetic-0001", "seed": 0, "canonical_camera": camera_dict(camera),
+    write_manifest(root, {"spec_hash": "synthetic-0001", "seed": 0, "canonical_camera": camera.to_record(),
                           "files": files if hash_files else {},
                           "counts": {"frames": len(frames), "objects": len(objects)}})
     return root
@@ -162,143 +136,11 @@ def _frame_row(camera: Camera, fid: str, condition: str, d: float, index: int) -
             "has_counterfactual": False}
 
 
-def _object_row(fid: str, condition: str, d: float, z_m: float, scale: float, cues: dict) -> dict:
+def _object_row(fid: str, condition: str, d: float, z_m: float, scale: float, measured: dict) -> dict:
     return {"frame_id": fid, "object_id": 1, "asset": "flat_box", "object_class": "car",
             "condition": condition, "relative_distance": d, "scale": scale, "elevation_m": 0.0,
-            "x_m": 0.0, "y_m": z_m, "z_true": z_m, "z_contact": z_m, **cues,
+            "x_m": 0.0, "y_m": z_m, **measured, "z_true": z_m, "z_contact": z_m,
             "class_height_m": CLASS_HEIGHT_M}
-
-
-# --------------------------------------------------------------------------------------------
-# General frames: any camera pose, several boxes (raised, coloured, with a shadow band),
-# counterfactual layers.  Used by the analysis tests (pose, obstacles, curves).
-#
-# A box is a fronto-parallel rectangle (the plane world y = z_m, facing the camera) from
-# elevation_m to elevation_m + height_m above the road; pixels are ray-cast through their
-# centres with the frame's camera (pitch, roll, height), so masks and depths are exact for any
-# pose; the nearest box wins a pixel.  A box with ``shadow`` gets a dark band on the road in
-# the SHADOW_ROWS rows below its lowest mask row (paint: still road in semantic and depth).
-# --------------------------------------------------------------------------------------------
-
-from dataclasses import dataclass, field, replace  # noqa: E402
-
-SHADOW_RGB = (15, 15, 15)
-SHADOW_ROWS = 2
-#: Colours that are not objects (sky, road, shadow paint).
-BACKGROUND_RGB = (SKY_RGB, ROAD_RGB, SHADOW_RGB)
-
-
-@dataclass(frozen=True)
-class Box:
-    """A fronto-parallel rectangle on (or above) the road, metres; ``rgb`` its flat colour."""
-
-    z_m: float
-    height_m: float = CLASS_HEIGHT_M
-    width_m: float = OBJECT_WIDTH_M
-    x_m: float = 0.0
-    elevation_m: float = 0.0
-    rgb: tuple[int, int, int] = OBJECT_RGB
-    shadow: bool = False
-    columns: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class FrameSpec:
-    """One frame: its camera, boxes, frames-table factor columns, reference flag, counterfactual."""
-
-    frame_id: str
-    camera: Camera
-    boxes: tuple[Box, ...]
-    factors: dict
-    is_reference: bool
-    counterfactual: bool = False
-
-
-def pixel_rays(camera: Camera) -> np.ndarray:
-    """World direction (H, W, 3) of each pixel's ray, scaled to unit z-depth."""
-    v, u = np.mgrid[0:camera.height, 0:camera.width].astype(float)
-    d_cam = np.stack([(u - camera.cx) / camera.fx, (v - camera.cy) / camera.fy, np.ones_like(u)], axis=-1)
-    return d_cam @ camera.rotation_cam_to_world.T
-
-
-def raycast_box(camera: Camera, box: Box, rays: np.ndarray | None = None) -> np.ndarray:
-    """z-depth (H, W) of the box where a pixel's ray meets it, +inf elsewhere."""
-    rays = pixel_rays(camera) if rays is None else rays
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = (box.z_m - camera.y_m) / rays[..., 1]
-    point = camera.position + t[..., None] * rays
-    hit = ((t > 0) & (np.abs(point[..., 0] - box.x_m) <= box.width_m / 2)
-           & (point[..., 2] >= box.elevation_m) & (point[..., 2] <= box.elevation_m + box.height_m))
-    return np.where(hit, t, np.inf).astype(np.float64)
-
-
-def render_spec(spec: FrameSpec, index: int) -> dict:
-    """Layers of one frame (and its counterfactual), and each box's mask."""
-    camera = spec.camera
-    road = camera.road_depth_map().astype(np.float64)
-    sky = ~np.isfinite(road)
-    rays = pixel_rays(camera)
-    depth, instances = road.copy(), np.zeros(road.shape, np.uint16)
-    for k, box in enumerate(spec.boxes, start=1):
-        z = raycast_box(camera, box, rays)
-        nearer = z < depth
-        depth[nearer], instances[nearer] = z[nearer], k
-    background = np.where(sky[..., None], np.array(SKY_RGB, np.uint8), np.array(ROAD_RGB, np.uint8))
-    rgb = background.copy()
-    masks = []
-    for k, box in enumerate(spec.boxes, start=1):
-        mask = instances == k
-        masks.append(mask)
-        rgb[mask] = box.rgb
-        if box.shadow and mask.any():
-            rows, cols = np.nonzero(mask)
-            bottom = rows.max()
-            band = np.zeros_like(mask)
-            band[bottom + 1:bottom + 1 + SHADOW_ROWS, cols.min():cols.max() + 1] = True
-            band &= (instances == 0) & ~sky
-            rgb[band] = SHADOW_RGB
-    encode_index(rgb, index)
-    semantic = np.where(sky, SEMANTIC_CLASSES["sky"], SEMANTIC_CLASSES["road"]).astype(np.uint8)
-    semantic[instances > 0] = SEMANTIC_CLASSES["vehicle"]
-    layers = {"rgb": rgb, "depth": depth.astype(np.float32), "instances": instances, "semantic": semantic}
-    if spec.counterfactual:
-        cf_rgb = background.copy()
-        encode_index(cf_rgb, index)
-        layers.update(counterfactual_rgb=cf_rgb, counterfactual_depth=road.astype(np.float32))
-    return {"layers": layers, "masks": masks}
-
-
-def write_frames(root: Path, specs: list[FrameSpec], canonical: Camera = CAMERA, hash_files: bool = True) -> Path:
-    """Write a stimulus set of ``specs`` (frame index = position in ``specs``) to ``root``."""
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    frames, objects, files = [], [], {}
-    for index, spec in enumerate(specs):
-        rendered = render_spec(spec, index)
-        for layer, array in rendered["layers"].items():
-            rel, digest = write_layer(root, layer, spec.frame_id, array)
-            files[rel] = digest
-        cam = spec.camera
-        frames.append({"frame_id": spec.frame_id, "experiment": "synthetic", **spec.factors, "seed": index,
-                       "width": cam.width, "height": cam.height, "fx": cam.fx, "fy": cam.fy, "cx": cam.cx,
-                       "cy": cam.cy, "camera_height_m": cam.height_m, "pitch_deg": cam.pitch_deg,
-                       "roll_deg": cam.roll_deg, "horizon_row": cam.horizon_row(),
-                       "is_reference": spec.is_reference, "has_counterfactual": spec.counterfactual})
-        depth = rendered["layers"]["depth"]
-        for k, (box, mask) in enumerate(zip(spec.boxes, rendered["masks"]), start=1):
-            if not mask.any():
-                continue
-            values = depth[mask]
-            objects.append({"frame_id": spec.frame_id, "object_id": k, "asset": box.columns.get("asset", "flat_box"),
-                            "object_class": "car", "x_m": box.x_m, "y_m": box.z_m,
-                            "elevation_m": box.elevation_m, "z_true": float(np.median(values)),
-                            **{c: v for c, v in box.columns.items() if c != "asset"},
-                            **cues_from_mask(mask, canonical), "class_height_m": CLASS_HEIGHT_M})
-    write_tables(root, pd.DataFrame(frames), pd.DataFrame(objects))
-    write_manifest(root, {"spec_hash": "synthetic-frames", "seed": 0, "canonical_camera": camera_dict(canonical),
-                          "files": files if hash_files else {},
-                          "counts": {"frames": len(frames), "objects": len(objects)}})
-    return root
 
 
 #: Default boxes of the pose sets: three cars at 10, 18 and 30 m (as the camera presets).

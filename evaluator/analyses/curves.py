@@ -1,4 +1,4 @@
-"""The paper's normalised distance curves (PAPER.md section 1, and section 4 for novel objects).
+"""The paper's normalised distance curves (study experiment 1, and 4 for novel objects: docs/design.md "The study").
 
 Networks are scale-ambiguous, so the paper divides each estimate by the estimate of the same
 object at relative distance 1 and plots the mean of that ratio against relative distance d,

@@ -7,8 +7,8 @@
 * ``rmse`` = sqrt(mean((gt - pred)^2)), ``rmse_log`` = sqrt(mean((log gt - log pred)^2));
 * ``a1``, ``a2``, ``a3`` = fraction of pixels with max(gt / pred, pred / gt) < 1.25, 1.25^2, 1.25^3.
 
-Which pixels (as monodepth2's KITTI evaluation, the convention behind the numbers in PAPER.md
-section 5): true depth finite and within [``MIN_DEPTH_M``, ``max_depth_m``] (default
+Which pixels (as monodepth2's KITTI evaluation, the convention behind the numbers of the study's
+experiment 5, docs/design.md "The study"): true depth finite and within [``MIN_DEPTH_M``, ``max_depth_m``] (default
 ``MAX_DEPTH_M`` = 80 m; ``None`` keeps every finite true depth); the aligned prediction is
 clipped to the same range (+inf, the network's "no surface", becomes the upper bound); pixels
 whose prediction is NaN (undefined after alignment) are left out and counted

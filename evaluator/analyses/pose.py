@@ -6,14 +6,14 @@ and ``c = 0``; its zero line is the horizon.  (Derivation: :meth:`scenes.camera.
 is ``H / -up`` with ``up`` affine in (u, v).)  So from the aligned predicted depth of the road
 pixels (semantic class road) of one frame:
 
-* **implied horizon** (PAPER.md section 2): in a centre column band (the paper's 40 px of the
+* **implied horizon** (study experiment 2, docs/design.md "The study"): in a centre column band (the paper's 40 px of the
   1242 px KITTI frame, i.e. ``PAPER_BAND_FRACTION`` of the width, at least ``MIN_BAND_PX``),
   the median disparity of each row's road pixels, then a Theil-Sen line of that median against
   the row (robust to rows the network gets wrong); its zero crossing is the implied horizon row
   at the centre column;
 * **implied height**: the same line's slope is ``1 / (fy H)`` for a level camera, so
   ``H = 1 / (fy * slope)``;
-* **implied roll** (PAPER.md section 3): a plane ``disparity ~ a (u - cx) + b (v - cy) + c``
+* **implied roll** (study experiment 3, docs/design.md "The study"): a plane ``disparity ~ a (u - cx) + b (v - cy) + c``
   fitted by Huber-weighted iteratively reweighted least squares over the road pixels (at most
   ``MAX_PLANE_PX``, taken on a regular stride); its iso-disparity lines have slope ``-a / b``
   rows per column, so the implied roll is ``atan(-a / b * fx / fy)`` (the convention of

@@ -56,6 +56,9 @@ if TYPE_CHECKING:
     import torch
 
 PREFIX = "hf"
+#: How a name of this family is written after ``hf:`` (this module is an
+#: :class:`~evaluator.models.family.AdapterFamily`).
+TARGET_FORM = "<hub-id-or-folder>"
 OPTIONS = COMMON_OPTIONS | {"trust_remote_code", "revision"}
 
 #: Output kind by ``model_type`` where the config has no ``depth_estimation_type``.

@@ -47,6 +47,9 @@ if TYPE_CHECKING:
     import torch
 
 PREFIX = "monodepth2"
+#: How a name of this family is written after ``monodepth2:`` (this module is an
+#: :class:`~evaluator.models.family.AdapterFamily`).
+TARGET_FORM = "<folder>"
 OPTIONS = COMMON_OPTIONS | {"stereo", "min_depth", "max_depth"}
 ENCODER_FILE = "encoder.pth"
 DECODER_FILE = "depth.pth"

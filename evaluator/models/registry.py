@@ -6,8 +6,8 @@ is a factory ``f(context: ModelContext) -> DepthModel``.
 
 How a name is resolved, first match wins:
 
-1. a registered name (:data:`BUILTIN_MODELS`, or ``registry=``), exactly;
-2. ``<prefix>:<target>[?options]`` with a known adapter prefix (:data:`MODEL_PREFIXES`):
+1. a registered name (:data:`MODELS`, or ``registry=``), exactly;
+2. ``<prefix>:<target>[?options]`` with a known adapter prefix (:data:`ADAPTER_FAMILIES`):
    ``hf:<hub-id-or-folder>`` (Hugging Face), ``monodepth2:<folder>``,
    ``hub:<folder>:<entrypoint>`` (local torch.hub); see :mod:`evaluator.models.spec` for
    the options.  (So a module called ``hf``, ``hub`` or ``monodepth2`` cannot be given as
@@ -25,156 +25,117 @@ How a name is resolved, first match wins:
 
 Anything else is an :class:`UnknownModelError` with "did you mean" suggestions (also for a
 misspelt prefix such as ``monodepht2:`` when no module of that name exists).
+
+Both tables are :class:`scenes.registry.Registry` objects (lazy ``"module:attr"`` entries,
+type-checked when loaded): :data:`MODELS` and :data:`ADAPTER_FAMILIES`, whose entries are
+:class:`~evaluator.models.family.AdapterFamily` objects (the adapter modules themselves).
 """
 from __future__ import annotations
 
-import difflib
-import importlib
 import importlib.util
-from collections.abc import Mapping
-from types import MappingProxyType
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Union
 
 from scenes.errors import DepthprobeError
+from scenes.registry import Registry, did_you_mean, import_target
 from evaluator.errors import ModelLoadError, UnknownModelError
 from evaluator.models.base import DepthModel, ModelContext, check_contract
 from evaluator.models.callable_model import CallableModel
+from evaluator.models.family import AdapterFamily
+from evaluator.models.spec import AdapterSpec, first_line, parse_spec
 
-#: Built-in models: name -> "module:factory".  Read-only; pass ``registry=`` to extend.
-BUILTIN_MODELS: Mapping[str, str] = MappingProxyType({
+#: Built-in models: name -> factory ``f(context) -> DepthModel``, registered as "module:factory".
+#: To extend, ``MODELS.copy()`` and register, then pass it as ``registry=``.
+MODELS: Registry[Any] = Registry("model", unknown_error=UnknownModelError, load_error=ModelLoadError, entries={
     "flat-road": "evaluator.models.flat_road:make_flat_road",
     "ref-fixed-camera": "evaluator.models.reference:make_ref_fixed_camera",
     "ref-varied-camera": "evaluator.models.reference:make_ref_varied_camera",
 })
+#: Read-only view of :data:`MODELS`: name -> "module:factory".
+BUILTIN_MODELS: Mapping[str, Any] = MODELS.targets()
+
+#: Adapter families: ``<prefix>:…`` -> an :class:`~evaluator.models.family.AdapterFamily`
+#: (here the adapter modules themselves, imported on first use; they import no torch).
+#: To extend, ``ADAPTER_FAMILIES.copy()`` and register, then pass it as ``prefixes=``.
+ADAPTER_FAMILIES: Registry[AdapterFamily] = Registry(
+    "adapter prefix", base=AdapterFamily, unknown_error=UnknownModelError, load_error=ModelLoadError,
+    entries={"hf": "evaluator.models.huggingface", "monodepth2": "evaluator.models.monodepth2",
+             "hub": "evaluator.models.torch_hub"})
+#: Read-only view of :data:`ADAPTER_FAMILIES`: prefix -> import path of the family.
+MODEL_PREFIXES: Mapping[str, Any] = ADAPTER_FAMILIES.targets()
+
+#: What ``registry=`` / ``prefixes=`` take: a Registry, or a plain mapping name -> target.
+Entries = Union[Registry[Any], Mapping[str, Any]]
 
 
-#: Adapter prefixes: ``<prefix>:…`` -> the adapter module.  Each module defines
-#: ``check_spec(spec)`` (cheap checks of options and files; imports no torch) and
-#: ``load_spec(spec, context) -> DepthModel``; ``spec`` is an
-#: :class:`~evaluator.models.spec.AdapterSpec`.  Read-only; pass ``prefixes=`` to extend.
-MODEL_PREFIXES: Mapping[str, str] = MappingProxyType({
-    "hf": "evaluator.models.huggingface",
-    "monodepth2": "evaluator.models.monodepth2",
-    "hub": "evaluator.models.torch_hub",
-})
-#: How each prefix is written, for messages.
-PREFIX_FORMS: Mapping[str, str] = MappingProxyType({
-    "hf": "hf:<hub-id-or-folder>",
-    "monodepth2": "monodepth2:<folder>",
-    "hub": "hub:<folder>:<entrypoint>",
-})
-
-
-def available_models(registry: Mapping[str, str] = BUILTIN_MODELS) -> list[str]:
+def available_models(registry: Entries = MODELS) -> list[str]:
     """Registered model names, sorted."""
-    return sorted(registry)
+    return _models(registry).names()
 
 
-def check_model_name(name: str, registry: Mapping[str, str] = BUILTIN_MODELS,
-                     prefixes: Mapping[str, str] = MODEL_PREFIXES) -> None:
+def prefix_forms(prefixes: Entries = ADAPTER_FAMILIES) -> dict[str, str]:
+    """Prefix -> how its names are written (``"hf:<hub-id-or-folder>"``), from each family's
+    ``TARGET_FORM``; ``"<prefix>:…"`` for a family that cannot be loaded.  Imports the adapter
+    modules (which import no torch)."""
+    families = _families(prefixes)
+    return {prefix: _form(families, prefix) for prefix in families}
+
+
+def check_model_name(name: str, registry: Entries = MODELS, prefixes: Entries = ADAPTER_FAMILIES) -> None:
     """Raise now for a name :func:`load_model` could never load.
 
     Cheap (imports no torch and no network code), so callers can reject a typo before
     verifying a large set: unknown names, misspelt prefixes, and for adapter names bad options
     and missing folders or files.
 
+    :param registry: name -> model factory (default: :data:`MODELS`); a Registry or a mapping.
+    :param prefixes: adapter prefix -> family (default: :data:`ADAPTER_FAMILIES`); likewise.
     :raises UnknownModelError: unknown name (with "did you mean" suggestions).
     :raises ModelLoadError: an adapter name with a bad option (``ModelOptionError``) or a
         missing folder or file (``ModelSourceError``).
     """
-    if name in registry:
+    models, families = _models(registry), _families(prefixes)
+    if name in models:
         return
-    prefix = _adapter_prefix(name, prefixes)
+    prefix = _adapter_prefix(name, families)
     if prefix is not None:
-        module, spec = _adapter(name, prefix, prefixes)
-        module.check_spec(spec)
+        family, spec = _adapter(name, prefix, families)
+        family.check_spec(spec)
         return
     if ":" not in name:
-        raise UnknownModelError(_unknown_message(name, registry, prefixes))
-    _check_prefix_typo(name, prefixes)
+        raise UnknownModelError(_unknown_message(name, models, families))
+    _check_prefix_typo(name, families)
 
 
-def load_model(name: str, context: ModelContext, registry: Mapping[str, str] = BUILTIN_MODELS,
-               prefixes: Mapping[str, str] = MODEL_PREFIXES) -> DepthModel:
+def load_model(name: str, context: ModelContext, registry: Entries = MODELS,
+               prefixes: Entries = ADAPTER_FAMILIES) -> DepthModel:
     """Build the model called ``name`` for a stimulus set.
 
     :param name: a registered name (see :func:`available_models`), an adapter name
         (``hf:…``, ``monodepth2:…``, ``hub:…``) or ``module:attribute`` (module docstring).
     :param context: canonical camera and requested device.
-    :param registry: name -> ``"module:factory"`` (default: the built-in models).
-    :param prefixes: adapter prefix -> module (default: :data:`MODEL_PREFIXES`).
+    :param registry: name -> ``"module:factory"`` (default: :data:`MODELS`); a Registry or a mapping.
+    :param prefixes: adapter prefix -> family (default: :data:`ADAPTER_FAMILIES`); likewise.
     :raises UnknownModelError: unknown name (with "did you mean" suggestions).
     :raises ModelLoadError: import failure, missing attribute, or a factory that fails or
         returns something that is not a valid :class:`DepthModel` (one line naming both);
         for adapters, its subclasses ``ModelSourceError`` (missing folder or file, not a
         depth model, ...) and ``ModelOptionError`` (bad option).
     """
-    if name in registry:
-        target = registry[name]
-        factory = resolve_target(target, model_name=name)
-        return _build(factory, context, label=f"model {name!r} ({target})", call_plain=True)
-    prefix = _adapter_prefix(name, prefixes)
+    models, families = _models(registry), _families(prefixes)
+    if name in models:
+        factory = models.get(name)
+        target = models.targets()[name]
+        label = f"model {name!r} ({target})" if isinstance(target, str) else f"model {name!r}"
+        return _build(factory, context, label=label, call_plain=True)
+    prefix = _adapter_prefix(name, families)
     if prefix is not None:
-        return _load_adapter(name, prefix, context, prefixes)
-    check_model_name(name, registry, prefixes)
+        family, spec = _adapter(name, prefix, families)
+        family.check_spec(spec)
+        return _checked_model(f"model {name!r}", lambda: family.load_spec(spec, context), DepthprobeError)
+    check_model_name(name, models, families)
     obj = resolve_target(name, model_name=name)
     return _build(obj, context, label=f"model {name!r}", call_plain=False, wrap_name=name)
-
-
-def _adapter_prefix(name: str, prefixes: Mapping[str, str]) -> str | None:
-    """The adapter prefix ``name`` starts with (``<prefix>:``), or None."""
-    head, sep, _ = name.partition(":")
-    return head if sep and head in prefixes else None
-
-
-def _adapter(name: str, prefix: str, prefixes: Mapping[str, str]) -> tuple[Any, Any]:
-    """(adapter module, parsed spec) for an adapter name."""
-    from evaluator.models.spec import parse_spec
-
-    module_name = prefixes[prefix]
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as exc:
-        raise ModelLoadError(f"model {name!r}: cannot import adapter module {module_name!r} "
-                             f"({type(exc).__name__}: {_first_line(exc)})") from None
-    return module, parse_spec(name, prefix)
-
-
-def _load_adapter(name: str, prefix: str, context: ModelContext, prefixes: Mapping[str, str]) -> DepthModel:
-    module, spec = _adapter(name, prefix, prefixes)
-    module.check_spec(spec)
-    label = f"model {name!r}"
-    try:
-        model = module.load_spec(spec, context)
-        check_contract(model, label)
-    except DepthprobeError:
-        raise
-    except Exception as exc:
-        raise ModelLoadError(f"{label}: cannot be built ({type(exc).__name__}: {_first_line(exc)})") from None
-    return model
-
-
-def _check_prefix_typo(name: str, prefixes: Mapping[str, str]) -> None:
-    """UnknownModelError for ``monodepht2:x`` and the like: a head that is no importable module
-    but is close to an adapter prefix.  Cheap: ``find_spec`` of a top-level name imports nothing."""
-    head = name.partition(":")[0]
-    if not head.isidentifier():
-        return
-    close = difflib.get_close_matches(head, list(prefixes), n=1, cutoff=0.6)
-    if not close or importlib.util.find_spec(head) is not None:
-        return
-    raise UnknownModelError(f"unknown model {name!r}: {head!r} is neither an adapter prefix nor a module; "
-                            f"did you mean '{close[0]}:'? ({PREFIX_FORMS.get(close[0], close[0] + ':…')})")
-
-
-def _unknown_message(name: str, registry: Mapping[str, str],
-                     prefixes: Mapping[str, str] = MODEL_PREFIXES) -> str:
-    known = available_models(registry)
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-    hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
-    forms = ", ".join(repr(PREFIX_FORMS.get(p, f"{p}:…")) for p in prefixes)
-    return (f"unknown model {name!r}; {hint}known models: {', '.join(known)}; "
-            f"or give your own as 'module:callable'" + (f" or an adapter: {forms}" if forms else ""))
 
 
 def resolve_target(target: str, model_name: str) -> Any:
@@ -182,45 +143,88 @@ def resolve_target(target: str, model_name: str) -> Any:
 
     :raises ModelLoadError: one line naming the module and the attribute that failed.
     """
-    module_name, _, attr_path = target.partition(":")
-    if not module_name or not attr_path:
+    if ":" not in target:
         raise ModelLoadError(f"model {model_name!r}: expected 'module:callable', got {target!r}")
+    return import_target(target, f"model {model_name!r}", ModelLoadError)
+
+
+def _models(registry: Entries) -> Registry[Any]:
+    """``registry`` as a Registry of models (a plain mapping gets :data:`MODELS`' settings)."""
+    return registry if isinstance(registry, Registry) else MODELS.copy(entries=registry)
+
+
+def _families(prefixes: Entries) -> Registry[AdapterFamily]:
+    """``prefixes`` as a Registry of families (a plain mapping gets the built-in settings)."""
+    return prefixes if isinstance(prefixes, Registry) else ADAPTER_FAMILIES.copy(entries=prefixes)
+
+
+def _adapter_prefix(name: str, families: Registry[AdapterFamily]) -> str | None:
+    """The adapter prefix ``name`` starts with (``<prefix>:``), or None."""
+    head, sep, _ = name.partition(":")
+    return head if sep and head in families else None
+
+
+def _adapter(name: str, prefix: str, families: Registry[AdapterFamily]) -> tuple[AdapterFamily, AdapterSpec]:
+    """(adapter family, parsed spec) for an adapter name."""
     try:
-        module = importlib.import_module(module_name)
-    except Exception as exc:  # any import-time failure of user code is reported the same way
-        raise ModelLoadError(f"model {model_name!r}: cannot import module {module_name!r} "
-                             f"({type(exc).__name__}: {_first_line(exc)})") from None
-    obj: Any = module
-    for part in attr_path.split("."):
-        if not hasattr(obj, part):
-            raise ModelLoadError(f"model {model_name!r}: module {module_name!r} has no attribute "
-                                 f"{attr_path!r} (missing {part!r})")
-        obj = getattr(obj, part)
-    return obj
+        family = families.get(prefix)
+    except ModelLoadError as exc:
+        raise ModelLoadError(f"model {name!r}: {exc}") from None
+    return family, parse_spec(name, prefix)
+
+
+def _form(families: Registry[AdapterFamily], prefix: str) -> str:
+    """How names of the family ``prefix`` are written, for messages."""
+    try:
+        return f"{prefix}:{families.get(prefix).TARGET_FORM}"
+    except DepthprobeError:
+        return f"{prefix}:…"
+
+
+def _check_prefix_typo(name: str, families: Registry[AdapterFamily]) -> None:
+    """UnknownModelError for ``monodepht2:x`` and the like: a head that is no importable module
+    but is close to an adapter prefix.  Cheap: ``find_spec`` of a top-level name imports nothing."""
+    head = name.partition(":")[0]
+    if not head.isidentifier():
+        return
+    close = families.suggest(head, n=1, cutoff=0.6)
+    if not close or importlib.util.find_spec(head) is not None:
+        return
+    raise UnknownModelError(f"unknown model {name!r}: {head!r} is neither an adapter prefix nor a module; "
+                            f"did you mean '{close[0]}:'? ({_form(families, close[0])})")
+
+
+def _unknown_message(name: str, models: Registry[Any], families: Registry[AdapterFamily]) -> str:
+    known = models.names()
+    forms = ", ".join(repr(form) for form in prefix_forms(families).values())
+    return (f"unknown model {name!r}; {did_you_mean(name, known)}known models: {', '.join(known)}; "
+            f"or give your own as 'module:callable'" + (f" or an adapter: {forms}" if forms else ""))
 
 
 def _build(obj: Any, context: ModelContext, label: str, call_plain: bool,
            wrap_name: str | None = None) -> DepthModel:
     """Turn a resolved target into a checked DepthModel (see the module docstring)."""
-    try:
+    def build() -> Any:
         if isinstance(obj, type) and issubclass(obj, DepthModel):
-            model = obj.from_context(context)
-        elif isinstance(obj, DepthModel):
-            model = obj
-        elif callable(obj) and call_plain:
-            model = obj(context)
-        elif callable(obj):
-            model = CallableModel(obj, name=wrap_name or label)
-        else:
-            raise TypeError(f"{type(obj).__name__} object is not callable")
+            return obj.from_context(context)
+        if isinstance(obj, DepthModel):
+            return obj
+        if callable(obj) and call_plain:
+            return obj(context)
+        if callable(obj):
+            return CallableModel(obj, name=wrap_name or label)
+        raise TypeError(f"{type(obj).__name__} object is not callable")
+    return _checked_model(label, build, ModelLoadError)
+
+
+def _checked_model(label: str, build: Callable[[], Any], passes: type[Exception]) -> DepthModel:
+    """``build()`` checked against the model contract; any failure but ``passes`` (raised as is)
+    becomes one ModelLoadError line naming ``label``."""
+    try:
+        model = build()
         check_contract(model, label)
-    except ModelLoadError:
+    except passes:
         raise
     except Exception as exc:
-        raise ModelLoadError(f"{label}: cannot be built ({type(exc).__name__}: {_first_line(exc)})") from None
+        raise ModelLoadError(f"{label}: cannot be built ({type(exc).__name__}: {first_line(exc)})") from None
     return model
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else "no message"

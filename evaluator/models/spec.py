@@ -24,13 +24,13 @@ folders, files) before a large stimulus set is read.
 """
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from scenes.registry import did_you_mean
 from evaluator.errors import ModelLoadError
 from evaluator.models.base import Normalisation, OutputKind, IMAGENET_NORMALISATION
 
@@ -86,8 +86,7 @@ class AdapterSpec:
         allowed = sorted(set(allowed))
         for key in self.options:
             if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-                hint = f"did you mean {close[0]!r}? " if close else ""
+                hint = did_you_mean(key, allowed, n=1, cutoff=0.6)
                 raise ModelOptionError(f"model {self.name!r}: unknown option {key!r}; {hint}"
                                        f"{self.prefix}: takes {', '.join(allowed)}")
         _ = (self.output_kind, self.input_size, self.mixed_precision)  # parsing validates

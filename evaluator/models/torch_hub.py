@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     import torch
 
 PREFIX = "hub"
+#: How a name of this family is written after ``hub:`` (this module is an
+#: :class:`~evaluator.models.family.AdapterFamily`).
+TARGET_FORM = "<folder>:<entrypoint>"
 OPTIONS = COMMON_OPTIONS | {"norm", "pretrained"}
 DEFAULT_KIND = OutputKind.RELATIVE_INVERSE_DEPTH
 _UNSET = object()

@@ -49,61 +49,28 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from scenes.camera import Camera, kitti_like_camera
-from scenes.stimulus_set import SEMANTIC_CLASSES, write_layer, write_manifest, write_tables
+from scenes.synthetic import Box, FrameSpec, write_frames
 
-BOX_HEIGHT_M = 1.5
-BOX_WIDTH_M = 1.8
+#: The boxes stand at 1 ... 3 times this distance, metres (21 levels, as the study's design).
 BASE_DISTANCE_M = 10.0
 
 
 def write_benchmark_set(root: Path, n_frames: int, camera: Camera, hash_files: bool = True) -> Path:
-    """A synthetic set of ``n_frames`` frames (see the module docstring); returns ``root``."""
-    root.mkdir(parents=True, exist_ok=True)
-    road = camera.road_depth_map()
-    sky = ~np.isfinite(road)
-    rows_, cols_ = np.mgrid[0:camera.height, 0:camera.width]
-    frames, objects, files = [], [], {}
+    """A synthetic set of ``n_frames`` frames (see the module docstring); returns ``root``.
+
+    Written by :func:`scenes.synthetic.write_frames` (the same writer the tests use): one box per
+    frame at ``BASE_DISTANCE_M * d``, every third frame a reference frame.
+    """
+    specs = []
     for i in range(n_frames):
         d = 1.0 + 2.0 * (i % 21) / 20
-        z = BASE_DISTANCE_M * d
-        v_bottom = camera.cy + camera.fy * camera.height_m / z
-        v_top = camera.cy + camera.fy * (camera.height_m - BOX_HEIGHT_M) / z
-        half = camera.fx * BOX_WIDTH_M / 2 / z
-        mask = (rows_ >= v_top) & (rows_ <= v_bottom) & (np.abs(cols_ - camera.cx) <= half)
-        rgb = np.where(sky[..., None], np.uint8(170), np.uint8(90)).repeat(3, axis=-1).astype(np.uint8)
-        rgb[mask] = (200, 40, 40)
-        rgb[..., 1] = np.clip(rgb[..., 1].astype(int) + (rows_ * 7 + cols_ * 3 + i) % 5, 0, 255)  # texture
-        depth = road.copy()
-        depth[mask] = z
-        semantic = np.where(sky, SEMANTIC_CLASSES["sky"], SEMANTIC_CLASSES["road"]).astype(np.uint8)
-        semantic[mask] = SEMANTIC_CLASSES["vehicle"]
-        fid = f"frame{i:05d}"
-        layers = {"rgb": rgb, "depth": depth, "instances": mask.astype(np.uint16), "semantic": semantic}
-        for layer, array in layers.items():
-            rel, digest = write_layer(root, layer, fid, array)
-            files[rel] = digest
-        r, c = np.nonzero(mask)
-        contact = int(r.max())
-        height_px = contact - int(r.min()) + 1
-        frames.append({"frame_id": fid, "condition": "position_and_size", "variant": "default",
-                       "relative_distance": d, "width": camera.width, "height": camera.height, "fx": camera.fx,
-                       "fy": camera.fy, "cx": camera.cx, "cy": camera.cy, "camera_height_m": camera.height_m,
-                       "pitch_deg": camera.pitch_deg, "roll_deg": camera.roll_deg,
-                       "horizon_row": camera.horizon_row(), "is_reference": i % 3 == 0,
-                       "has_counterfactual": False})
-        objects.append({"frame_id": fid, "object_id": 1, "asset": "box", "condition": "position_and_size",
-                        "relative_distance": d, "z_true": z, "contact_row": contact, "height_px": height_px,
-                        "z_vertical": camera.fy * camera.height_m / (contact - camera.cy),
-                        "z_size": camera.fy * BOX_HEIGHT_M / height_px})
-    write_tables(root, pd.DataFrame(frames), pd.DataFrame(objects))
-    cam = {k: getattr(camera, k) for k in ("width", "height", "fx", "fy", "cx", "cy", "height_m", "pitch_deg",
-                                           "roll_deg")}
-    write_manifest(root, {"spec_hash": f"benchmark-{n_frames}", "seed": 0, "canonical_camera": cam,
-                          "files": files if hash_files else {}, "counts": {"frames": n_frames}})
-    return root
+        box = Box(BASE_DISTANCE_M * d, columns={"condition": "position_and_size", "relative_distance": d})
+        specs.append(FrameSpec(f"frame{i:05d}", camera, (box,),
+                               {"condition": "position_and_size", "relative_distance": d, "variant": "default"},
+                               is_reference=i % 3 == 0))
+    return write_frames(Path(root), specs, camera, hash_files, spec_hash=f"benchmark-{n_frames}")
 
 
 def build_model(channels: int = 32, seed: int = 0):

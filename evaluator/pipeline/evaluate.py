@@ -48,7 +48,7 @@ from evaluator.models.callable_model import CallableModel
 from evaluator.models.registry import check_model_name, load_model
 from evaluator.analyses.objects import check_statistic
 from evaluator.pipeline.store import PREDICTIONS_DIR, PredictionWriter, StoredPredictions, check_dtype, set_identity
-from evaluator.results.provenance import code_version
+from scenes.versioning import code_version
 from evaluator.pipeline.verify import open_verified
 from evaluator.results.format import SUMMARY_FILE, TABLE_FILES, write_results
 from scenes.errors import StimulusSetError

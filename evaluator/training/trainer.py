@@ -60,6 +60,7 @@ from evaluator.training.data import (REGION_IGNORE, REGION_OBJECT, REGION_ROAD, 
 from evaluator.training.config import REFERENCE_NETWORKS, TrainingConfig, reference_for_spec
 from evaluator.models.reference_network import DepthUNet, NetworkConfig, build_network, count_parameters, normalise
 from scenes.errors import DepthprobeError, StimulusSetError
+from scenes.progress import Progress, no_progress
 from scenes.spec import StimulusSpec
 
 #: Frames of the training split on which the card's final "train" metrics are computed.
@@ -68,15 +69,11 @@ TRAIN_METRIC_FRAMES = 200
 LOGGED_METRICS = ("abs_rel", "rmse_log", "a1")
 
 
-#: ``progress(stage, done, total, info)`` -- stage ``"train"`` (steps) or ``"validate"``.
-ProgressCallback = Callable[[str, int, int, dict], None]
-
-
 def train(set_dirs: Sequence[str | Path] | str | Path, out_dir: str | Path, *,
           config: TrainingConfig | None = None, name: str | None = None,
           epochs: float | None = None, batch_size: int | None = None, lr: float | None = None,
           seed: int | None = None, max_steps: int | None = None, device: str | None = None,
-          progress: bool | ProgressCallback = True, intended_use: str | None = None) -> dict[str, Any]:
+          progress: Progress | None = None, intended_use: str | None = None) -> dict[str, Any]:
     """Train a reference network on ``set_dirs`` and write it to ``out_dir``.
 
     :param set_dirs: one or more stimulus-set directories (frames at the network's input size).
@@ -87,7 +84,8 @@ def train(set_dirs: Sequence[str | Path] | str | Path, out_dir: str | Path, *,
     :param name: the network's name in its card and file metadata (default: the folder name
         of ``out_dir``, or its parent's when that is ``model``).
     :param device: torch device (None: CUDA when available, else CPU).
-    :param progress: True for a progress bar on stderr, False for silence, or a callback.
+    :param progress: told ``("train", step, steps, "epoch E loss L")`` after each step and
+        ``("epoch", step, steps, <log line>)`` after each epoch (:mod:`scenes.progress`).
     :param intended_use: a paragraph for the card.
     :returns: the model card (the content of ``model_card.json``).
     :raises StimulusSetError: a set is missing, damaged, or of the wrong image size.
@@ -95,12 +93,9 @@ def train(set_dirs: Sequence[str | Path] | str | Path, out_dir: str | Path, *,
     from evaluator.models.device import resolve_device
 
     started = time.perf_counter()
-    cfg = config or TrainingConfig()
-    overrides = {k: v for k, v in (("epochs", epochs), ("batch_size", batch_size), ("lr", lr), ("seed", seed),
-                                   ("max_steps", max_steps)) if v is not None}
-    cfg = dataclasses.replace(cfg, **overrides)
-    if isinstance(set_dirs, (str, Path)):
-        set_dirs = [set_dirs]
+    overrides = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "seed": seed, "max_steps": max_steps}
+    cfg = dataclasses.replace(config or TrainingConfig(), **{k: v for k, v in overrides.items() if v is not None})
+    set_dirs = [set_dirs] if isinstance(set_dirs, (str, Path)) else set_dirs
     out = Path(out_dir)
     name = name or (out.parent.name if out.name == "model" else out.name)
     device = resolve_device(device)
@@ -111,61 +106,33 @@ def train(set_dirs: Sequence[str | Path] | str | Path, out_dir: str | Path, *,
     if len(train_idx) == 0:
         raise StimulusSetError(f"no frames left for training ({len(data)} frame(s), val_fraction {cfg.val_fraction})")
     train_data, val_data = data.subset(train_idx), data.subset(val_idx)
-
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
         network = build_network(net_cfg).to(device, memory_format=torch.channels_last)
     precision = resolve_precision(cfg.precision, device)
     generator = torch.Generator().manual_seed(cfg.seed + 1)
     optimiser = torch.optim.AdamW(network.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    drop_last = len(train_data) >= cfg.batch_size
-    steps_per_epoch = len(train_data) // cfg.batch_size if drop_last else math.ceil(len(train_data) / cfg.batch_size)
-    total_steps = max(1, int(math.ceil(cfg.epochs * steps_per_epoch)))
-    if cfg.max_steps is not None:
-        total_steps = min(total_steps, int(cfg.max_steps))
+    drop_last, steps_per_epoch, total_steps = plan_steps(len(train_data), cfg)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, _schedule(total_steps, cfg))
 
     out.mkdir(parents=True, exist_ok=True)
     (out / LOG_FILE).unlink(missing_ok=True)
-    report = _reporter(progress, total_steps)
-    step, epoch, history = 0, 0, []
-    loss_ema = None
-    try:
-        while step < total_steps:
-            network.train()
-            epoch_loss, epoch_batches = 0.0, 0
-            for batch in train_data.batches(cfg.batch_size, generator, shuffle=True, flip=cfg.flip,
-                                            drop_last=drop_last):
-                x = normalise(batch.images.to(device), net_cfg).contiguous(memory_format=torch.channels_last)
-                with _autocast(precision, device):
-                    pred_log = network.log_depth(x)
-                loss = log_l1_loss(pred_log, batch.depth.to(device), batch.region.to(device), net_cfg,
-                                   cfg.object_weight)
-                optimiser.zero_grad(set_to_none=True)
-                loss.backward()
-                optimiser.step()
-                scheduler.step()
-                step += 1
-                value = float(loss.detach())
-                epoch_loss += value
-                epoch_batches += 1
-                loss_ema = value if loss_ema is None else 0.95 * loss_ema + 0.05 * value
-                report("train", step, total_steps, {"loss": loss_ema, "epoch": epoch + 1})
-                if step >= total_steps:
-                    break
-            epoch += 1
-            record = {"epoch": epoch, "step": step, "epochs_done": step / steps_per_epoch,
-                      "train_loss": epoch_loss / max(epoch_batches, 1), "lr": scheduler.get_last_lr()[0],
-                      "seconds": round(time.perf_counter() - started, 1)}
-            if len(val_data):
-                val = evaluate_frames(network, val_data, device, cfg.object_weight, batch_size=16)
-                record["validation"] = val
-            history.append(record)
-            with open(out / LOG_FILE, "a", encoding="utf-8") as f:
-                f.write(json.dumps(record) + "\n")
-            report("epoch", step, total_steps, record)
-    finally:
-        report("close", step, total_steps, {})
+    step, epoch, history, loss_ema = 0, 0, [], None
+    while step < total_steps:
+        network.train()
+        step, epoch_loss, epoch_batches, loss_ema = train_epoch(
+            network, optimiser, scheduler, train_data, cfg, generator, drop_last, device, precision,
+            step, total_steps, lambda done, ema: (progress or no_progress)("train", done, total_steps, f"epoch {epoch + 1} loss {ema:.4f}"),
+            loss_ema)
+        epoch += 1
+        record = {"epoch": epoch, "step": step, "epochs_done": step / steps_per_epoch,
+                  "train_loss": epoch_loss / max(epoch_batches, 1), "lr": scheduler.get_last_lr()[0],
+                  "seconds": round(time.perf_counter() - started, 1)}
+        if len(val_data):
+            record["validation"] = evaluate_frames(network, val_data, device, cfg.object_weight, batch_size=16)
+        history.append(record)
+        append_log(out / LOG_FILE, record)
+        (progress or no_progress)("epoch", step, total_steps, epoch_line(record))
 
     network.eval()
     train_eval_idx = np.random.default_rng(cfg.seed + 2).permutation(len(train_data))[:TRAIN_METRIC_FRAMES]
@@ -182,6 +149,52 @@ def train(set_dirs: Sequence[str | Path] | str | Path, out_dir: str | Path, *,
                       intended_use=intended_use, precision=precision)
     write_card(out, card)
     return card
+
+
+def plan_steps(n_train: int, cfg: TrainingConfig) -> tuple[bool, int, int]:
+    """(drop the last partial batch?, optimiser steps per epoch, total steps) for ``n_train`` frames."""
+    drop_last = n_train >= cfg.batch_size
+    steps_per_epoch = n_train // cfg.batch_size if drop_last else math.ceil(n_train / cfg.batch_size)
+    total_steps = max(1, int(math.ceil(cfg.epochs * steps_per_epoch)))
+    if cfg.max_steps is not None:
+        total_steps = min(total_steps, int(cfg.max_steps))
+    return drop_last, steps_per_epoch, total_steps
+
+
+def append_log(path: Path, record: dict[str, Any]) -> None:
+    """Append one epoch record to the training log (one JSON line)."""
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(record) + "\n")
+
+
+def train_epoch(network: DepthUNet, optimiser, scheduler, train_data: FrameData, cfg: TrainingConfig,
+                generator: torch.Generator, drop_last: bool, device: str, precision: str, step: int,
+                total_steps: int, on_step: Callable[[int, float], None],
+                loss_ema: float | None) -> tuple[int, float, int, float | None]:
+    """One pass over the shuffled training frames (stops early at ``total_steps``).
+
+    :param on_step: called as ``on_step(step, loss_ema)`` after each optimiser step.
+    :returns: (steps done so far, summed loss, batches, exponential moving average of the loss).
+    """
+    epoch_loss, epoch_batches = 0.0, 0
+    for batch in train_data.batches(cfg.batch_size, generator, shuffle=True, flip=cfg.flip, drop_last=drop_last):
+        x = normalise(batch.images.to(device), cfg.network).contiguous(memory_format=torch.channels_last)
+        with _autocast(precision, device):
+            pred_log = network.log_depth(x)
+        loss = log_l1_loss(pred_log, batch.depth.to(device), batch.region.to(device), cfg.network, cfg.object_weight)
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        optimiser.step()
+        scheduler.step()
+        step += 1
+        value = float(loss.detach())
+        epoch_loss += value
+        epoch_batches += 1
+        loss_ema = value if loss_ema is None else 0.95 * loss_ema + 0.05 * value
+        on_step(step, loss_ema)
+        if step >= total_steps:
+            break
+    return step, epoch_loss, epoch_batches, loss_ema
 
 
 def train_on_spec(spec: StimulusSpec, out_dir: str | Path, *, set_dir: str | Path | None = None,
@@ -335,7 +348,7 @@ def build_card(*, name: str, sets: list, set_dirs: Sequence, data: FrameData, n_
     """The model card (see :mod:`evaluator.training.card`)."""
     import safetensors
 
-    from evaluator.results.provenance import code_version
+    from scenes.versioning import code_version
 
     versions = code_version()
     set_entries = []
@@ -379,32 +392,6 @@ def build_card(*, name: str, sets: list, set_dirs: Sequence, data: FrameData, n_
         "depthprobe_version": versions.get("depthprobe_version"),
         "git_commit": versions.get("git_commit"),
     }
-
-
-def _reporter(progress: bool | ProgressCallback, total_steps: int) -> Callable[[str, int, int, dict], None]:
-    """A progress callback: rich bar on stderr (True), nothing (False), or the caller's."""
-    if callable(progress):
-        return lambda stage, done, total, info: None if stage == "close" else progress(stage, done, total, info)
-    if not progress:
-        return lambda stage, done, total, info: None
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    console = Console(stderr=True)
-    bar = Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TimeRemainingColumn(), TextColumn("{task.fields[info]}"), console=console)
-    bar.start()
-    task = bar.add_task("train", total=total_steps, info="")
-
-    def report(stage: str, done: int, total: int, info: dict) -> None:
-        if stage == "train":
-            bar.update(task, completed=done, info=f"epoch {info['epoch']} loss {info['loss']:.4f}")
-        elif stage == "epoch":
-            bar.console.print(epoch_line(info), markup=False, highlight=False)
-        elif stage == "close":
-            bar.stop()
-
-    return report
 
 
 def epoch_line(record: dict) -> str:

@@ -15,8 +15,8 @@ from evaluator.pipeline.evaluate import analyse_predictions, evaluate_set
 from evaluator.results.format import SUMMARY_FILE, TABLE_FILES
 from scenes.errors import StimulusSetError
 from tests.synthetic_set import obstacle_specs, pose_specs, write_frames
-from tests.test_analysis_obstacles import needs_a_shadow
-from tests.test_analysis_pose import PlantedPoseModel
+from tests.evaluator.analyses.test_analysis_obstacles import needs_a_shadow
+from tests.evaluator.analyses.test_analysis_pose import PlantedPoseModel
 
 SECTIONS = ("verdict", "cues", "single_cue", "joint", "fit", "factor_fit", "metrics", "curves", "pose", "obstacles",
             "alignment", "model", "n_objects_with_estimate")

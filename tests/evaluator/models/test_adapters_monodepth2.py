@@ -43,12 +43,8 @@ SIZE = (64, 96)  # checkpoint "height"/"width": small multiples of 32 keep the t
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny networks run fastest on one thread, and are not slowed down by a busy second core."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+def _one_thread(one_torch_thread):
+    """Every test of this module on one torch thread (see conftest.py)."""
 
 
 def images(n: int = 2, height: int = SIZE[0], width: int = SIZE[1], seed: int = 0) -> np.ndarray:

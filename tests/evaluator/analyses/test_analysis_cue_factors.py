@@ -8,7 +8,7 @@ from statsmodels.regression.linear_model import OLS
 
 from evaluator.analyses.cue_fit import fit_cues
 from evaluator.analyses.factor_fit import fit_factors
-from tests.test_evaluator_cue_fit import design_table
+from tests.evaluator.analyses.test_evaluator_cue_fit import design_table
 
 DISTANCES = np.round(np.arange(1.0, 3.01, 0.1), 1)
 

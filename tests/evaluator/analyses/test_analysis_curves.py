@@ -10,7 +10,7 @@ import pytest
 from evaluator.analyses.curves import analyse_curves, condition_labels, normalised_estimates
 from evaluator.pipeline.evaluate import evaluate_set
 from tests.synthetic_set import position_vs_size_specs, write_frames
-from tests.test_evaluator_run import PlantedCueModel
+from tests.evaluator.pipeline.test_evaluator_run import PlantedCueModel
 
 A = 0.7
 VARIANTS = ("open", "buildings", "trees", "hedges", "fences")  # 5: the fewest for a bootstrap band

@@ -26,7 +26,7 @@ from evaluator.models.reference_network import NetworkConfig, build_network  # n
 from evaluator.training.trainer import log_l1_loss  # noqa: E402
 from scenes.camera import kitti_like_camera  # noqa: E402
 from scenes.errors import DepthprobeError, StimulusSetError  # noqa: E402
-from synthetic_set import write_synthetic_set  # noqa: E402
+from tests.synthetic_set import write_synthetic_set  # noqa: E402
 
 CAMERA = kitti_like_camera(width=320, height=96)
 #: Rendered frames must meet this on road pixels (the issue's acceptance bound).
@@ -198,7 +198,7 @@ def test_train_command_renders_a_tiny_set_and_trains_a_few_steps(tmp_path):
     # A real process, as a user runs it (BlenderProc's render needs a real stdout).
     command = [sys.executable, "-m", "depthprobe.cli", "train", "training/ref_fixed_camera", "--out", str(run),
                "--limit", "3", "--max-steps", "2", "--batch-size", "2"]
-    result = subprocess.run(command, cwd=Path(__file__).parents[1], capture_output=True, text=True, timeout=600)
+    result = subprocess.run(command, cwd=Path(__file__).parents[3], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     card = json.loads((run / "model" / CARD_JSON).read_text(encoding="utf-8"))
     assert card["name"] == "ref-fixed-camera" and card["training"]["steps"] == 2
@@ -206,5 +206,5 @@ def test_train_command_renders_a_tiny_set_and_trains_a_few_steps(tmp_path):
     assert split["n_train"] + split["n_validation"] == 3
     network, _ = load_network(run / "model" / WEIGHTS_FILE)
     assert sum(p.numel() for p in network.parameters()) == card["architecture"]["n_parameters"]
-    again = subprocess.run(command, cwd=Path(__file__).parents[1], capture_output=True, text=True, timeout=600)
+    again = subprocess.run(command, cwd=Path(__file__).parents[3], capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and "3 reused" in again.stdout, again.stdout + again.stderr[-2000:]

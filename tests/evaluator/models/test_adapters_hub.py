@@ -23,12 +23,8 @@ CONTEXT = ModelContext(kitti_like_camera(width=160, height=48), device="cpu")
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny networks run fastest on one thread, and are not slowed down by a busy second core."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+def _one_thread(one_torch_thread):
+    """Every test of this module on one torch thread (see conftest.py)."""
 
 HUBCONF = '''
 """A MiDaS-like hub folder for tests: small random conv nets."""

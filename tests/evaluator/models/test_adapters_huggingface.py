@@ -39,12 +39,8 @@ HALF = Normalisation((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny networks run fastest on one thread, and are not slowed down by a busy second core."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+def _one_thread(one_torch_thread):
+    """Every test of this module on one torch thread (see conftest.py)."""
 
 
 def tiny_dinov2():
