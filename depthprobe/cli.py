@@ -1,4 +1,4 @@
-"""The ``depthprobe`` command: validate, generate, evaluate, report, train, sheet, models, demo.
+"""The ``depthprobe`` command: validate, generate, verify, evaluate, report, compare, export, train, sheet, models, demo.
 
 Every user mistake (bad spec, missing file, unknown model) is printed as one line starting
 with ``error:`` and the command exits with code 2; nothing already written is touched.
@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
-import click
 import typer
 from typer.core import TyperGroup
 from rich.console import Console
@@ -24,10 +23,11 @@ from rich.progress import Progress as RichProgress
 
 from scenes.catalog import default_catalog
 from scenes.describe import describe_design
-from scenes.design import FramePlan, expand, select_frames
+from scenes.design import MAX_FRAMES, FramePlan, expand, select_frames
 from scenes.errors import DepthprobeError
 from scenes.progress import Progress
 from scenes.spec import StimulusSpec, load_spec, quick_spec
+from scenes.stimulus_set import check_set_target
 
 DEMO_SPEC = "position_vs_size"
 #: The demo's model: the shipped reference network trained with a KITTI-like fixed camera
@@ -35,6 +35,9 @@ DEMO_SPEC = "position_vs_size"
 DEMO_MODEL = "ref-fixed-camera"
 #: Exit code of every user mistake (bad spec, missing file, unknown model), as click's usage errors.
 USER_ERROR_EXIT = 2
+#: Exit code of an unexpected error (a bug), and of Ctrl-C (128 + SIGINT, as shells report it).
+BUG_EXIT = 1
+INTERRUPTED_EXIT = 130
 
 out_console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -44,12 +47,46 @@ class Commands(TyperGroup):
     """The command group: the one place where a :class:`DepthprobeError` becomes ``error: ...``
     on stderr and exit code 2 (no traceback for a user's mistake)."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
         except DepthprobeError as exc:
             err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(code=USER_ERROR_EXIT) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted; finished work is kept (generate --resume continues it)",
+                              markup=False, highlight=False)
+            raise typer.Exit(code=INTERRUPTED_EXIT) from None
+        except Exception as exc:
+            if is_command_line_exception(exc):  # usage errors and exits: click's own one-line handling
+                raise
+            log = write_crash_log(exc)  # a bug of ours or of a library: one line, the traceback in a file
+            err_console.print(f"error: unexpected {type(exc).__name__}: {first_line(exc)} (a bug; details in {log})",
+                              markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(code=BUG_EXIT) from None
+
+
+def is_command_line_exception(exc: BaseException) -> bool:
+    """True for click's usage errors, exits and aborts (typer vendors click, so check both homes)."""
+    return type(exc).__module__.split(".")[0] in ("click", "typer")
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def write_crash_log(exc: BaseException) -> Path:
+    """Write ``exc``'s traceback to a new file in the temporary folder; return its path."""
+    import tempfile
+    import traceback
+
+    fd, name = tempfile.mkstemp(prefix="depthprobe-error-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(f"depthprobe {' '.join(sys.argv[1:])}\n")
+        f.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    return Path(name)
 
 
 app = typer.Typer(cls=Commands, add_completion=False, no_args_is_help=True,
@@ -59,6 +96,10 @@ app = typer.Typer(cls=Commands, add_completion=False, no_args_is_help=True,
 def say(line: str, err: bool = False) -> None:
     """One line for a person (stdout, or stderr with ``err``), printed as is (no markup)."""
     (err_console if err else out_console).print(line, markup=False, highlight=False)
+
+
+#: Help of ``--max-frames`` (validate, generate): the design's frame count is checked before it is expanded.
+MAX_FRAMES_HELP = f"refuse a design of more than N frames, counted before it is built (default {MAX_FRAMES})"
 
 
 def load_spec_arg(spec_arg: str, quick: bool) -> StimulusSpec:
@@ -73,10 +114,11 @@ def validate(spec: str = typer.Argument(..., help="spec YAML file or built-in pr
              preview: bool = typer.Option(False, "--preview",
                                           help="ray-cast every frame (open3d, no Blender): objects out of frame, "
                                                "occluded, overlapping; write a contact sheet of preview depth"),
-             sheet: Optional[Path] = typer.Option(None, "--sheet", help="contact sheet PNG (default: SPECNAME-preview.png)")) -> None:
+             sheet: Optional[Path] = typer.Option(None, "--sheet", help="contact sheet PNG (default: SPECNAME-preview.png)"),
+             max_frames: int = typer.Option(MAX_FRAMES, "--max-frames", min=1, help=MAX_FRAMES_HELP)) -> None:
     """Check a spec (schema and geometry) and print its design: factors, levels, frame count."""
     resolved = load_spec_arg(spec, quick)
-    frames = expand(resolved, default_catalog())
+    frames = expand(resolved, default_catalog(), max_frames=max_frames)
     for line in describe_design(resolved, frames):
         say(line)
     if preview:
@@ -118,11 +160,13 @@ def progress_bar(description: str) -> Iterator[Progress]:
         yield report
 
 
-def run_generate(spec: StimulusSpec, out: Path, limit: Optional[int], resume: bool) -> Path:
+def run_generate(spec: StimulusSpec, out: Path, limit: Optional[int], resume: bool,
+                 max_frames: int = MAX_FRAMES) -> Path:
     """Generate a stimulus set with a progress bar; return its directory (DepthprobeError on bad input)."""
     from generator.generate import generate  # imports bpy lazily, at first render
 
-    frames = select_frames(expand(spec, default_catalog()), limit)
+    check_set_target(out, spec.spec_hash(), resume)  # before a line is printed or anything rendered
+    frames = select_frames(expand(spec, default_catalog(), max_frames=max_frames), limit)
     for line in describe_design(spec, frames):
         say(line, err=True)
     with progress_bar("rendering") as progress:
@@ -137,9 +181,10 @@ def generate(spec: str = typer.Argument(..., help="spec YAML file or built-in pr
              out: Path = typer.Option(..., "--out", help="output directory of the stimulus set"),
              limit: Optional[int] = typer.Option(None, "--limit", help="render at most N frames, spread over the design"),
              quick: bool = typer.Option(False, "--quick", help="small and fast: <= 320 px wide, <= 8 samples"),
-             resume: bool = typer.Option(False, "--resume", help="continue: redo only missing or damaged frames")) -> None:
+             resume: bool = typer.Option(False, "--resume", help="continue: redo only missing or damaged frames"),
+             max_frames: int = typer.Option(MAX_FRAMES, "--max-frames", min=1, help=MAX_FRAMES_HELP)) -> None:
     """Render a stimulus set with BlenderProc (RGB, exact depth, instance and semantic maps, tables)."""
-    run_generate(load_spec_arg(spec, quick), out, limit, resume)
+    run_generate(load_spec_arg(spec, quick), out, limit, resume, max_frames)
 
 
 def run_evaluate(set_dir: Path, model: Optional[str], out: Path, batch_size: int, device: Optional[str],
@@ -193,14 +238,34 @@ def evaluate(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
 
 @app.command()
 def report(results_dir: Path = typer.Argument(..., help="the --out folder of an earlier evaluate"),
+           out: Optional[Path] = typer.Option(None, "--out", help="the HTML report (default DIR/report.html); "
+                                              "the Markdown summary goes beside it (.md)"),
            figures: bool = typer.Option(False, "--figures", help="also draw the figures (PNG) into DIR/figures/")) -> None:
-    """Print the verdict, intervals and counts of an earlier evaluation (its summary.json)."""
+    """Print the verdict, intervals and counts of an earlier evaluation (its summary.json) and
+    write its report: one self-contained HTML page and a Markdown summary."""
     from evaluator.results.format import read_results
+    from evaluator.results.page import REPORT_HTML, check_page_target
 
     results = read_results(results_dir)
+    target = check_page_target(out if out is not None else results.root / REPORT_HTML)  # before any line
     print_summary(results.summary)
+    run_report(results, target, figures)
+
+
+def run_report(results, out: Optional[Path] = None, figures: bool = False) -> Path:
+    """Build the report of an opened results folder (in memory: a damaged table stops it before
+    any file is written), draw the figure files if asked, write the pages; return the HTML path."""
+    from evaluator.results.page import REPORT_HTML, build_report, check_page_target, write_report
+
+    target = check_page_target(out if out is not None else results.root / REPORT_HTML)
+    page = build_report(results)
     if figures:
         run_figures(results)
+    for note in page.notes:
+        say(f"warning: {note}")
+    html, markdown = write_report(page, target)
+    say(f"report: {html} (summary: {markdown})")
+    return html
 
 
 def run_figures(results) -> None:
@@ -209,6 +274,34 @@ def run_figures(results) -> None:
 
     for path in write_figures(results):
         say(f"figure: {path}")
+
+
+@app.command()
+def compare(results_dirs: list[Path] = typer.Argument(..., help="the --out folders of evaluations on one stimulus set"),
+            out: Optional[Path] = typer.Option(None, "--out", help="file to write (html: default compare.html; "
+                                               "csv, markdown: default stdout)"),
+            output_format: str = typer.Option("html", "--format", help="html | csv | markdown"),
+            allow_different_sets: bool = typer.Option(False, "--allow-different-sets",
+                                                      help="compare results of different stimulus sets")) -> None:
+    """One table across models on the same stimulus set: verdict, cue coefficients, pose following,
+    objects seen, Abs Rel and δ<1.25 per region, best per column marked; HTML adds a cue figure."""
+    from evaluator.results.compare import FORMATS, compare_results, to_csv, to_html, to_markdown, write_text
+    from evaluator.results.page import check_page_target
+
+    if output_format not in FORMATS:
+        raise DepthprobeError(f"--format {output_format}: choose one of {', '.join(FORMATS)}")
+    if output_format == "html":
+        out = check_page_target(out if out is not None else Path("compare.html"))
+    elif out is not None and out.is_dir():
+        raise DepthprobeError(f"--out {out}: is a folder; give a file name")
+    comparison = compare_results(results_dirs, allow_different_sets)  # reads every folder before writing
+    for line in comparison.warnings:
+        say(f"warning: {line}", err=True)
+    text = {"html": to_html, "csv": to_csv, "markdown": to_markdown}[output_format](comparison)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        say(f"comparison: {write_text(out, text)}")
 
 
 def run_train(spec: StimulusSpec, out: Path, limit: Optional[int], epochs: Optional[float],
@@ -254,10 +347,11 @@ def sheet(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
           limit: Optional[int] = typer.Option(12, "--limit", help="at most N frames, spread over the set"),
           columns: int = typer.Option(3, "--columns", min=1)) -> None:
     """Write a contact sheet (PNG grid of RGB frames with their ids) of a stimulus set."""
-    from scenes.contact_sheet import spread, write_rgb_sheet
+    from scenes.contact_sheet import check_sheet_target, spread, write_rgb_sheet
     from scenes.stimulus_set import open_stimulus_set
 
     stimulus_set = open_stimulus_set(set_dir)
+    check_sheet_target(out, stimulus_set.root)
     path = write_rgb_sheet(stimulus_set, out, spread(stimulus_set.frame_ids, limit), columns)
     say(f"contact sheet: {path}")
 
@@ -285,8 +379,76 @@ def demo(out: Path = typer.Option(Path("depthprobe-demo"), "--out", help="folder
     set_dir = run_generate(load_spec_arg(DEMO_SPEC, not full), out / ("stimuli-full" if full else "stimuli-quick"),
                            None, resume=True)
     run_evaluate(set_dir, model, out / "results", 8, None, None)
-    run_figures(read_results(out / "results"))
-    say(f"demo finished in {time.perf_counter() - start:.0f} s; outputs in {out}/")
+    report_path = run_report(read_results(out / "results"), figures=True)
+    say(f"demo finished in {time.perf_counter() - start:.0f} s; outputs in {out}/; report: {report_path}")
+
+
+@app.command()
+def verify(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
+           sample: Optional[int] = typer.Option(None, "--sample", help="check N frames drawn at random (default: all)"),
+           seed: int = typer.Option(0, "--seed", help="seed of the --sample draw")) -> None:
+    """Re-cast frames from the set's geometry export (open3d) and check depth, masks and road depth;
+    exit 1 naming the frames that fail."""
+    from scenes.verify import format_run, verify_set  # imports open3d
+
+    with progress_bar("verifying") as progress:
+        run = verify_set(set_dir, sample=sample, seed=seed, progress=progress)
+    for line in format_run(run):
+        say(line)
+    if run.failed:
+        say(f"verify: {len(run.failed)} frame(s) fail: {', '.join(run.failed)}", err=True)
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def export(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
+           format_name: str = typer.Option(..., "--format", help="kitti (KITTI depth-benchmark layout of every frame) "
+                                                                  "| ply (one frame's depth as coloured point clouds)"),
+           out: Path = typer.Option(..., "--out", help="new or empty folder, or an earlier export of this set in this "
+                                                       "format"),
+           frame: Optional[str] = typer.Option(None, "--frame", help="frame id to export (--format ply)"),
+           eval_dir: Optional[Path] = typer.Option(None, "--eval", help="results folder of an evaluate run on SET: "
+                                                   "also the predicted depth (--format ply)")) -> None:
+    """Export a stimulus set for other tools: KITTI's layout (images, 16-bit depth PNGs, calibration),
+    or one frame's true (and predicted) depth as coloured PLY point clouds."""
+    from scenes.export_target import ExportError, check_export_format
+    from scenes.stimulus_set import open_stimulus_set
+
+    kind = check_export_format(format_name)
+    stimulus_set = open_stimulus_set(set_dir)
+    if kind == "kitti":
+        if frame is not None or eval_dir is not None:
+            raise ExportError(f"--{'frame' if frame is not None else 'eval'}: only with --format ply "
+                              "(--format kitti exports the ground truth of every frame)")
+        from scenes.export_kitti import check_kitti_export, write_kitti_export
+
+        check_kitti_export(stimulus_set, out)  # refusals before the progress bar
+        with progress_bar("exporting") as progress:
+            target = write_kitti_export(stimulus_set, out, progress)
+        say(f"KITTI export: {target.out} ({len(stimulus_set.frame_ids)} frames)")
+        return
+    from scenes.export_ply import check_frame_id, write_ply_export
+
+    if frame is None:
+        raise ExportError("--frame: missing; --format ply exports one frame (give one of the set's frame ids)")
+    predicted = None if eval_dir is None else stored_prediction(eval_dir, stimulus_set,
+                                                                check_frame_id(stimulus_set, frame))
+    for path in write_ply_export(stimulus_set, frame, out, predicted):
+        say(f"point cloud: {path}")
+
+
+def stored_prediction(eval_dir: Path, stimulus_set, frame_id: str):
+    """One frame's aligned predicted depth (float32 metres) from an evaluation's results folder, read
+    through the results and prediction-store readers: refused unless made for this very set and intact."""
+    from evaluator.pipeline.store import KINDS, PREDICTIONS_DIR, PredictionStoreError, StoredPredictions
+    from evaluator.results.format import read_results
+    from scenes.storage import sha256_file
+
+    store = StoredPredictions.open(read_results(eval_dir).root / PREDICTIONS_DIR, stimulus_set, check_hashes=False)
+    rel = f"{KINDS['depth']}/{frame_id}.npy"
+    if sha256_file(store.root / rel) != store.index.get("files", {}).get(rel):
+        raise PredictionStoreError(f"{store.root / rel}: content does not match its hash in index.json")
+    return store.depth(frame_id)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from dataclasses import replace
 from typing import Iterator
 
 import bpy
@@ -19,9 +20,11 @@ from generator.blenderproc_runtime import load_blenderproc
 from generator.objects import ObjectPlacer
 from generator.primitives import OBJECT_INDEX_OFFSET
 from generator.road_world import build_world
+from generator.scene_export import read_camera, read_mesh_nodes, visible_placed_names
 from scenes.camera import Camera
 from scenes.catalog import Catalog
 from scenes.design import FramePlan, derive_seed, frame_rng
+from scenes.geometry_export import FrameGeometry, MeshNode
 from scenes.rendered_frame import RenderedFrame
 from scenes.spec import RenderSpec, StimulusSpec, VariantSpec
 from scenes.stimulus_set import SEMANTIC_CLASSES
@@ -80,6 +83,8 @@ class FrameRenderer:
         self._bproc = load_blenderproc()
         self._placer = ObjectPlacer(catalog)
         self._variant: str | None = None
+        self._world_nodes: tuple[MeshNode, ...] | None = None  # read back after the variant's first render
+        self._geometry: FrameGeometry | None = None
         self._configure(spec.render)
 
     def _configure(self, render: RenderSpec) -> None:
@@ -104,6 +109,7 @@ class FrameRenderer:
         rng = frame_rng(derive_seed(self._spec.seed, f"world:{variant.name}"))
         layout = build_world(self._spec.world, variant, rng, lambda asset_id: self._placer.asset(asset_id).mesh)
         self._variant = variant.name
+        self._world_nodes = None
         return layout
 
     def _set_camera(self, camera: Camera) -> None:
@@ -148,12 +154,34 @@ class FrameRenderer:
         object_semantic = {p.object_id: SEMANTIC_CLASSES[self._catalog.class_of(p.asset).semantic]
                            for p in plan.objects}
         frame = self._render(plan.seed, object_semantic)
+        self._geometry = self._read_geometry(plan)
         without = None
         if counterfactual:
             self._placer.set_visible(False)
             without = self._render(plan.seed, {})
+            self._geometry = replace(self._geometry, counterfactual_objects=visible_placed_names(self._class_of(plan)))
             self._placer.set_visible(True)
         return frame, without
+
+    def _class_of(self, plan: FramePlan):
+        """object_id -> class name (as the semantic layer labels its pixels) for this frame's objects."""
+        classes = {p.object_id: self._catalog.class_of(p.asset).semantic for p in plan.objects}
+        return classes.__getitem__
+
+    def _read_geometry(self, plan: FramePlan) -> FrameGeometry:
+        """What the render just showed, read back from the scene (generator/scene_export.py); the
+        static world once per variant, after its first render."""
+        object_class = self._class_of(plan)
+        if self._world_nodes is None:
+            self._world_nodes = read_mesh_nodes(placed=False, object_class=object_class)
+        return FrameGeometry(plan.frame_id, plan.variant.name, self._world_nodes,
+                             read_mesh_nodes(placed=True, object_class=object_class), read_camera(self._bproc))
+
+    def geometry(self) -> FrameGeometry:
+        """The geometry of the last :meth:`render` (meshes, transforms, camera), for the export."""
+        if self._geometry is None:
+            raise RuntimeError("nothing rendered yet")
+        return self._geometry
 
     def ground_contact(self, plan: FramePlan) -> dict[int, tuple[float, float]]:
         """Per object_id: (image row, z-depth) of its ground contact, from the mesh geometry."""

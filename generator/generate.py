@@ -4,7 +4,8 @@ Order of work: the design is checked completely before anything is rendered (a b
 renders nothing); frames are grouped by roadside variant so each world is built once; each
 finished frame is appended to progress.jsonl with its file hashes, so ``resume=True`` redoes
 only frames whose files are missing or fail their hash; the tables and the manifest are
-written last.
+written last.  Beside its layers each frame writes its geometry export (what the render showed,
+read back from the Blender scene: scenes/geometry_export.py), hashed like the layers.
 """
 from __future__ import annotations
 
@@ -19,13 +20,15 @@ import pandas as pd
 from scenes.catalog import Catalog, default_catalog
 from scenes.design import FramePlan, expand, frame_record, object_record, select_frames
 from scenes.errors import DepthprobeError
+from scenes.geometry_export import FrameGeometry, GeometryWriter
 from scenes.image_transforms import apply_transform
 from scenes.progress import Progress
 from scenes.measure import measure_object
 from scenes.rendered_frame import RenderedFrame
 from scenes.spec import StimulusSpec
-from scenes.stimulus_set import (MANIFEST, append_progress, read_progress, record_is_intact, write_layer,
-                                 write_manifest, write_tables)
+from scenes.stimulus_set import (append_progress, check_set_target, read_progress, record_is_intact,
+                                 remove_temporaries, write_layer, write_manifest, write_tables)
+from scenes.storage import WriterLock
 from scenes.versioning import code_version_text
 
 
@@ -47,19 +50,13 @@ def plan_frames(spec: StimulusSpec, catalog: Catalog, limit: int | None = None) 
 
 
 def reusable_records(out: Path, spec: StimulusSpec, resume: bool) -> dict[str, dict[str, Any]]:
-    """Finished frames that a resumed run can keep; refuses to write into someone else's folder."""
+    """Finished frames that a resumed run can keep; refuses to write into someone else's folder
+    (:func:`scenes.stimulus_set.check_set_target`)."""
+    spec_hash = spec.spec_hash()
+    check_set_target(out, spec_hash, resume)
     if not out.exists():
         return {}
-    if not out.is_dir():
-        raise DepthprobeError(f"--out {out}: exists and is not a directory")
-    if not any(out.iterdir()):
-        return {}
     records = read_progress(out)
-    if not resume:
-        raise DepthprobeError(f"--out {out}: folder is not empty; pass --resume to continue it or choose another folder")
-    if not records and not (out / MANIFEST).exists():
-        raise DepthprobeError(f"--out {out}: not a stimulus set (no progress.jsonl or manifest.json); refusing to write into it")
-    spec_hash = spec.spec_hash()
     foreign = [fid for fid, r in records.items() if r.get("spec_hash") != spec_hash]
     if foreign:
         raise DepthprobeError(f"--out {out}: holds frames of a different spec (frame {foreign[0]!r}); "
@@ -113,16 +110,18 @@ def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalo
     canonical = spec.camera.to_camera()
     spec_hash = spec.spec_hash()
     # frames of one render id differ only by transform
-    last: tuple[str, RenderedFrame, RenderedFrame | None, dict] | None = None
+    last: tuple[str, RenderedFrame, RenderedFrame | None, dict, FrameGeometry] | None = None
+    geometry_writer = GeometryWriter(out)
     for i, plan in enumerate(todo):
         if progress:
             progress("render", i, len(todo), plan.frame_id)
         if last is None or last[0] != plan.render_id:
             frame, without = renderer.render(plan, counterfactual=spec.render.counterfactual)
-            last = (plan.render_id, frame, without, renderer.ground_contact(plan))
-        _, frame, without, contacts = last
+            last = (plan.render_id, frame, without, renderer.ground_contact(plan), renderer.geometry())
+        _, frame, without, contacts, geometry = last
         shown, shown_without = transformed(plan.transform, frame, without)
         files = frame_files(out, plan.frame_id, shown, shown_without)
+        files.update(geometry_writer.write(replace(geometry, frame_id=plan.frame_id)))
         row = {**frame_record(plan, spec.experiment.kind, canonical, spec.world),
                "has_counterfactual": without is not None}
         record = {"frame_id": plan.frame_id, "spec_hash": spec_hash, "files": files, "frame": row,
@@ -176,18 +175,13 @@ def generate(spec: StimulusSpec, out: Path, *, limit: int | None = None, resume:
     """
     catalog = catalog or default_catalog()
     plans = plans if plans is not None else plan_frames(spec, catalog, limit)
-    done = reusable_records(out, spec, resume)
-    out.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    records = render_missing(spec, plans, out, catalog, done, progress)
-    seconds = time.perf_counter() - start
-    write_set(out, spec, plans, records, seconds)
-    _remove_stale_temporaries(out)
+    with WriterLock(out, "depthprobe generate"):
+        done = reusable_records(out, spec, resume)
+        out.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
+        records = render_missing(spec, plans, out, catalog, done, progress)
+        seconds = time.perf_counter() - start
+        write_set(out, spec, plans, records, seconds)
+        remove_temporaries(out)
     n_reused = sum(1 for p in plans if p.frame_id in done)
     return GenerateResult(out, len(plans), len(plans) - n_reused, n_reused, seconds)
-
-
-def _remove_stale_temporaries(out: Path) -> None:
-    """Delete temporary files a killed run left behind (never a finished file)."""
-    for tmp in out.rglob(".*.tmp"):
-        tmp.unlink(missing_ok=True)

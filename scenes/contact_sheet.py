@@ -7,7 +7,12 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
+from scenes.errors import StimulusSetError
 from scenes.stimulus_set import StimulusSet
+from scenes.storage import atomic_write_with
+
+#: The first bytes of every PNG file (PNG specification, section 5.2).
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 #: Height of the label strip under each tile, pixels.
 LABEL_HEIGHT_PX = 14
@@ -37,6 +42,19 @@ def write_rgb_sheet(stimulus_set: StimulusSet, path: Path | str, frame_ids: Sequ
         sheet.paste(tile, (x, y))
         draw.text((x + 3, y + tile_h + 1), fid, fill=(230, 230, 230))
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sheet.save(path)
+    atomic_write_with(path, lambda tmp: sheet.save(tmp, format="PNG"))
+    return path
+
+
+def check_sheet_target(path: Path | str, set_root: Path | str) -> Path:
+    """``path`` if a contact sheet may be written there, else :class:`StimulusSetError` (one line):
+    never inside the stimulus set (it would replace or add a file of the set), never over a folder
+    or a file that is not a PNG."""
+    path, root = Path(path), Path(set_root).resolve()
+    if path.resolve() == root or root in path.resolve().parents:
+        raise StimulusSetError(f"--out {path}: is inside the stimulus set {root}; write the sheet elsewhere")
+    if path.is_dir():
+        raise StimulusSetError(f"--out {path}: is a folder; give a PNG file name")
+    if path.exists() and path.read_bytes()[:8] != PNG_SIGNATURE:
+        raise StimulusSetError(f"--out {path}: exists and is not a PNG; refusing to overwrite it")
     return path

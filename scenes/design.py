@@ -2,12 +2,16 @@
 
 A frame's id is built from its factor levels (``position_only-d1.50-trees``), so it does not
 change when other levels are added; its seed is derived from the set's seed and its id, so any
-frame, shard or resumed run renders exactly as in a full run.
+frame, shard or resumed run renders exactly as in a full run.  A level is written with two
+decimals, or with as many as it needs when two would round it (:func:`level_text`), so distinct
+levels always give distinct ids.  :func:`expand` counts a design's frames before building them
+(one count per experiment kind, :data:`FRAME_COUNTS`) and refuses more than :data:`MAX_FRAMES`.
 """
 from __future__ import annotations
 
 import colorsys
 import hashlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,11 +23,34 @@ from scenes.catalog import Asset, Catalog
 from scenes.errors import SpecError
 from scenes.registry import Registry
 from scenes.spec import (EXPERIMENT_KINDS, CameraPoseSpec, ElevationSpec, GroundContactSpec, ImageTransformsSpec,
-                         NovelObjectsSpec, PositionVsSizeSpec, RandomScenesSpec, StimulusSpec, VariantSpec, WorldSpec,
-                         kind_tag)
+                         LevelRange, NovelObjectsSpec, PositionVsSizeSpec, RandomScenesSpec, StimulusSpec, VariantSpec,
+                         WorldSpec, kind_tag)
 
 #: Nearest distance (m) from the camera at which an object may start (Blender's clip_start is 0.1 m).
 MIN_OBJECT_DEPTH_M = 0.5
+#: Most frames a design may have unless the caller raises it (``--max-frames``): 100 times the
+#: largest preset (the 2000-frame training sets).  Expanding a frame takes 0.3 ms (fixed
+#: placements) to 2.3 ms (random scenes) and keeps about 2 kB per plan, so 200 000 frames are
+#: checked in 1 to 8 minutes and 0.4 GB; rendering them takes about 3.5 days on 2 CPU cores
+#: (640x192, 16 samples).  Far larger designs are almost always a mistake in a range or a list.
+MAX_FRAMES = 200_000
+
+
+def level_text(value: float, spec: str = ".2f") -> str:
+    """A factor level as written in frame ids: ``format(value, spec)`` when that reads back as
+    exactly ``value`` (``1.50``, ``+0.50``, ``15``), else the shortest text that does
+    (``1.004``, ``+0.001``, ``3.0000001``).
+
+    Every level is written the same way whatever the other levels are, and two distinct levels
+    never share a text (each text reads back as its own value).
+
+    :param spec: the format used when it is exact: ``".2f"``, ``"+.2f"`` (signed) or ``"g"``.
+    """
+    text = format(value, spec)
+    if float(text) == value:
+        return text
+    shortest = repr(float(value))
+    return "+" + shortest if spec.startswith("+") and not shortest.startswith("-") else shortest
 
 
 def derive_seed(set_seed: int, key: str) -> int:
@@ -134,7 +161,7 @@ def _position_vs_size(spec: StimulusSpec, exp: PositionVsSizeSpec, catalog: Cata
                 }[condition]
                 factors = {"condition": condition, "relative_distance": d}
                 obj = _standing(asset, 1, distance, exp.lateral_m, exp.yaw_deg, scale, factors=factors)
-                frame_id = f"{condition}-d{d:.2f}-{variant.name}"
+                frame_id = f"{condition}-d{level_text(d)}-{variant.name}"
                 frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, (obj,),
                                         {**factors, "variant": variant.name},
                                         is_reference=condition == exp.reference_condition))
@@ -157,7 +184,7 @@ def _elevation(spec: StimulusSpec, exp: ElevationSpec, catalog: Catalog) -> list
             factors = {"elevation_m": elevation}
             obj = _standing(asset, 1, exp.distance_m, exp.lateral_m, exp.yaw_deg, elevation_m=elevation,
                             factors=factors)
-            frame_id = f"elevation{elevation:.2f}-{variant.name}"
+            frame_id = f"elevation{level_text(elevation)}-{variant.name}"
             frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, (obj,),
                                     {**factors, "variant": variant.name}, is_reference=elevation == 0.0))
     return frames
@@ -172,7 +199,7 @@ def _camera_pose(spec: StimulusSpec, exp: CameraPoseSpec, catalog: Catalog) -> l
     for variant in spec.world.variants:
         for level in exp.level_values():
             camera = spec.camera.to_camera(**{exp.vary: level})
-            frame_id = f"{exp.vary}{level:+.2f}-{variant.name}"
+            frame_id = f"{exp.vary}{level_text(level, '+.2f')}-{variant.name}"
             frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, objects,
                                     {"vary": exp.vary, "level": level, "variant": variant.name},
                                     is_reference=abs(level - canonical) < 1e-9))
@@ -188,7 +215,7 @@ def _novel_objects(spec: StimulusSpec, exp: NovelObjectsSpec, catalog: Catalog) 
             for d in exp.relative_distance.values():
                 factors = {"relative_distance": d}
                 obj = _standing(asset, 1, d * exp.base_distance_m, exp.lateral_m, exp.yaw_deg, factors=factors)
-                frame_id = f"{asset.id}-d{d:.2f}-{variant.name}"
+                frame_id = f"{asset.id}-d{level_text(d)}-{variant.name}"
                 frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, (obj,),
                                         {"asset": asset.id, **factors, "variant": variant.name}, is_reference=True))
     return frames
@@ -222,17 +249,19 @@ def _ground_contact_levels(exp: GroundContactSpec, fy: float) -> list[tuple[str,
         for t in exp.band.thickness_px:
             for v in exp.band.value:
                 thickness_m = t * exp.base_distance_m / fy
-                levels.append((f"band_t{t:g}_v{v:.2f}",
+                levels.append((f"band_t{level_text(t, 'g')}_v{level_text(v)}",
                                {"sweep": "band", "band_thickness_px": t, "band_value": v,
                                 "silhouette": exp.band.silhouette},
                                Appearance(flat_rgb=flat, band_thickness_m=thickness_m, band_value=v)))
     if exp.colour is not None:
         c = exp.colour
         for h in c.hue_deg:
-            levels.append((f"hue{h:g}", {"sweep": "hue", "paint_hue_deg": h, "paint_value": c.fixed_value},
+            levels.append((f"hue{level_text(h, 'g')}",
+                           {"sweep": "hue", "paint_hue_deg": h, "paint_value": c.fixed_value},
                            Appearance(paint_rgb=hsv_to_linear_rgb(h, c.saturation, c.fixed_value))))
         for v in c.value:
-            levels.append((f"value{v:.2f}", {"sweep": "value", "paint_hue_deg": c.fixed_hue_deg, "paint_value": v},
+            levels.append((f"value{level_text(v)}",
+                           {"sweep": "value", "paint_hue_deg": c.fixed_hue_deg, "paint_value": v},
                            Appearance(paint_rgb=hsv_to_linear_rgb(c.fixed_hue_deg, c.saturation, v))))
     return levels
 
@@ -247,7 +276,7 @@ def _ground_contact(spec: StimulusSpec, exp: GroundContactSpec, catalog: Catalog
                 factors = {**_GROUND_CONTACT_DEFAULTS, "condition": condition, **levels, "relative_distance": d}
                 obj = _standing(asset, 1, d * exp.base_distance_m, exp.lateral_m, exp.yaw_deg, factors=factors)
                 obj = replace(obj, appearance=appearance)
-                frame_id = f"{condition}-d{d:.2f}-{variant.name}"
+                frame_id = f"{condition}-d{level_text(d)}-{variant.name}"
                 frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, (obj,),
                                         {"condition": condition, "relative_distance": d, "variant": variant.name},
                                         is_reference=condition == "shadow_on" or not exp.shadow))
@@ -262,7 +291,7 @@ def _image_transforms(spec: StimulusSpec, exp: ImageTransformsSpec, catalog: Cat
         for asset in assets:
             for d in exp.relative_distance:
                 obj = _standing(asset, 1, d * exp.base_distance_m, exp.lateral_m, 0.0, factors={"relative_distance": d})
-                render_key = f"{asset.id}-d{d:.2f}-{variant.name}"
+                render_key = f"{asset.id}-d{level_text(d)}-{variant.name}"
                 for transform in exp.transforms:
                     frame_id = f"{transform}-{render_key}"
                     frames.append(FramePlan(frame_id, derive_seed(spec.seed, render_key), variant, camera, (obj,),
@@ -330,18 +359,26 @@ def _random_scenes(spec: StimulusSpec, exp: RandomScenesSpec, catalog: Catalog) 
 
 #: An expander: (spec, its experiment, catalog) -> the frames of that experiment kind.
 Expander = Callable[[StimulusSpec, Any, Catalog], list[FramePlan]]
+#: A frame count: (spec, its experiment) -> how many frames its expander would make, computed
+#: from the lengths of the levels without building any frame.
+FrameCount = Callable[[StimulusSpec, Any], int]
+
+
+def _per_kind(what: str, by_model: dict[type, Callable]) -> Registry[Callable]:
+    """A registry of ``what`` (expanders, frame counts), keyed by the kind tag of each spec model;
+    it must cover exactly the kinds of :data:`scenes.spec.EXPERIMENT_KINDS` (TypeError otherwise)."""
+    registry: Registry[Callable] = Registry("experiment kind", base=Callable, unknown_error=SpecError,
+                                            load_error=SpecError,
+                                            entries={kind_tag(model): f for model, f in by_model.items()})
+    if set(registry) != set(EXPERIMENT_KINDS) or any(EXPERIMENT_KINDS.get(kind_tag(m)) is not m for m in by_model):
+        raise TypeError(f"scenes.design: {what} for {registry.names()} but experiment kinds "
+                        f"{EXPERIMENT_KINDS.names()} in scenes.spec")
+    return registry
 
 
 def _expanders(by_model: dict[type, Expander]) -> Registry[Expander]:
-    """The expander registry, keyed by the kind tag of each spec model; it must cover exactly
-    the kinds of :data:`scenes.spec.EXPERIMENT_KINDS` (TypeError at import otherwise)."""
-    expanders: Registry[Expander] = Registry("experiment kind", base=Callable, unknown_error=SpecError,
-                                             load_error=SpecError,
-                                             entries={kind_tag(model): f for model, f in by_model.items()})
-    if set(expanders) != set(EXPERIMENT_KINDS) or any(EXPERIMENT_KINDS.get(kind_tag(m)) is not m for m in by_model):
-        raise TypeError(f"scenes.design: expanders for {expanders.names()} but experiment kinds "
-                        f"{EXPERIMENT_KINDS.names()} in scenes.spec")
-    return expanders
+    """The expander registry (see :func:`_per_kind`; TypeError at import when it drifts from the kinds)."""
+    return _per_kind("expanders", by_model)
 
 
 #: Experiment kind -> its expander (the kinds themselves are declared in scenes.spec).
@@ -351,10 +388,72 @@ EXPANDERS = _expanders({
     RandomScenesSpec: _random_scenes})
 
 
-def expand(spec: StimulusSpec, catalog: Catalog) -> list[FramePlan]:
-    """All frames of a spec, in a stable order, after checking their geometry (SpecError)."""
-    frames = EXPANDERS.get(spec.experiment.kind)(spec, spec.experiment, catalog)
-    check_geometry(frames, catalog)
+def _ground_contact_count(spec: StimulusSpec, exp: GroundContactSpec) -> int:
+    sweeps = (2 if exp.shadow else 0) + (len(exp.band.thickness_px) * len(exp.band.value) if exp.band else 0)
+    sweeps += len(exp.colour.hue_deg) + len(exp.colour.value) if exp.colour else 0
+    return len(spec.world.variants) * sweeps * len(exp.relative_distance)
+
+
+def _camera_pose_count(spec: StimulusSpec, exp: CameraPoseSpec) -> int:
+    levels = exp.levels.count() if isinstance(exp.levels, LevelRange) else len(exp.levels)
+    return len(spec.world.variants) * levels
+
+
+#: Experiment kind -> its frame count, beside its expander (each must equal ``len(expander(...))``).
+FRAME_COUNTS: Registry[FrameCount] = _per_kind("frame counts", {
+    PositionVsSizeSpec: lambda spec, exp: (len(spec.world.variants) * len(exp.conditions)
+                                           * exp.relative_distance.count()),
+    ElevationSpec: lambda spec, exp: len(spec.world.variants) * exp.elevation_m.count(),
+    CameraPoseSpec: _camera_pose_count,
+    NovelObjectsSpec: lambda spec, exp: len(spec.world.variants) * len(exp.assets) * exp.relative_distance.count(),
+    GroundContactSpec: _ground_contact_count,
+    ImageTransformsSpec: lambda spec, exp: (len(spec.world.variants) * len(exp.assets) * len(exp.relative_distance)
+                                            * len(exp.transforms)),
+    RandomScenesSpec: lambda spec, exp: exp.n_frames})
+
+
+def frame_count(spec: StimulusSpec) -> int:
+    """The number of frames of a spec's design, computed without expanding it."""
+    return FRAME_COUNTS.get(spec.experiment.kind)(spec, spec.experiment)
+
+
+def check_frame_count(spec: StimulusSpec, max_frames: int = MAX_FRAMES) -> int:
+    """The design's frame count; SpecError when it is 0 or above ``max_frames``."""
+    count = frame_count(spec)
+    if count == 0:
+        raise SpecError("experiment: the design has no frames")
+    if count > max_frames:
+        raise SpecError(f"experiment: the design has {count:,} frames, more than the limit of {max_frames:,} "
+                        f"(scenes.design.MAX_FRAMES is {MAX_FRAMES:,}; validate and generate take --max-frames N)")
+    return count
+
+
+def check_unique_ids(frames: list[FramePlan]) -> None:
+    """SpecError when two frames share an id (they would overwrite each other's files)."""
+    repeated = [frame_id for frame_id, n in Counter(f.frame_id for f in frames).items() if n > 1]
+    if repeated:
+        raise SpecError(f"experiment: {len(repeated)} frame id(s) repeat (first {repeated[0]!r}): their frames "
+                        "would overwrite each other; make the levels, names and assets distinct")
+
+
+def expand(spec: StimulusSpec, catalog: Catalog, max_frames: int = MAX_FRAMES) -> list[FramePlan]:
+    """All frames of a spec, in a stable order, after checking their count, ids and geometry.
+
+    :param max_frames: most frames accepted, counted before any frame is built (default
+        :data:`MAX_FRAMES`).
+    :raises SpecError: one line that starts with the spec's file (:attr:`StimulusSpec.source`):
+        no frames or more than ``max_frames``, repeated frame ids, an unknown asset, objects
+        behind the camera or out of the image.
+    """
+    try:
+        check_frame_count(spec, max_frames)
+        frames = EXPANDERS.get(spec.experiment.kind)(spec, spec.experiment, catalog)
+        check_unique_ids(frames)
+        check_geometry(frames, catalog)
+    except SpecError as exc:
+        if str(exc).startswith(f"{spec.source}:"):
+            raise
+        raise SpecError(f"{spec.source}: {exc}") from None
     return frames
 
 

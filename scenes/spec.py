@@ -1,10 +1,11 @@
-"""The stimulus-set spec: a strict schema (pydantic) and a YAML loader with ``include:``.
+"""The stimulus-set spec: a strict schema (pydantic) and the loader of spec files.
 
-Every key is checked: unknown keys and out-of-range values are errors that name the field
-(``experiment.relative_distance.start: must be greater than 0 (got -1.0)``).  A spec may
-``include:`` other YAML files (a path relative to the including file, or the name of a
-built-in preset); the including file's keys override the included ones, mappings merge
-key by key, lists are replaced whole.
+Every key is checked: unknown keys and out-of-range values are errors that name the file and
+the field (``spec.yaml: experiment.relative_distance.start: must be greater than 0 (got -1.0)``);
+every float must be finite.  A spec may ``include:`` other YAML files (a path relative to the
+including file, or the name of a built-in preset); the including file's keys override the
+included ones, mappings merge key by key, lists are replaced whole.  Reading the files (limits,
+includes, merge) is :mod:`scenes.spec_files`; the shared field types are :mod:`scenes.spec_types`.
 """
 from __future__ import annotations
 
@@ -16,22 +17,25 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from scenes.camera import Camera, kitti_like_camera
 from scenes.errors import SpecError
 from scenes.registry import Registry
+from scenes.spec_files import (PRESETS_DIR, deep_merge, load_raw_spec, preset_names,  # noqa: F401 (re-exported)
+                               resolve_spec_path)
+from scenes.spec_types import (NAME_PATTERN, AssetId, Condition, Description, Distinct,  # noqa: F401
+                               DistanceM, LateralM, Name, RelativeDistance, Transform, UnitValue, YawDeg)
 
-PRESETS_DIR = Path(__file__).parent / "presets"
-#: Name pattern for ids that become parts of file names.
-NAME_PATTERN = r"^[a-z0-9][a-z0-9_]*$"
+#: Levels of a range are rounded to this many decimals (so that ids and seeds are stable).
+LEVEL_DECIMALS = 6
 
 
 class Strict(BaseModel):
-    """Base of every spec section: unknown keys are errors; values are checked on assignment."""
+    """Base of every spec section: unknown keys are errors; values are checked on assignment;
+    every float must be finite (NaN and infinity are errors), for every field of every section."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True, allow_inf_nan=False)
 
 
 class CameraSpec(Strict):
@@ -94,7 +98,7 @@ class VariantSpec(Strict):
     take the values of ``world``.
     """
 
-    name: str = Field(pattern=NAME_PATTERN)
+    name: Name
     roadside: Literal["open", "buildings", "trees", "fence"] = "open"
     sun: SunSpec | None = Field(None, description="this variant's sun (default: world.sun)")
     overcast: bool = Field(False, description="no direct sun: a brighter, greyer sky lights the scene")
@@ -127,8 +131,16 @@ class WorldSpec(Strict):
         return self
 
 
+#: Most levels of one range (one factor); whole designs are limited by scenes.design.MAX_FRAMES.
+MAX_RANGE_LEVELS = 10_001
+
+
 class LevelRange(Strict):
-    """Evenly spaced levels ``start, start + step, ..., stop`` (stop included), any sign."""
+    """Evenly spaced levels ``start, start + step, ..., stop`` (stop included), any sign.
+
+    At most MAX_RANGE_LEVELS levels, each rounded to LEVEL_DECIMALS decimals; levels that the
+    rounding would make equal (a step below 1e-6) are an error.
+    """
 
     start: float
     stop: float
@@ -138,14 +150,21 @@ class LevelRange(Strict):
     def _ordered(self) -> "LevelRange":
         if self.stop < self.start:
             raise ValueError(f"stop ({self.stop}) must not be below start ({self.start})")
-        if (self.stop - self.start) / self.step > 10_000:
-            raise ValueError("more than 10000 levels")
+        if (self.stop - self.start) / self.step > MAX_RANGE_LEVELS - 1:
+            raise ValueError(f"more than {MAX_RANGE_LEVELS - 1} levels")
+        values = self.values()
+        if len(set(values)) != len(values):
+            raise ValueError(f"step ({self.step}) is below the 1e-{LEVEL_DECIMALS} resolution of levels: "
+                             "rounded levels repeat")
         return self
 
+    def count(self) -> int:
+        """The number of levels (without computing them)."""
+        return int(math.floor((self.stop - self.start) / self.step + 1e-9)) + 1
+
     def values(self) -> list[float]:
-        """The levels, rounded to 6 decimals so that ids are stable."""
-        n = int(math.floor((self.stop - self.start) / self.step + 1e-9)) + 1
-        return [round(self.start + i * self.step, 6) for i in range(n)]
+        """The levels, rounded to LEVEL_DECIMALS decimals so that ids are stable."""
+        return [round(self.start + i * self.step, LEVEL_DECIMALS) for i in range(self.count())]
 
 
 class PositiveRange(LevelRange):
@@ -160,15 +179,6 @@ class NonNegativeRange(LevelRange):
 
     start: float = Field(ge=0.0)
     stop: float = Field(ge=0.0, le=20.0)
-
-
-#: Field types shared by the experiment kinds (units and ranges in one place).
-AssetId = Annotated[str, Field(description="asset id from the catalog")]
-DistanceM = Annotated[float, Field(gt=0.0, le=500.0, description="forward distance to the nearest footprint point, m")]
-LateralM = Annotated[float, Field(ge=-50.0, le=50.0, description="footprint centre, metres right of the camera")]
-YawDeg = Annotated[float, Field(ge=-180.0, le=180.0, description="heading, degrees; 0 = facing away from the camera")]
-
-Condition = Literal["position_and_size", "position_only", "size_only"]
 
 
 class PositionVsSizeSpec(Strict):
@@ -198,6 +208,13 @@ class PositionVsSizeSpec(Strict):
             raise ValueError(f"conditions must be unique (got {value})")
         return value
 
+    @model_validator(mode="after")
+    def _has_reference(self) -> "PositionVsSizeSpec":
+        if self.reference_condition not in self.conditions:
+            raise ValueError(f"conditions must include the reference_condition {self.reference_condition!r} "
+                             "(its frames are the reference frames)")
+        return self
+
 
 class ElevationSpec(Strict):
     """The object raised above the road at a fixed distance: its contact row moves up while its
@@ -212,6 +229,14 @@ class ElevationSpec(Strict):
     lateral_m: LateralM = 0.0
     yaw_deg: YawDeg = 0.0
     elevation_m: NonNegativeRange = Field(description="height of the object's lowest point above the road, m")
+
+    @field_validator("elevation_m")
+    @classmethod
+    def _has_reference(cls, value: NonNegativeRange) -> NonNegativeRange:
+        if value.start != 0.0:
+            raise ValueError(f"must start at 0 (the frames on the road are the reference frames; "
+                             f"got start {value.start})")
+        return value
 
 
 class PlacedObject(Strict):
@@ -261,7 +286,7 @@ class NovelObjectsSpec(Strict):
     """Familiar and novel objects at relative distances d·Z0 (paper experiment 4), one per frame."""
 
     kind: Literal["novel_objects"]
-    assets: list[str] = Field(min_length=1, description="asset ids from the catalog")
+    assets: list[AssetId] = Field(min_length=1, description="asset ids from the catalog")
     base_distance_m: DistanceM  # Z0
     lateral_m: LateralM = 0.0
     yaw_deg: YawDeg = 0.0
@@ -275,15 +300,13 @@ class NovelObjectsSpec(Strict):
         return value
 
 
-UnitValue = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
 class BandSweep(Strict):
     """The study's bottom-edge sweep: a flat band across the object's base, thickness x brightness."""
 
-    thickness_px: list[Annotated[float, Field(ge=0.0, le=100.0)]] = Field(
+    thickness_px: Annotated[list[Annotated[float, Field(ge=0.0, le=100.0)]], Distinct] = Field(
         min_length=1, description="band heights, pixels of this spec's image at the reference distance Z0")
-    value: list[UnitValue] = Field(min_length=1, description="band brightness, 0 = black ... 1 = white")
+    value: Annotated[list[UnitValue], Distinct] = Field(min_length=1,
+                                                        description="band brightness, 0 = black ... 1 = white")
     silhouette: bool = Field(True, description="show the object as a flat-coloured silhouette (as in the study)")
     silhouette_value: UnitValue = Field(0.55, description="brightness of the silhouette, 0 ... 1")
 
@@ -291,8 +314,10 @@ class BandSweep(Strict):
 class ColourSweep(Strict):
     """Object colour: hue swept at a fixed value, and value swept at a fixed hue (HSV, display space)."""
 
-    hue_deg: list[Annotated[float, Field(ge=0.0, lt=360.0)]] = Field(min_length=1, description="hues, degrees")
-    value: list[UnitValue] = Field(min_length=1, description="values (brightness) at the fixed hue")
+    hue_deg: Annotated[list[Annotated[float, Field(ge=0.0, lt=360.0)]], Distinct] = Field(
+        min_length=1, description="hues, degrees")
+    value: Annotated[list[UnitValue], Distinct] = Field(min_length=1,
+                                                        description="values (brightness) at the fixed hue")
     fixed_value: UnitValue = 0.6
     fixed_hue_deg: float = Field(0.0, ge=0.0, lt=360.0)
     saturation: UnitValue = 0.8
@@ -311,10 +336,16 @@ class GroundContactSpec(Strict):
     base_distance_m: DistanceM  # Z0
     lateral_m: LateralM = 0.0
     yaw_deg: YawDeg = 0.0
-    relative_distance: list[Annotated[float, Field(gt=0.0, le=100.0)]] = Field(min_length=1, description="levels of d")
+    relative_distance: Annotated[list[RelativeDistance], Distinct] = Field(min_length=1, description="levels of d")
     shadow: bool = Field(True, description="include the shadow on/off sweep")
     band: BandSweep | None = None
     colour: ColourSweep | None = None
+
+    @model_validator(mode="after")
+    def _has_a_sweep(self) -> "GroundContactSpec":
+        if not self.shadow and self.band is None and self.colour is None:
+            raise ValueError("no frames: set shadow: true, or give a band or a colour sweep")
+        return self
 
 
 class Interval(Strict):
@@ -346,7 +377,7 @@ class RandomScenesSpec(Strict):
 
     kind: Literal["random_scenes"]
     n_frames: int = Field(ge=1, le=1_000_000)
-    assets: list[str] = Field(min_length=1, description="asset ids to draw from, uniformly")
+    assets: list[AssetId] = Field(min_length=1, description="asset ids to draw from, uniformly")
     objects_per_frame: Interval = Field(description="number of objects (integers between min and max)")
     distance_m: Interval = Field(description="forward distance to the nearest footprint point, m")
     lateral_m: Interval = Field(description="footprint centre, metres right of the camera")
@@ -361,15 +392,13 @@ class RandomScenesSpec(Strict):
     @model_validator(mode="after")
     def _ranges(self) -> "RandomScenesSpec":
         checks = [("objects_per_frame", self.objects_per_frame, 0, 50), ("distance_m", self.distance_m, 0.5, 500),
+                  ("lateral_m", self.lateral_m, -50, 50), ("yaw_deg", self.yaw_deg, -180, 180),
                   ("scale", self.scale, 0.05, 20), ("elevation_m", self.elevation_m, 0, 20),
                   ("camera_height_m", self.camera_height_m, 0.2, 20), ("pitch_deg", self.pitch_deg, -30, 30)]
         for name, interval, low, high in checks:
             if interval is not None and (interval.min < low or interval.max > high):
                 raise ValueError(f"experiment.{name}: must lie in [{low}, {high}] (got {interval.min} ... {interval.max})")
         return self
-
-
-Transform = Literal["none", "grayscale", "false_colours", "semantic_colours", "class_average"]
 
 
 class ImageTransformsSpec(Strict):
@@ -380,10 +409,11 @@ class ImageTransformsSpec(Strict):
     """
 
     kind: Literal["image_transforms"]
-    assets: list[str] = Field(min_length=1, description="asset ids from the catalog, one per frame")
+    assets: Annotated[list[AssetId], Distinct] = Field(min_length=1,
+                                                       description="asset ids from the catalog, one per frame")
     base_distance_m: DistanceM  # Z0
     lateral_m: LateralM = 0.0
-    relative_distance: list[Annotated[float, Field(gt=0.0, le=100.0)]] = Field(min_length=1, description="levels of d")
+    relative_distance: Annotated[list[RelativeDistance], Distinct] = Field(min_length=1, description="levels of d")
     transforms: list[Transform] = Field(min_length=1)
 
     @field_validator("transforms")
@@ -428,15 +458,22 @@ class ChecksSpec(Strict):
 class StimulusSpec(Strict):
     """A whole stimulus-set spec (one YAML file, after includes are resolved)."""
 
-    name: str = Field(pattern=NAME_PATTERN)
-    version: int = Field(ge=1)
+    name: Name
+    version: int = Field(ge=1, le=1_000_000)
     seed: int = Field(ge=0, le=2**63 - 1)
-    description: str = ""
+    description: Description = ""
     camera: CameraSpec = CameraSpec()
     render: RenderSpec = RenderSpec()
     world: WorldSpec = WorldSpec()
     checks: ChecksSpec = ChecksSpec()
     experiment: Experiment
+    #: Where the spec was read from (file path), for error messages; not part of the spec or its hash.
+    _source: str = PrivateAttr("spec")
+
+    @property
+    def source(self) -> str:
+        """The file the spec was loaded from (``"spec"`` when it was built in memory)."""
+        return self._source
 
     @model_validator(mode="after")
     def _pose_levels_include_canonical(self) -> "StimulusSpec":
@@ -474,72 +511,6 @@ def quick_spec(spec: StimulusSpec) -> StimulusSpec:
 # ----------------------------------------------------------------------------- loading
 
 
-def preset_names() -> list[str]:
-    """Names of the built-in presets (YAML files in scenes/presets, without ``_`` prefix)."""
-    return sorted(p.stem for p in PRESETS_DIR.glob("*.yaml") if not p.stem.startswith("_"))
-
-
-def resolve_spec_path(name_or_path: str | Path) -> Path:
-    """A spec file path, or the file of a built-in preset named ``name_or_path``."""
-    path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise SpecError(f"{path}: no such spec file")
-        return path
-    preset = PRESETS_DIR / f"{name_or_path}.yaml"
-    if preset.is_file():
-        return preset
-    close = difflib.get_close_matches(str(name_or_path), preset_names(), n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else f"; presets: {', '.join(preset_names())}"
-    raise SpecError(f"{name_or_path}: neither a spec file nor a built-in preset{hint}")
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise SpecError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise SpecError(f"{path}: a spec must be a mapping of keys to values")
-    return data
-
-
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """``override`` on top of ``base``: mappings merge key by key, anything else is replaced."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def load_raw_spec(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a spec file and resolve its ``include:`` chain into one mapping."""
-    path = path.resolve()
-    if path in _seen:
-        raise SpecError(f"{path}: include cycle ({' -> '.join(p.name for p in _seen + (path,))})")
-    data = _read_yaml(path)
-    includes = data.pop("include", [])
-    if isinstance(includes, str):
-        includes = [includes]
-    if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
-        raise SpecError(f"{path}: include: must be a file name or a list of file names")
-    merged: dict[str, Any] = {}
-    for item in includes:
-        candidate = path.parent / item
-        target = candidate if candidate.is_file() else PRESETS_DIR / item
-        if not target.is_file():
-            raise SpecError(f"{path}: include: no such file {item!r}")
-        merged = deep_merge(merged, load_raw_spec(target, _seen + (path,)))
-    return deep_merge(merged, data)
-
-
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     """Keys allowed in the mapping that holds the key ``loc[-1]`` (for "did you mean")."""
     current: Any = StimulusSpec
@@ -565,14 +536,43 @@ def _model_in(annotation: Any) -> Any:
     return None
 
 
+#: Error types of a union's branch that the input's type does not fit (the other branch's error
+#: says more: ``levels: [0, "x"]`` is a list, so the ``LevelRange`` branch's "not a mapping" is noise).
+_BRANCH_MISMATCH = {"model_type", "model_attributes_type", "dict_type", "list_type"}
+#: Longest input value shown in an error message, characters.
+MAX_SHOWN_VALUE_CHARS = 80
+
+
+def _is_branch_label(part: Any) -> bool:
+    """Whether an error location part names a union branch (``LevelRange``, ``list[float]``,
+    ``function-after[...]``), not a field or a key."""
+    return isinstance(part, str) and ("[" in part or part in _model_names(Strict))
+
+
+def _model_names(model: type[BaseModel]) -> set[str]:
+    """Class names of ``model`` and all its subclasses."""
+    return {model.__name__}.union(*(_model_names(sub) for sub in model.__subclasses__()))
+
+
+def _shown(value: Any) -> str:
+    """`` (got <value>)`` with the value cut to MAX_SHOWN_VALUE_CHARS; nothing for lists and mappings."""
+    if isinstance(value, (dict, list)):
+        return ""
+    text = repr(value)
+    return f" (got {text if len(text) <= MAX_SHOWN_VALUE_CHARS else text[:MAX_SHOWN_VALUE_CHARS - 3] + '...'})"
+
+
 def format_validation_error(source: str, error: ValidationError) -> str:
     """One line naming the first invalid field: ``file: a.b.c: message (got value)``."""
-    first = error.errors()[0]
-    loc = tuple(p for p in first["loc"] if p not in EXPERIMENT_KINDS)
+    errors = error.errors()
+    first = next((e for e in errors if e["type"] not in _BRANCH_MISMATCH
+                  or not any(_is_branch_label(p) for p in e["loc"])), errors[0])
+    tagged = tuple(p for p in first["loc"] if not _is_branch_label(p))
+    loc = tuple(p for p in tagged if p not in EXPERIMENT_KINDS)
     field = ".".join(str(p) for p in loc)
     kind = first["type"]
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(tuple(first["loc"]))
+        allowed = _allowed_keys(tagged)
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else (f"; allowed: {', '.join(allowed)}" if allowed else "")
         return f"{source}: {field or '(top level)'}: unknown key{hint}"
@@ -582,17 +582,22 @@ def format_validation_error(source: str, error: ValidationError) -> str:
     message = message[len("Value error, "):] if message.startswith("Value error, ") else message
     if not field:  # a whole-spec check: its message names the fields
         return f"{source}: {message}"
-    got = first.get("input")
-    shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
-    return f"{source}: {field}: {message[0].lower() + message[1:]}{shown}"
+    return f"{source}: {field}: {message[0].lower() + message[1:]}{_shown(first.get('input'))}"
 
 
 def parse_spec(data: dict[str, Any], source: str = "spec") -> StimulusSpec:
-    """Validate a resolved mapping; raise SpecError with one line naming the field."""
+    """Validate a resolved mapping; raise SpecError with one line naming ``source`` and the field.
+
+    The spec remembers ``source`` (:attr:`StimulusSpec.source`) for the errors of its expansion.
+    """
     try:
-        return StimulusSpec.model_validate(data)
+        spec = StimulusSpec.model_validate(data)
     except ValidationError as exc:
         raise SpecError(format_validation_error(source, exc)) from None
+    except (ArithmeticError, RecursionError) as exc:  # a validator met a value it cannot compute with
+        raise SpecError(f"{source}: a value cannot be used ({type(exc).__name__}: {exc})") from None
+    spec._source = source
+    return spec
 
 
 def load_spec(name_or_path: str | Path) -> StimulusSpec:

@@ -12,10 +12,18 @@ A stimulus set is a directory a person can browse and any tool can read::
       semantic/<frame_id>.png     8-bit class ids, see SEMANTIC_CLASSES
       counterfactual/rgb/<frame_id>.png, counterfactual/depth/<frame_id>.npy
                                   the same frame without its objects, where the spec asks
+      geometry/<variant>.glb      the geometry export (scenes/geometry_export.py): what was
+      geometry/meshes/<mesh>-<sha>.glb   rendered, read back from the Blender scene -- the static
+      geometry/frames/<frame_id>.json    world of each variant (glTF, world coordinates, nodes
+                                  "<class>:<instance>:<object>"), each placed object's mesh, and
+                                  per frame the objects' instance ids and 4x4 transforms and the
+                                  camera (K, size, world-to-camera); ``depthprobe verify``
+                                  re-casts the layers from it (scenes/verify.py)
       progress.jsonl              one line per finished frame (used by --resume)
 
 Every file is written atomically (temporary file in the same folder, then rename), so a
-killed run never leaves a partial file under a final name.
+killed run never leaves a partial file under a final name.  The manifest hashes every file,
+the geometry export's too.
 """
 from __future__ import annotations
 
@@ -32,7 +40,7 @@ from PIL import Image
 
 from scenes.camera import CAMERA_RECORD_KEYS, Camera
 from scenes.errors import StimulusSetError, problems_line
-from scenes.storage import atomic_write_bytes, npy_bytes, parquet_bytes, sha256_file
+from scenes.storage import TEMP_SUFFIX, atomic_write_bytes, is_temporary, npy_bytes, parquet_bytes, sha256_file
 
 FORMAT_NAME = "depthprobe-stimulus-set"
 FORMAT_VERSION = 1
@@ -58,6 +66,8 @@ LAYERS: dict[str, tuple[str, str]] = {
 }
 REQUIRED_LAYERS = ("rgb", "depth", "instances", "semantic")
 COUNTERFACTUAL_LAYERS = ("counterfactual_rgb", "counterfactual_depth")
+#: Folder of the geometry export (its file names: scenes/geometry_export.py).
+GEOMETRY_FOLDER = "geometry"
 
 FRAME_CAMERA_COLUMNS = ("width", "height", "fx", "fy", "cx", "cy", "camera_height_m",
                         "pitch_deg", "roll_deg")
@@ -150,6 +160,30 @@ def write_manifest(root: Path, manifest: dict[str, Any]) -> None:
     """Atomically write manifest.json (format name and version are added)."""
     body = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **manifest}
     atomic_write_bytes(Path(root) / MANIFEST, (json.dumps(body, indent=2, sort_keys=True) + "\n").encode())
+
+
+def layer_content_problem(layer: str, array: np.ndarray, size: tuple[int, int] | None) -> str | None:
+    """What is wrong with a decoded layer (None when it is what the format says; see the module
+    docstring), e.g. ``"depth has dtype int16, expected float32"``.
+
+    :param size: the frame's (height, width) in pixels from the frames table, if known.
+    """
+    base = layer.removeprefix("counterfactual_")
+    if base == "rgb":
+        if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] not in (3, 4):
+            return f"RGB is {array.dtype} of shape {array.shape}, expected uint8 (H, W, 3)"
+    elif base == "depth":
+        if array.dtype != np.float32 or array.ndim != 2:
+            return f"depth is {array.dtype} of shape {array.shape}, expected float32 (H, W) metres"
+        bad = ~((array > 0) & ~np.isneginf(array))  # NaN, zero, negative or -inf
+        if bad.any():
+            return f"depth has {int(bad.sum())} value(s) that are not > 0 or +inf (NaN, zero or negative)"
+    elif array.ndim != 2 or not np.issubdtype(array.dtype, np.unsignedinteger) or \
+            (base == "semantic" and array.dtype != np.uint8):
+        return f"{base} is {array.dtype} of shape {array.shape}, expected {'uint8' if base == 'semantic' else 'uint16'} (H, W)"
+    if size is not None and tuple(array.shape[:2]) != (int(size[0]), int(size[1])):
+        return f"{base} is {array.shape[1]}x{array.shape[0]} px but the frames table says {size[1]}x{size[0]}"
+    return None
 
 
 @dataclass
@@ -297,21 +331,28 @@ class StimulusSet:
         has = set(self.objects["frame_id"])
         return [fid for fid in self.frame_ids if fid in has]
 
-    def undecodable_layers(self, frame_ids: Iterable[str], layers: Iterable[str]) -> list[str]:
-        """Files of the ``layers`` of ``frame_ids`` that the manifest does not hash and that cannot
-        be decoded (hashed files are checked by :meth:`problems`; missing ones are not listed)."""
-        hashed = set(self.manifest.get("files", {}))
+    def layer_problems(self, frame_ids: Iterable[str] | None = None, layers: Iterable[str] = REQUIRED_LAYERS
+                       ) -> list[str]:
+        """Decode each layer file and check what it holds (one line per problem, naming the file):
+        RGB uint8 (H, W, 3 or 4); depth float32 (H, W) with every value > 0 or +inf (no NaN, no
+        zero, no negative); instances an unsigned integer image; semantic uint8; every layer of
+        the frame's size in the frames table.  Missing files are left to :meth:`problems`."""
         found = []
+        sizes = dict(zip(self.frame_ids, zip(self.frames["height"], self.frames["width"])))
         layers = tuple(layers)
-        for fid in frame_ids:
+        for fid in (self.frame_ids if frame_ids is None else frame_ids):
             for layer in layers:
                 path = layer_path(self.root, layer, fid)
-                if path.relative_to(self.root).as_posix() in hashed or not path.is_file():
+                if not path.is_file():
                     continue
                 try:
-                    read_layer(path)
+                    array = read_layer(path)
                 except StimulusSetError as exc:
                     found.append(str(exc))
+                    continue
+                problem = layer_content_problem(layer, array, sizes.get(fid))
+                if problem:
+                    found.append(f"{path}: {problem}")
         return found
 
     def counterfactual_problems(self) -> list[str]:
@@ -323,7 +364,7 @@ class StimulusSet:
                 path = layer_path(self.root, layer, fid)
                 if not path.is_file():
                     found.append(f"{path}: file is missing (frame {fid!r} has has_counterfactual true)")
-        return found + self.undecodable_layers(sorted(self.counterfactual_frame_ids), COUNTERFACTUAL_LAYERS)
+        return found + self.layer_problems(sorted(self.counterfactual_frame_ids), COUNTERFACTUAL_LAYERS)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -359,10 +400,79 @@ def open_stimulus_set(path: str | Path) -> StimulusSet:
     if not root.is_dir():
         raise StimulusSetError(f"{root}: no such stimulus-set directory")
     manifest = _read_json(root / MANIFEST)
+    if not isinstance(manifest, dict):
+        raise StimulusSetError(f"{root / MANIFEST}: not a depthprobe stimulus set (a JSON {type(manifest).__name__}, "
+                               "not an object)")
     if manifest.get("format") != FORMAT_NAME:
         raise StimulusSetError(f"{root / MANIFEST}: not a depthprobe stimulus set (format={manifest.get('format')!r})")
     frames = _read_table(root / FRAMES_TABLE, ("frame_id",) + FRAME_CAMERA_COLUMNS)
     objects = _read_table(root / OBJECTS_TABLE, ("frame_id", "object_id"))
     if frames["frame_id"].duplicated().any():
         raise StimulusSetError(f"{root / FRAMES_TABLE}: frame_id values are not unique")
+    for column in FRAME_CAMERA_COLUMNS:
+        values = pd.to_numeric(frames[column], errors="coerce").to_numpy(dtype=float)
+        if not np.all(np.isfinite(values)):
+            raise StimulusSetError(f"{root / FRAMES_TABLE}: column {column} holds values that are not finite numbers")
     return StimulusSet(root, manifest, frames, objects)
+
+
+#: Entries a stimulus set's folder may hold: its files, its layer folders (and the geometry
+#: export), temporary files of unfinished writes, and nothing else.
+SET_ENTRIES = frozenset({MANIFEST, FRAMES_TABLE, OBJECTS_TABLE, PROGRESS, GEOMETRY_FOLDER,
+                         *(folder.split("/")[0] for folder, _ in LAYERS.values())})
+
+
+def _manifest_of(folder: Path) -> dict[str, Any] | None:
+    """The parsed manifest of ``folder`` if it is a stimulus set of ours, else None."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == FORMAT_NAME else None
+
+
+def check_set_target(out: str | Path, spec_hash: str, resume: bool) -> None:
+    """Raise :class:`StimulusSetError` (one line) unless ``generate`` may write a set of the spec
+    with ``spec_hash`` into ``out``: a new path, an empty folder, or -- with ``resume`` -- a set of
+    ours (manifest or progress records) of that very spec that holds nothing but its own files.
+    Never a folder inside another stimulus set."""
+    out = Path(out)
+    for folder in out.resolve().parents:
+        if _manifest_of(folder) is not None:
+            raise StimulusSetError(f"--out {out}: is inside the stimulus set {folder}; choose a folder of its own")
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise StimulusSetError(f"--out {out}: exists and is not a folder")
+    entries = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    if not entries:
+        return
+    if not resume:
+        raise StimulusSetError(f"--out {out}: folder is not empty; pass --resume to continue it or choose another folder")
+    if (out / MANIFEST).exists() and _manifest_of(out) is None:
+        raise StimulusSetError(f"--out {out / MANIFEST}: not a depthprobe stimulus set; refusing to write into it")
+    if not (out / MANIFEST).exists() and not (out / PROGRESS).exists():
+        raise StimulusSetError(f"--out {out}: not a stimulus set (no {PROGRESS} or {MANIFEST}); refusing to write into it")
+    foreign = [name for name in entries if name not in SET_ENTRIES]
+    if foreign:
+        raise StimulusSetError(f"--out {out}: holds {foreign[0]!r}, which is not part of a stimulus set; "
+                               "refusing to write into it")
+    manifest = _manifest_of(out)
+    if manifest is not None and manifest.get("spec_hash") != spec_hash:
+        raise StimulusSetError(f"--out {out}: holds a stimulus set of another spec (hash "
+                               f"{str(manifest.get('spec_hash'))[:12]}, not {spec_hash[:12]}); choose another folder")
+
+
+def remove_temporaries(root: Path) -> int:
+    """Delete the temporary files that killed writes left in a set's own folders (the root and
+    the layer folders; only names of the storage layer's pattern); returns how many."""
+    root = Path(root)
+    candidates = [root.glob(".*" + TEMP_SUFFIX),
+                  *((root / name).rglob(".*" + TEMP_SUFFIX) for name in SET_ENTRIES if (root / name).is_dir())]
+    removed = 0
+    for found in candidates:
+        for path in found:
+            if path.is_file() and is_temporary(path):
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed

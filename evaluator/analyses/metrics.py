@@ -10,9 +10,11 @@
 Which pixels (as monodepth2's KITTI evaluation, the convention behind the numbers of the study's
 experiment 5, docs/design.md "The study"): true depth finite and within [``MIN_DEPTH_M``, ``max_depth_m``] (default
 ``MAX_DEPTH_M`` = 80 m; ``None`` keeps every finite true depth); the aligned prediction is
-clipped to the same range (+inf, the network's "no surface", becomes the upper bound); pixels
-whose prediction is NaN (undefined after alignment) are left out and counted
-(``n_px_pred_invalid``).  No median rescaling per frame: the prediction is the one aligned once
+clipped to the same range; pixels whose prediction is unusable -- NaN, +-inf (a network's "no
+surface" where there is one) or zero or negative -- are left out of every metric and counted, per
+frame and region and by kind (``n_px_pred_invalid``, ``n_px_pred_nan``, ``n_px_pred_inf``,
+``n_px_pred_nonpositive``; summary ``metrics.validity``).  Above ``MAX_INVALID_FRACTION`` of
+unusable pixels the evaluation gives no numbers at all (:func:`output_validity`).  No median rescaling per frame: the prediction is the one aligned once
 per set (see :mod:`evaluator.pipeline.alignment`).
 
 Regions (:data:`REGIONS`): ``all`` pixels, ``road`` (semantic class road), ``object``
@@ -37,6 +39,10 @@ from scenes.stimulus_set import SEMANTIC_CLASSES
 MIN_DEPTH_M = 1e-3
 MAX_DEPTH_M = 80.0
 METRICS = ("abs_rel", "sq_rel", "rmse", "rmse_log", "a1", "a2", "a3")
+INVALID_KINDS = ("n_px_pred_nan", "n_px_pred_inf", "n_px_pred_nonpositive")
+#: Above this share of pixels with ground truth whose prediction is unusable (non-finite or <= 0)
+#: a model gets no metrics and no verdict: the numbers would describe the few pixels left.
+MAX_INVALID_FRACTION = 0.5
 REGIONS = ("all", "road", "object")
 ROAD_CLASS = SEMANTIC_CLASSES["road"]
 #: Pixels per block in :func:`code_sums`: 8192 float64 = 64 kB per temporary, so a block's
@@ -84,7 +90,9 @@ def frame_metrics(frame_id: str, pred: np.ndarray, gt: np.ndarray, semantic: np.
     """
     upper = np.inf if max_depth_m is None else float(max_depth_m)
     valid_gt = np.isfinite(gt) & (gt >= MIN_DEPTH_M) & (gt <= upper)
-    use = valid_gt & ~np.isnan(pred)
+    with np.errstate(invalid="ignore"):
+        valid_pred = np.isfinite(pred) & (pred > 0)
+    use = valid_gt & valid_pred
     masks = region_masks(semantic, instances)
     # Usable pixels ordered by region code (road 1 + object 2), so that every region is a union
     # of contiguous runs (masked sums are ~5x slower).
@@ -101,14 +109,25 @@ def frame_metrics(frame_id: str, pred: np.ndarray, gt: np.ndarray, semantic: np.
     rows = []
     for region, mask in masks.items():
         n = inside[region]
-        if n == 0:
+        judged = valid_gt if mask is None else valid_gt & mask
+        n_region = int(np.count_nonzero(judged))
+        if n_region == 0:
             continue
-        n_region = int(np.count_nonzero(valid_gt if mask is None else valid_gt & mask))
-        abs_rel, sq_rel, mse, mse_log, a1, a2, a3 = (sums[region] / n).tolist()
+        terms = (sums[region] / n).tolist() if n else [np.nan] * len(METRICS)
+        abs_rel, sq_rel, mse, mse_log, a1, a2, a3 = terms
         rows.append({"frame_id": frame_id, "region": region, "n_px": n, "n_px_pred_invalid": n_region - n,
+                     **invalid_kinds(pred[judged]),
                      "abs_rel": abs_rel, "sq_rel": sq_rel, "rmse": float(np.sqrt(mse)),
                      "rmse_log": float(np.sqrt(mse_log)), "a1": a1, "a2": a2, "a3": a3})
     return rows
+
+
+def invalid_kinds(pred: np.ndarray) -> dict[str, int]:
+    """How many of ``pred`` are NaN, infinite, and zero or negative (the predictions no metric uses)."""
+    with np.errstate(invalid="ignore"):
+        return {"n_px_pred_nan": int(np.count_nonzero(np.isnan(pred))),
+                "n_px_pred_inf": int(np.count_nonzero(np.isinf(pred))),
+                "n_px_pred_nonpositive": int(np.count_nonzero(pred <= 0))}
 
 
 def code_sums(g: np.ndarray, p: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -156,7 +175,7 @@ def pixel_terms(g: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 def metrics_table(rows: Sequence[dict]) -> pd.DataFrame:
     """The per-frame rows as a tidy table (columns fixed even when empty)."""
-    columns = ["frame_id", "region", "n_px", "n_px_pred_invalid", *METRICS]
+    columns = ["frame_id", "region", "n_px", "n_px_pred_invalid", *INVALID_KINDS, *METRICS]
     return pd.DataFrame(list(rows), columns=columns)
 
 
@@ -169,7 +188,8 @@ def summarise_metrics(table: pd.DataFrame, rng: np.random.Generator,
     """
     regions: dict[str, dict | None] = {}
     for region in REGIONS:
-        part = table[table["region"] == region]
+        every = table[table["region"] == region]
+        part = every[every["n_px"] > 0]
         if part.empty:
             regions[region] = None
             continue
@@ -177,11 +197,24 @@ def summarise_metrics(table: pd.DataFrame, rng: np.random.Generator,
         entry = {m: {"value": float(mean[i]), "ci_low": float(low[i]), "ci_high": float(high[i])}
                  for i, m in enumerate(METRICS)}
         entry.update(n_frames=int(part["frame_id"].nunique()), n_pixels=int(part["n_px"].sum()),
-                     n_pixels_pred_invalid=int(part["n_px_pred_invalid"].sum()))
+                     n_pixels_pred_invalid=int(every["n_px_pred_invalid"].sum()),
+                     n_frames_without_valid_pixel=int(len(every) - len(part)))
         regions[region] = entry
     return {"regions": regions,
             "definitions": "monodepth2 compute_errors; mean over frames, percentile bootstrap 95% CI over frames",
-            "depth_range_m": [MIN_DEPTH_M, max_depth_m]}
+            "depth_range_m": [MIN_DEPTH_M, max_depth_m], "validity": output_validity(table)}
+
+
+def output_validity(table: pd.DataFrame) -> dict:
+    """Pixels with ground truth (region ``all``) whose prediction no metric could use: counts by
+    kind, and their share of all such pixels (``fraction``, 0 ... 1; NaN without pixels)."""
+    part = table[table["region"] == "all"]
+    judged = int(part["n_px"].sum() + part["n_px_pred_invalid"].sum())
+    invalid = int(part["n_px_pred_invalid"].sum())
+    return {"n_pixels_judged": judged, "n_pixels_invalid": invalid,
+            **{kind: int(part[kind].sum()) for kind in INVALID_KINDS},
+            "fraction_invalid": invalid / judged if judged else float("nan"),
+            "n_frames_with_invalid": int((part["n_px_pred_invalid"] > 0).sum())}
 
 
 class MetricsAnalysis:

@@ -35,6 +35,8 @@ mono model is refused (its scale is unknown).
 """
 from __future__ import annotations
 
+import pickle
+
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -205,7 +207,11 @@ def _read(spec: AdapterSpec, path: Path) -> dict:
 
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # corrupt file, pickle with code (refused by weights_only), ...
+    except pickle.UnpicklingError:  # torch's weights-only unpickler refused it: nothing was run
+        raise ModelSourceError(f"model {spec.name!r}: cannot read {path}: not a plain state dict of tensors "
+                               "(a damaged file, or pickled objects, which are refused: depthprobe never runs "
+                               "code from a checkpoint; save the tensors, or convert them to safetensors)") from None
+    except Exception as exc:  # a corrupt or truncated file
         raise ModelSourceError(f"model {spec.name!r}: cannot read {path} ({type(exc).__name__}: "
                                f"{first_line(exc)})") from None
     if not isinstance(state, dict):

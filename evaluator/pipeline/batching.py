@@ -97,8 +97,17 @@ def predict_images(model: DepthModel, images: np.ndarray) -> np.ndarray:
     n, height, width = images.shape[:3]
     size = model.input_size or (height, width)
     model_images = resize_images(images, size)
-    with _guard(model):
-        raw = model.predict(model_images)
+    try:
+        with _guard(model):
+            raw = model.predict(model_images)
+    except SystemExit as exc:  # a model must not end the evaluation (and exit 0 with nothing written)
+        raise ModelOutputError(f"model {model.name!r} called sys.exit({exc.code!r}) while predicting") from None
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        text = str(exc).strip().splitlines()
+        raise ModelOutputError(f"model {model.name!r} raised {type(exc).__name__} while predicting"
+                               f"{': ' + text[0] if text else ''}") from exc
     pred = check_prediction(raw, (n, size[0], size[1]), model.name)
     return resize_maps(pred, (height, width))
 

@@ -20,12 +20,14 @@ that notebooks and other analyses can reuse them:
 6. :func:`~evaluator.results.format.write_results` -- the tables (``OUT/*.parquet``) then
    ``OUT/summary.json``, each atomically (the results format).
 
-Nothing is written before the set is verified, the model loaded and the alignment known to be
-possible; then an old ``summary.json`` in ``OUT`` is removed (its predictions are about to be
-replaced), and the tables and the new ``summary.json`` are written only after every step has
-succeeded (stale tables of analyses that do not apply this time are removed), so a
-``summary.json`` always belongs to the tables and predictions beside it and to a complete run.
-Predictions of an unfinished run have no ``predictions/index.json`` and are refused for reuse.
+``OUT`` must be new, empty, or a results folder of ours
+(:func:`~evaluator.results.format.check_results_target`: never a stimulus set, a folder inside
+one, or a folder of other content).  Nothing is written before the set is verified, the model
+loaded and the alignment known to be possible; then the whole run writes into a staging folder
+beside ``OUT`` (:class:`~evaluator.results.format.StagedResults`) under a writer lock, and the
+staged folder replaces ``OUT`` only when every step has succeeded: a failed run, even one that
+stops with exit 2, leaves the previous results exactly as they were.  A model whose output is
+mostly unusable (non-finite or <= 0 after alignment) gets no results (:func:`require_valid_output`).
 """
 from __future__ import annotations
 
@@ -40,19 +42,22 @@ import numpy as np
 from evaluator.pipeline.alignment import (Alignment, AlignmentPolicy, RoadSamples, choose_policy, fit_alignment,
                                           parse_policy)
 from evaluator.analyses.set_analysis import AnalysisResult, SetAnalysis, check_shape
-from evaluator.errors import AlignmentError, EvaluationArgumentError, ModelLoadError
+from evaluator.errors import AlignmentError, EvaluationArgumentError, ModelLoadError, ModelOutputError
 from evaluator.pipeline.batching import ProgressCallback, check_batch_size, model_batches, pipelined
-from evaluator.analyses.metrics import MAX_DEPTH_M
+from evaluator.analyses.metrics import MAX_DEPTH_M, MAX_INVALID_FRACTION
 from evaluator.models.base import DepthModel, ModelContext, OutputKind, check_contract
 from evaluator.models.callable_model import CallableModel
+from evaluator.models.device import check_device_name
 from evaluator.models.registry import check_model_name, load_model
 from evaluator.analyses.objects import check_statistic
 from evaluator.pipeline.store import PREDICTIONS_DIR, PredictionWriter, StoredPredictions, check_dtype, set_identity
 from scenes.versioning import code_version
 from evaluator.pipeline.verify import open_verified
-from evaluator.results.format import SUMMARY_FILE, TABLE_FILES, write_results
+from evaluator.results.format import (SUMMARY_FILE, TABLE_FILES, StagedResults, check_results_target,
+                                      write_results)
 from scenes.errors import StimulusSetError
 from scenes.stimulus_set import MANIFEST, StimulusSet
+from scenes.storage import WriterLock
 
 
 
@@ -90,30 +95,33 @@ def evaluate_set(set_path: str | Path, model_name: str | DepthModel | Callable[[
     check_dtype(prediction_dtype)
     seed = check_seed(seed)
     parse_policy(alignment)  # arguments are checked before any file is read
+    check_device_name(device)
     if isinstance(model_name, str):
         check_model_name(model_name)  # a typo fails before the set's files are hashed
+    out = check_results_target(out_dir)
     stimulus_set = open_verified(set_path)
     model = load_for_set(model_name, stimulus_set, device)
     policy = choose_policy(model.output_kind, alignment)
     require_references(stimulus_set, model, policy)  # before anything is predicted or written
-    out = Path(out_dir)
-    (out / SUMMARY_FILE).unlink(missing_ok=True)  # its predictions are about to be replaced
-    writer = PredictionWriter(out / PREDICTIONS_DIR, prediction_dtype)
-    fitted = fit_set_alignment(stimulus_set, model, policy, batch_size, np.random.default_rng(seed), progress,
-                               keep_raw=writer.keep_raw)
-    analysis = SetAnalysis(stimulus_set, statistic, max_depth_m)
-    predict_and_analyse(stimulus_set, model, fitted, batch_size, writer, analysis, progress)
-    info = model_info(model)
-    writer.finish({"model": info, "alignment": fitted.to_dict(), "stimulus_set": set_identity(stimulus_set),
-                   "n_frames": len(stimulus_set.frames), "n_counterfactual": len(analysis.counterfactual_ids)})
-    result = analysis.finish(seed)
-    config = {"batch_size": int(batch_size), "device": device, "alignment": alignment, "statistic": statistic,
-              "seed": seed, "prediction_dtype": prediction_dtype, "max_depth_m": max_depth_m}
-    predictions = {"path": str(out / PREDICTIONS_DIR), "dtype": prediction_dtype, "reused": False,
-                   "n_frames": len(stimulus_set.frames), "n_counterfactual": len(analysis.counterfactual_ids)}
-    summary = build_summary(stimulus_set, info, fitted.to_dict(), result, config, out,
-                            time.perf_counter() - started, predictions)
-    write_results(out, result.tables, summary)
+    with WriterLock(out, "depthprobe evaluate"), StagedResults(out) as staged:
+        writer = PredictionWriter(staged.path / PREDICTIONS_DIR, prediction_dtype)
+        fitted = fit_set_alignment(stimulus_set, model, policy, batch_size, np.random.default_rng(seed), progress,
+                                   keep_raw=writer.keep_raw)
+        analysis = SetAnalysis(stimulus_set, statistic, max_depth_m)
+        predict_and_analyse(stimulus_set, model, fitted, batch_size, writer, analysis, progress)
+        info = model_info(model)
+        writer.finish({"model": info, "alignment": fitted.to_dict(), "stimulus_set": set_identity(stimulus_set),
+                       "n_frames": len(stimulus_set.frames), "n_counterfactual": len(analysis.counterfactual_ids)})
+        result = analysis.finish(seed)
+        require_valid_output(result, info["name"])
+        config = {"batch_size": int(batch_size), "device": device, "alignment": alignment, "statistic": statistic,
+                  "seed": seed, "prediction_dtype": prediction_dtype, "max_depth_m": max_depth_m}
+        predictions = {"path": str(out / PREDICTIONS_DIR), "dtype": prediction_dtype, "reused": False,
+                       "n_frames": len(stimulus_set.frames), "n_counterfactual": len(analysis.counterfactual_ids)}
+        summary = build_summary(stimulus_set, info, fitted.to_dict(), result, config, out,
+                                time.perf_counter() - started, predictions)
+        write_results(staged.path, result.tables, summary)
+        staged.commit()
     return summary
 
 
@@ -134,26 +142,44 @@ def analyse_predictions(set_path: str | Path, out_dir: str | Path, *, prediction
     started = time.perf_counter()
     check_statistic(statistic)
     seed = check_seed(seed)
-    out = Path(out_dir)
+    out = check_results_target(out_dir)
     stimulus_set = open_verified(set_path)
     pred_root = Path(predictions_dir) if predictions_dir is not None else out / PREDICTIONS_DIR
     stored = StoredPredictions.open(pred_root, stimulus_set)
-    analysis = SetAnalysis(stimulus_set, statistic, max_depth_m)
-    frame_ids = stimulus_set.frame_ids
-    for i, fid in enumerate(frame_ids):
-        without = stored.depth(fid, "counterfactual") if fid in analysis.counterfactual_ids else None
-        analysis.add_frame(fid, stored.depth(fid), without)
-        if progress is not None and ((i + 1) % 50 == 0 or i + 1 == len(frame_ids)):
-            progress("analyse", i + 1, len(frame_ids))
-    result = analysis.finish(seed)
-    index = stored.index
-    config = {"statistic": statistic, "seed": seed, "max_depth_m": max_depth_m, "reused_predictions": True}
-    predictions = {"path": str(pred_root), "dtype": index.get("dtype"), "reused": True,
-                   "n_frames": index.get("n_frames"), "n_counterfactual": index.get("n_counterfactual")}
-    summary = build_summary(stimulus_set, index["model"], index["alignment"], result, config, out,
-                            time.perf_counter() - started, predictions)
-    write_results(out, result.tables, summary)
+    with WriterLock(out, "depthprobe evaluate --reuse-predictions"), StagedResults(out) as staged:
+        analysis = SetAnalysis(stimulus_set, statistic, max_depth_m)
+        frame_ids = stimulus_set.frame_ids
+        for i, fid in enumerate(frame_ids):
+            without = stored.depth(fid, "counterfactual") if fid in analysis.counterfactual_ids else None
+            analysis.add_frame(fid, stored.depth(fid), without)
+            if progress is not None and ((i + 1) % 50 == 0 or i + 1 == len(frame_ids)):
+                progress("analyse", i + 1, len(frame_ids))
+        result = analysis.finish(seed)
+        index = stored.index
+        require_valid_output(result, index["model"]["name"])
+        config = {"statistic": statistic, "seed": seed, "max_depth_m": max_depth_m, "reused_predictions": True}
+        predictions = {"path": str(pred_root), "dtype": index.get("dtype"), "reused": True,
+                       "n_frames": index.get("n_frames"), "n_counterfactual": index.get("n_counterfactual")}
+        summary = build_summary(stimulus_set, index["model"], index["alignment"], result, config, out,
+                                time.perf_counter() - started, predictions)
+        write_results(staged.path, result.tables, summary)
+        in_out = pred_root.resolve() == (out / PREDICTIONS_DIR).resolve()
+        staged.commit(keep=(PREDICTIONS_DIR,) if in_out else ())
     return summary
+
+
+def require_valid_output(result: AnalysisResult, model_name: str) -> None:
+    """:class:`ModelOutputError` when most predictions were unusable (see
+    :data:`evaluator.analyses.metrics.MAX_INVALID_FRACTION`): no numbers from the few left."""
+    validity = (result.summary.get("metrics") or {}).get("validity") or {}
+    fraction = validity.get("fraction_invalid")
+    if fraction is None or not fraction > MAX_INVALID_FRACTION:
+        return
+    kinds = ", ".join(f"{validity[k]} {word}" for k, word in (("n_px_pred_nan", "NaN"), ("n_px_pred_inf", "inf"),
+                                                               ("n_px_pred_nonpositive", "<= 0")) if validity.get(k))
+    raise ModelOutputError(f"model {model_name!r}: {100 * fraction:.1f} % of the {validity['n_pixels_judged']} "
+                           f"pixels with ground truth got an unusable prediction after alignment ({kinds}); "
+                           "no metrics and no verdict from the rest")
 
 
 def check_seed(seed: object) -> int:
@@ -307,6 +333,7 @@ def build_summary(stimulus_set: StimulusSet, model: Mapping[str, Any], alignment
         "n_frames": int(len(stimulus_set.frames)),
         "n_reference_frames": len(stimulus_set.reference_frame_ids),
         **result.summary,
+        "warnings": result_warnings(result.summary),
         "predictions": dict(predictions),
         "stimulus_set": set_provenance(stimulus_set),
         "config": dict(config),
@@ -316,6 +343,23 @@ def build_summary(stimulus_set: StimulusSet, model: Mapping[str, Any], alignment
         "elapsed_s": round(float(elapsed_s), 3),
         "outputs": outputs,
     }
+
+
+def result_warnings(entries: Mapping[str, Any]) -> list[str]:
+    """What a careful reader must know before trusting the numbers: predictions that were unusable
+    on part of the pixels, objects without an estimate."""
+    warnings = []
+    validity = (entries.get("metrics") or {}).get("validity") or {}
+    if validity.get("n_pixels_invalid"):
+        warnings.append(f"{100 * validity['fraction_invalid']:.2f} % of the {validity['n_pixels_judged']} pixels with "
+                        f"ground truth got an unusable prediction (NaN {validity['n_px_pred_nan']}, inf "
+                        f"{validity['n_px_pred_inf']}, <= 0 {validity['n_px_pred_nonpositive']}) in "
+                        f"{validity['n_frames_with_invalid']} frame(s); they are counted and left out of every metric")
+    missing = int(entries.get("n_objects", 0)) - int(entries.get("n_objects_with_estimate", 0))
+    if missing:
+        warnings.append(f"{missing} of {entries['n_objects']} objects have no estimate (no usable predicted pixel "
+                        "over their mask); every object analysis leaves them out")
+    return warnings
 
 
 def set_provenance(stimulus_set: StimulusSet) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scenes.errors import StimulusSetError, problems_line
-from scenes.stimulus_set import OBJECTS_TABLE, REQUIRED_LAYERS, StimulusSet, open_stimulus_set
+from scenes.stimulus_set import OBJECTS_TABLE, StimulusSet, open_stimulus_set
 
 #: Objects-table columns the cue fit reads.
 REQUIRED_OBJECT_COLUMNS = ("z_vertical", "z_size")
@@ -18,8 +18,9 @@ def open_verified(path: str | Path) -> StimulusSet:
     """Open a stimulus set and check every file the evaluator will read.
 
     Checks (all problems are collected, then raised together): each frame's RGB, depth,
-    instance and semantic files exist; files listed in the manifest match their SHA-256;
-    files the manifest does not hash can be decoded; the objects table has the cue columns;
+    instance and semantic files exist; files listed in the manifest match their SHA-256; every
+    layer decodes and holds what the format says (dtype, size, depth > 0 or +inf:
+    :meth:`~scenes.stimulus_set.StimulusSet.layer_problems`); the objects table has the cue columns;
     the manifest has a canonical camera; the counterfactual layers of the frames that claim
     them exist and decode.
 
@@ -28,7 +29,7 @@ def open_verified(path: str | Path) -> StimulusSet:
     """
     stimulus_set = open_stimulus_set(path)
     found = stimulus_set.problems(check_hashes=True)
-    found += stimulus_set.undecodable_layers(stimulus_set.frame_ids, REQUIRED_LAYERS)
+    found += stimulus_set.layer_problems()
     found += _missing_object_columns(stimulus_set)
     found += stimulus_set.canonical_camera_problems()
     found += stimulus_set.counterfactual_problems()

@@ -3,6 +3,8 @@
 No torch and no model: :func:`write_figures` reads ``OUT/summary.json`` and the parquet tables
 beside it through the results reader (:func:`evaluator.results.format.read_results`), so
 figures can be made on any machine, any time after ``depthprobe evaluate``.
+:func:`render_figures` draws the same figures into memory (PNG bytes, nothing written) for the
+HTML report (:mod:`evaluator.results.page`); :func:`png_bytes` renders any Figure so.
 matplotlib is used through its object API (``Figure`` + the Agg canvas), so nothing global
 (no pyplot state, no backend switch) is touched.
 
@@ -23,6 +25,7 @@ Figures (each only when its table has what it needs):
 """
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -32,7 +35,7 @@ import pandas as pd
 
 from evaluator.analyses.intervals import format_estimate
 from evaluator.results.format import FIGURES_DIR, Results, read_results
-from scenes.storage import atomic_write_with
+from scenes.storage import atomic_write_bytes
 
 #: Figure width x height per panel, inches, and resolution: 750 x 525 px panels.
 PANEL_INCHES = (5.0, 3.5)
@@ -48,6 +51,30 @@ POSE_PANELS = {
 }
 
 
+#: The figures, in page order: name -> drawing function (each returns a Figure or None).
+FIGURE_NAMES = ("curves", "cues", "pose", "obstacles")
+
+
+def draw_figures(results: Results) -> list[tuple[str, Any]]:
+    """Every figure the results support, drawn in memory: ``[(name, Figure), ...]`` in page order.
+
+    :raises ResultsError: a damaged table.
+    """
+    drawers = {"curves": curves_figure, "cues": cues_figure, "pose": pose_figure, "obstacles": obstacles_figure}
+    drawn = []
+    for name in FIGURE_NAMES:
+        figure = drawers[name](results)
+        if figure is not None:
+            drawn.append((name, figure))
+    return drawn
+
+
+def render_figures(results: Results | str | Path) -> dict[str, bytes]:
+    """Every figure the results support as PNG bytes (nothing is written): ``{name: png}``."""
+    results = results if isinstance(results, Results) else read_results(results)
+    return {name: png_bytes(figure) for name, figure in draw_figures(results)}
+
+
 def write_figures(results: Results | str | Path) -> list[Path]:
     """Draw every figure the results support into ``<results>/figures``.
 
@@ -59,14 +86,11 @@ def write_figures(results: Results | str | Path) -> list[Path]:
     results = results if isinstance(results, Results) else read_results(results)
     out = results.root / FIGURES_DIR
     written = []
-    for name, draw in (("curves", curves_figure), ("cues", cues_figure), ("pose", pose_figure),
-                       ("obstacles", obstacles_figure)):
-        figure = draw(results)
-        if figure is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            path = out / f"{name}.png"
-            save(figure, path)
-            written.append(path)
+    for name, png in render_figures(results).items():
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{name}.png"
+        atomic_write_bytes(path, png)
+        written.append(path)
     return written
 
 
@@ -79,12 +103,19 @@ def new_figure(n_panels: int):
     return figure, list(axes)
 
 
-def save(figure, path: Path) -> None:
-    """Write ``figure`` as PNG atomically (temporary file, then rename)."""
+def png_bytes(figure, dpi: int | None = None) -> bytes:
+    """``figure`` as PNG bytes, in memory (the Agg canvas; no file, no pyplot state)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(figure)
-    atomic_write_with(path, lambda tmp: figure.savefig(tmp, format="png"))
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi or figure.dpi)
+    return buffer.getvalue()
+
+
+def save(figure, path: Path) -> None:
+    """Write ``figure`` as PNG atomically (temporary file, then rename)."""
+    atomic_write_bytes(path, png_bytes(figure))
 
 
 def _ci(entry: Mapping[str, Any] | None, digits: int = 2) -> str:

@@ -21,6 +21,7 @@ def format_summary(summary: Mapping[str, Any]) -> list[str]:
              f"objects: {summary['n_objects_with_estimate']} of {summary['n_objects']} with an estimate "
              f"({summary['statistic']} over the eroded mask), {summary['n_frames']} frames",
              f"verdict: {summary['verdict']}. {summary['verdict_text']}"]
+    lines += [f"warning: {text}" for text in summary.get("warnings") or []]
     lines += _cue_lines(summary)
     lines += analysis_lines(summary)
     outputs = summary.get("outputs", {})

@@ -44,25 +44,35 @@ def frame():
 def test_regions_caps_and_invalid_predictions_are_counted():
     pred, gt, semantic, instances = frame()
     pred[5, 7] = np.nan  # undefined after alignment: left out, counted
-    pred[3, 0] = np.inf  # "no surface": clipped to the cap
+    pred[3, 0] = np.inf  # "no surface" where there is one: unusable, left out, counted (was clipped)
+    pred[3, 1] = -2.0  # negative depth: unusable, left out, counted (was scored)
     rows = {r["region"]: r for r in frame_metrics("f", pred, gt, semantic, instances)}
     assert set(rows) == {"all", "road", "object"}
-    assert rows["all"]["n_px"] == 3 * 8 - 1 and rows["all"]["n_px_pred_invalid"] == 1
+    assert rows["all"]["n_px"] == 3 * 8 - 3 and rows["all"]["n_px_pred_invalid"] == 3
+    assert (rows["all"]["n_px_pred_nan"], rows["all"]["n_px_pred_inf"], rows["all"]["n_px_pred_nonpositive"]) == (1, 1, 1)
     assert rows["object"]["n_px"] == 4 and rows["object"]["abs_rel"] == pytest.approx(0.1)
+    assert rows["all"]["abs_rel"] == pytest.approx(0.1)
+    capped = frame()[0]
+    capped[3, 0] = 500.0  # a finite prediction beyond the cap is clipped to it (monodepth2)
     clipped = compute_errors(np.array([10.0]), np.array([MAX_DEPTH_M]))
-    expected = (22 * 0.1 + clipped["abs_rel"]) / 23
-    assert rows["all"]["abs_rel"] == pytest.approx(expected)
+    expected = (23 * 0.1 + clipped["abs_rel"]) / 24
+    assert {r["region"]: r for r in frame_metrics("f", capped, gt, semantic, instances)}["all"]["abs_rel"] == \
+        pytest.approx(expected)
     uncapped = {r["region"]: r for r in frame_metrics("f", np.full_like(pred, 11.0), gt, semantic, instances,
                                                         max_depth_m=None)}
     assert uncapped["all"]["n_px"] == 4 * 8
 
 
-def test_a_region_without_pixels_has_no_row():
+def test_a_region_without_pixels_has_no_row_and_unusable_output_is_counted_not_scored():
     pred, gt, semantic, instances = frame()
     rows = frame_metrics("f", pred, gt, semantic, np.zeros_like(instances))
     assert {r["region"] for r in rows} == {"all", "road"}
-    everything_nan = frame_metrics("f", np.full_like(pred, np.nan), gt, semantic, instances)
-    assert everything_nan == []
+    for bad in (np.nan, np.inf, 0.0, -1.0):
+        unusable = frame_metrics("f", np.full_like(pred, bad), gt, semantic, instances)
+        assert [r["n_px"] for r in unusable] == [0, 0, 0] and all(np.isnan(r["abs_rel"]) for r in unusable)
+        assert unusable[0]["n_px_pred_invalid"] == 3 * 8
+        summary = summarise_metrics(metrics_table(unusable), np.random.default_rng(0))
+        assert summary["regions"]["all"] is None and summary["validity"]["fraction_invalid"] == 1.0
 
 
 def test_summary_has_intervals_counts_and_is_reproducible():

@@ -280,6 +280,31 @@ def test_checkpoint_problems_are_one_line(tmp_path):
     assert str(garbage / "encoder.pth") in one_line(info)
 
 
+class _Payload:
+    """Unpickling this would create a file (the code a malicious checkpoint would run)."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def __reduce__(self):
+        return (open, (self.target, "w"))
+
+
+def test_a_malicious_pickle_is_refused_without_running_and_without_bad_advice(tmp_path):
+    import pickle
+
+    folder = tmp_path / "evil"
+    folder.mkdir()
+    marker = tmp_path / "pwned"
+    (folder / "encoder.pth").write_bytes(pickle.dumps({"weights": _Payload(str(marker))}))
+    (folder / "depth.pth").write_bytes(pickle.dumps({}))
+    with pytest.raises(ModelSourceError, match="refused") as info:
+        Monodepth2Model.from_folder(folder)
+    message = one_line(info)
+    assert not marker.exists(), "the pickle's code ran"
+    assert "weights_only" not in message and str(folder / "encoder.pth") in message
+
+
 @pytest.mark.parametrize("options, fragment", [
     ("kind=metric_depth", "needs a stereo-trained checkpoint"),
     ("kind=relative_inverse_depth", "gives disparity (mono) or metric depth"),

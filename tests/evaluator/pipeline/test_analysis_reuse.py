@@ -12,7 +12,7 @@ import pytest
 
 from evaluator.pipeline.store import INDEX_FILE, PREDICTIONS_DIR, PredictionStoreError
 from evaluator.pipeline.evaluate import analyse_predictions, evaluate_set
-from evaluator.results.format import SUMMARY_FILE, TABLE_FILES
+from evaluator.results.format import SUMMARY_FILE, TABLE_FILES, ResultsError
 from scenes.errors import StimulusSetError
 from tests.synthetic_set import obstacle_specs, pose_specs, write_frames
 from tests.evaluator.analyses.test_analysis_obstacles import needs_a_shadow
@@ -114,6 +114,8 @@ def test_predictions_of_another_set_or_an_unfinished_run_are_refused(evaluated, 
     unfinished = tmp_path / "unfinished" / PREDICTIONS_DIR
     unfinished.mkdir(parents=True)
     with pytest.raises(PredictionStoreError, match="an unfinished run"):
+        analyse_predictions(other, tmp_path / "fresh", predictions_dir=unfinished)
+    with pytest.raises(ResultsError, match="not depthprobe results"):  # a folder that is not ours
         analyse_predictions(other, tmp_path / "unfinished")
 
 
@@ -149,30 +151,31 @@ def nothing_usable(images: np.ndarray) -> np.ndarray:
 
 
 def test_a_model_with_no_usable_output_writes_no_numbers(tmp_path):
+    from evaluator.errors import ModelOutputError
+
     specs = pose_specs("pitch_deg", (-2.0, -1.0, 0.0, 1.0, 2.0), variants=("a", "b"))
     root = write_frames(tmp_path / "set", specs)
-    summary = evaluate_set(root, nothing_usable, tmp_path / "out")
-    text = (tmp_path / "out" / SUMMARY_FILE).read_text()
-    assert "NaN" not in text
-    assert summary["n_objects_with_estimate"] == 0 and summary["verdict"] == "none"
-    assert summary["metrics"]["regions"] == {"all": None, "road": None, "object": None}
-    assert summary["factor_fit"]["reason"].startswith("only 0 object")
-    pitch = json.loads(text)["pose"]["pitch_following"]
-    assert pitch["value"] is None and pitch["ci_low"] is None and pitch["n_frames"] == 0
-    assert pitch["reason"] == "no frame has a usable fit"
-    change = json.loads(text)["pose"]["obstacle_change"]["pitch_deg"]
-    assert change["n_objects"] == 0 and change["slope"]["value"] is None
+    with pytest.raises(ModelOutputError, match=r"100.0 % of the \d+ pixels .* NaN.*no metrics and no verdict"):
+        evaluate_set(root, nothing_usable, tmp_path / "out")
+    assert not (tmp_path / "out").exists() and [p.name for p in tmp_path.iterdir()] == ["set"]
 
 
-def test_objects_table_out_of_step_with_the_frames_is_named(tmp_path):
-    specs = pose_specs("pitch_deg", (-1.0, 0.0, 1.0), variants=("a",))
-    root = write_frames(tmp_path / "set", specs, hash_files=False)
-    objects = pd.read_parquet(root / "objects.parquet")
-    objects.loc[0, "frame_id"] = "no-such-frame"
-    objects.to_parquet(root / "objects.parquet", index=False)
-    with pytest.raises(StimulusSetError, match="rows for frame 'no-such-frame'"):
-        evaluate_set(root, PlantedPoseModel(specs), tmp_path / "out")
-    assert not (tmp_path / "out").exists()
+def half_nan(images: np.ndarray) -> np.ndarray:
+    """Usable depth on the left half of each image, NaN on the right half."""
+    depth = needs_a_shadow(images)
+    depth[:, :, depth.shape[2] // 2:] = np.nan
+    return depth
+
+
+def test_partly_unusable_output_is_counted_and_reported(obstacle_set, tmp_path):
+    summary = evaluate_set(obstacle_set, half_nan, tmp_path / "out")
+    validity = summary["metrics"]["validity"]
+    assert 0.3 < validity["fraction_invalid"] < 0.6 and validity["n_px_pred_nan"] == validity["n_pixels_invalid"]
+    assert ": NaN" not in (tmp_path / "out" / SUMMARY_FILE).read_text()  # JSON has no NaN values
+    assert any("unusable prediction" in w for w in summary["warnings"])
+    from evaluator.results.report import format_summary
+
+    assert any(line.startswith("warning:") and "left out of every metric" in line for line in format_summary(summary))
 
 
 def test_report_lines_carry_intervals_and_counts(evaluated):
@@ -189,7 +192,7 @@ def test_report_lines_carry_intervals_and_counts(evaluated):
     assert format_summary(old)  # a summary without the optional sections still reads
 
 
-def test_a_run_that_fails_midway_leaves_no_reusable_predictions(obstacle_set, tmp_path):
+def test_a_run_that_fails_midway_leaves_the_earlier_results_intact(obstacle_set, tmp_path):
     from evaluator.errors import ModelOutputError
 
     calls = {"n": 0}
@@ -201,13 +204,14 @@ def test_a_run_that_fails_midway_leaves_no_reusable_predictions(obstacle_set, tm
         return needs_a_shadow(images)
 
     out = tmp_path / "out"
-    out.mkdir()
-    (out / SUMMARY_FILE).write_text("{}", encoding="utf-8")  # an earlier run's, whose predictions go now
+    evaluate_set(obstacle_set, needs_a_shadow, out, batch_size=2)
+    before = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
     with pytest.raises(ModelOutputError):
         evaluate_set(obstacle_set, breaks_on_third_batch, out, batch_size=2)
-    assert not (out / SUMMARY_FILE).exists() and not (out / PREDICTIONS_DIR / INDEX_FILE).exists()
-    with pytest.raises(PredictionStoreError, match="unfinished run"):
-        analyse_predictions(obstacle_set, out)
+    after = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert after == before  # summary, tables, index and every prediction as they were
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folder or lock left
+    assert analyse_predictions(obstacle_set, out)["predictions"]["reused"]
 
 
 def test_command_line_reuses_predictions_and_reports(evaluated, obstacle_set, tmp_path):

@@ -218,11 +218,12 @@ def test_truncated_png_is_named_and_nothing_is_written(tmp_path, hash_files, mes
     png.write_bytes(png.read_bytes()[:60])
     out = tmp_path / "out"
     out.mkdir()
-    (out / SUMMARY_FILE).write_text("{}", encoding="utf-8")  # a stale result from an earlier run
+    earlier = json.dumps({"format": "depthprobe-results", "format_version": 1})  # an earlier run's results
+    (out / SUMMARY_FILE).write_text(earlier, encoding="utf-8")
     with pytest.raises(StimulusSetError) as info:
         evaluate_set(root, "flat-road", out)
     assert "position_only_d2.0.png" in str(info.value) and message in str(info.value)
-    assert (out / SUMMARY_FILE).read_text(encoding="utf-8") == "{}"  # untouched, not overwritten
+    assert (out / SUMMARY_FILE).read_text(encoding="utf-8") == earlier  # untouched, not overwritten
     assert not (out / OBJECTS_FILE).exists()
 
 
