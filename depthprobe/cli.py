@@ -241,8 +241,10 @@ def report(results_dir: Path = typer.Argument(..., help="the --out folder of an 
            out: Optional[Path] = typer.Option(None, "--out", help="the HTML report (default DIR/report.html); "
                                               "the Markdown summary goes beside it (.md)"),
            figures: bool = typer.Option(False, "--figures", help="also draw the figures (PNG) into DIR/figures/")) -> None:
-    """Print the verdict, intervals and counts of an earlier evaluation (its summary.json) and
-    write its report: one self-contained HTML page and a Markdown summary."""
+    """Print an earlier evaluation's verdict and write its report (an HTML page and a Markdown summary).
+
+    The lines are those of the evaluation (verdict, intervals, counts); the page, self-contained,
+    adds figures, fit and metric tables, warnings and a gallery of chosen frames."""
     from evaluator.results.format import read_results
     from evaluator.results.page import REPORT_HTML, check_page_target
 
@@ -283,8 +285,10 @@ def compare(results_dirs: list[Path] = typer.Argument(..., help="the --out folde
             output_format: str = typer.Option("html", "--format", help="html | csv | markdown"),
             allow_different_sets: bool = typer.Option(False, "--allow-different-sets",
                                                       help="compare results of different stimulus sets")) -> None:
-    """One table across models on the same stimulus set: verdict, cue coefficients, pose following,
-    objects seen, Abs Rel and δ<1.25 per region, best per column marked; HTML adds a cue figure."""
+    """One table across models evaluated on one stimulus set, the best per column marked.
+
+    Verdict, cue coefficients, pose following, objects seen, Abs Rel and δ<1.25 per region;
+    html adds a figure of the cue coefficients."""
     from evaluator.results.compare import FORMATS, compare_results, to_csv, to_html, to_markdown, write_text
     from evaluator.results.page import check_page_target
 
@@ -372,7 +376,7 @@ def models() -> None:
 def demo(out: Path = typer.Option(Path("depthprobe-demo"), "--out", help="folder for the set and the results"),
          model: str = typer.Option(DEMO_MODEL, "--model", help="model to evaluate"),
          full: bool = typer.Option(False, "--full", help="render at the preset's full size (640x192, 16 samples)")) -> None:
-    """Render the position-vs-size experiment, evaluate the default model, print the verdict."""
+    """Render the position-vs-size experiment, evaluate the default model, print the verdict, write the report."""
     from evaluator.results.format import read_results
 
     start = time.perf_counter()

@@ -227,7 +227,7 @@ def frame_strip(layers: Mapping[str, Any], scales: Mapping[str, Any]):
     height, width = layers["true"].shape
     n_panels = 5 if layers["pred_cf"] is not None else 4
     image_height = PANEL_WIDTH_IN * height / width
-    figure = Figure(figsize=(PANEL_WIDTH_IN * n_panels, image_height + 1.0), dpi=STRIP_DPI, layout="constrained")
+    figure = Figure(figsize=(PANEL_WIDTH_IN * n_panels, image_height + 0.8), dpi=STRIP_DPI, layout="constrained")
     grid = figure.add_gridspec(2, n_panels, height_ratios=(image_height, 0.09))
     axes = [figure.add_subplot(grid[0, i]) for i in range(n_panels)]
     for ax in axes:

@@ -46,3 +46,14 @@ def test_a_non_empty_folder_is_refused_before_the_design_is_printed(tmp_path):
     result = CliRunner().invoke(app, ["generate", "camera_pitch", "--quick", "--out", str(out)])
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert result.exit_code == 2 and len(lines) == 1 and "--resume" in lines[0], result.output
+
+
+def test_a_second_generate_into_the_same_folder_is_refused(tmp_path):
+    from depthprobe.cli import app
+    from scenes.storage import WriterLock
+
+    out = tmp_path / "set"
+    with WriterLock(out, "depthprobe generate"):
+        result = CliRunner().invoke(app, ["generate", "camera_pitch", "--quick", "--limit", "1", "--out", str(out)])
+    assert result.exit_code == 2 and "being written by depthprobe generate" in result.output, result.output
+    assert not out.exists()

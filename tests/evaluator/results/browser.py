@@ -112,12 +112,13 @@ class DevTools:
 def _launch(browser: str, profile: Path) -> tuple[subprocess.Popen, str]:
     """Start the browser; return the process and the websocket URL of its first page."""
     process = subprocess.Popen([browser, *FLAGS, f"--user-data-dir={profile}", f"--window-size={WIDTH},900",
-                                "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
     port_file = profile / "DevToolsActivePort"
     deadline = time.monotonic() + 60
     while not (port_file.is_file() and port_file.read_text().strip()):
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+            _stop(process)
             raise AssertionError(f"{browser} did not start (exit {process.poll()})")
         time.sleep(0.1)
     port = port_file.read_text().split()[0]
@@ -129,7 +130,7 @@ def _launch(browser: str, profile: Path) -> tuple[subprocess.Popen, str]:
 
 def inspect_page(browser: str, page: Path) -> PageCheck:
     """Open ``page`` in a fresh headless browser profile and record what it did (module docstring)."""
-    with tempfile.TemporaryDirectory(prefix="depthprobe-browser-") as profile:
+    with tempfile.TemporaryDirectory(prefix="depthprobe-browser-", ignore_cleanup_errors=True) as profile:
         process, ws_url = _launch(browser, Path(profile))
         try:
             tools = DevTools(ws_url)
@@ -138,11 +139,25 @@ def inspect_page(browser: str, page: Path) -> PageCheck:
             finally:
                 tools.close()
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """End the browser we started: its whole process group (it was started in a session of its
+    own, so the group holds only its helpers), then wait for it."""
+    import os
+    import signal
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            continue
+        time.sleep(0.2)  # helpers of the group leave after their leader
 
 
 def _check(tools: DevTools, url: str) -> PageCheck:
@@ -203,7 +218,7 @@ def assert_page_is_clean(check: PageCheck, page: Path, n_images: int) -> None:
 
 def save_screenshot(check: PageCheck, path: Path, readme_copy: Path | None = None, width: int = 800) -> Path:
     """Write the screenshot to ``path``; with ``readme_copy``, also a small copy there (``width``
-    px wide, 128 colours) for the README."""
+    px wide, 256 colours) for the README."""
     import io
 
     from PIL import Image
@@ -213,5 +228,31 @@ def save_screenshot(check: PageCheck, path: Path, readme_copy: Path | None = Non
         image = Image.open(io.BytesIO(check.screenshot)).convert("RGB")
         small = image.resize((width, round(image.height * width / image.width)), Image.LANCZOS)
         readme_copy.parent.mkdir(parents=True, exist_ok=True)
-        small.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(readme_copy, optimize=True)
+        small.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(readme_copy, optimize=True)
     return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tests.evaluator.results.browser PAGE.html SHOT.png``: check a page in headless
+    Chromium as the tests do, and write a small screenshot of it (for docs/screenshots/)."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m tests.evaluator.results.browser PAGE.html SHOT.png", file=sys.stderr)
+        return 2
+    browser = find_browser()
+    if browser is None:
+        print("no chromium found", file=sys.stderr)
+        return 2
+    page = Path(args[0])
+    check = inspect_page(browser, page)
+    assert_page_is_clean(check, page, n_images=page.read_text(encoding="utf-8").count("<img "))
+    with tempfile.TemporaryDirectory() as scratch:
+        save_screenshot(check, Path(scratch) / "full.png", Path(args[1]))
+    print(f"screenshot: {args[1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
