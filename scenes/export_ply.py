@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from scenes.open3d_runtime import load_open3d
 from scenes.camera import Camera
 from scenes.errors import DepthprobeError
 from scenes.export_target import ExportError, begin_export, check_export_target, claimed, finish_export
@@ -33,13 +34,7 @@ from scenes.storage import StorageError, atomic_write_bytes
 
 
 def _open3d() -> Any:
-    """The open3d module; DepthprobeError with the fix when it cannot be imported."""
-    try:
-        import open3d
-    except ImportError as exc:  # the wheel links libusb-1.0, which slim systems lack
-        hint = " (install the system library: apt-get install libusb-1.0-0)" if "libusb" in str(exc) else ""
-        raise DepthprobeError(f"--format ply: open3d cannot be imported: {exc}{hint}") from None
-    return open3d
+    return load_open3d('--format ply')
 
 
 def back_project(depth_m: np.ndarray, camera: Camera) -> tuple[np.ndarray, np.ndarray]:

@@ -20,7 +20,6 @@ thus leaves a folder that the next export into it accepts and replaces.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from scenes.errors import DepthprobeError
-from scenes.stimulus_set import FORMAT_NAME as SET_FORMAT_NAME, MANIFEST, StimulusSet
-from scenes.storage import WriterLock, atomic_write_bytes, is_temporary, json_bytes
+from scenes.stimulus_set import StimulusSet, manifest_of
+from scenes.storage import WriterLock, atomic_write_bytes, is_temporary, json_bytes, read_format_file
 
 FORMAT_NAME = "depthprobe-export"
 FORMAT_VERSION = 1
@@ -62,19 +61,7 @@ class ExportTarget:
 
 def read_marker(out: Path) -> dict[str, Any] | None:
     """The parsed marker of ``out`` if it is an export of ours (any version), else None."""
-    try:
-        data = json.loads((Path(out) / MARKER).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    return data if isinstance(data, dict) and data.get("format") == FORMAT_NAME else None
-
-
-def _is_stimulus_set(folder: Path) -> bool:
-    try:
-        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return False
-    return isinstance(data, dict) and data.get("format") == SET_FORMAT_NAME
+    return read_format_file(Path(out) / MARKER, FORMAT_NAME)
 
 
 def _files_in(out: Path) -> list[str]:
@@ -88,7 +75,7 @@ def check_export_target(out: str | Path, stimulus_set: StimulusSet, export_forma
     out = Path(out)
     resolved, set_root = out.resolve(), Path(stimulus_set.root).resolve()
     for folder in (resolved, *resolved.parents):
-        if folder == set_root or _is_stimulus_set(folder):
+        if folder == set_root or manifest_of(folder) is not None:
             where = "is the stimulus set" if folder == resolved else f"is inside the stimulus set {folder}"
             raise ExportError(f"--out {out}: {where}; export to a folder of its own")
     spec_hash = stimulus_set.manifest.get("spec_hash")

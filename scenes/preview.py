@@ -33,6 +33,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from scenes.open3d_runtime import load_open3d
 from scenes.camera import Camera
 from scenes.catalog import Catalog
 from scenes.design import FramePlan, ObjectPlacement, expand
@@ -56,13 +57,7 @@ _INVALID_ID = 0xFFFFFFFF
 
 
 def _open3d() -> Any:
-    """The open3d module; DepthprobeError with the fix when it cannot be imported."""
-    try:
-        import open3d
-    except ImportError as exc:  # the wheel links libusb-1.0, which slim systems lack
-        hint = " (install the system library: apt-get install libusb-1.0-0)" if "libusb" in str(exc) else ""
-        raise DepthprobeError(f"--preview: open3d cannot be imported: {exc}{hint}") from None
-    return open3d
+    return load_open3d('--preview')
 
 
 # --------------------------------------------------------------------------------------------

@@ -40,7 +40,8 @@ from PIL import Image
 
 from scenes.camera import CAMERA_RECORD_KEYS, Camera
 from scenes.errors import StimulusSetError, problems_line
-from scenes.storage import TEMP_SUFFIX, atomic_write_bytes, is_temporary, npy_bytes, parquet_bytes, sha256_file
+from scenes.storage import (TEMP_SUFFIX, atomic_write_bytes, is_temporary, npy_bytes, parquet_bytes,
+                            read_format_file, sha256_file)
 
 FORMAT_NAME = "depthprobe-stimulus-set"
 FORMAT_VERSION = 1
@@ -422,13 +423,9 @@ SET_ENTRIES = frozenset({MANIFEST, FRAMES_TABLE, OBJECTS_TABLE, PROGRESS, GEOMET
                          *(folder.split("/")[0] for folder, _ in LAYERS.values())})
 
 
-def _manifest_of(folder: Path) -> dict[str, Any] | None:
-    """The parsed manifest of ``folder`` if it is a stimulus set of ours, else None."""
-    try:
-        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    return data if isinstance(data, dict) and data.get("format") == FORMAT_NAME else None
+def manifest_of(folder: str | Path) -> dict[str, Any] | None:
+    """The parsed manifest of ``folder`` if it is a stimulus set of ours (any version), else None."""
+    return read_format_file(Path(folder) / MANIFEST, FORMAT_NAME)
 
 
 def check_set_target(out: str | Path, spec_hash: str, resume: bool) -> None:
@@ -438,7 +435,7 @@ def check_set_target(out: str | Path, spec_hash: str, resume: bool) -> None:
     Never a folder inside another stimulus set."""
     out = Path(out)
     for folder in out.resolve().parents:
-        if _manifest_of(folder) is not None:
+        if manifest_of(folder) is not None:
             raise StimulusSetError(f"--out {out}: is inside the stimulus set {folder}; choose a folder of its own")
     if not out.exists():
         return
@@ -449,7 +446,7 @@ def check_set_target(out: str | Path, spec_hash: str, resume: bool) -> None:
         return
     if not resume:
         raise StimulusSetError(f"--out {out}: folder is not empty; pass --resume to continue it or choose another folder")
-    if (out / MANIFEST).exists() and _manifest_of(out) is None:
+    if (out / MANIFEST).exists() and manifest_of(out) is None:
         raise StimulusSetError(f"--out {out / MANIFEST}: not a depthprobe stimulus set; refusing to write into it")
     if not (out / MANIFEST).exists() and not (out / PROGRESS).exists():
         raise StimulusSetError(f"--out {out}: not a stimulus set (no {PROGRESS} or {MANIFEST}); refusing to write into it")
@@ -457,7 +454,7 @@ def check_set_target(out: str | Path, spec_hash: str, resume: bool) -> None:
     if foreign:
         raise StimulusSetError(f"--out {out}: holds {foreign[0]!r}, which is not part of a stimulus set; "
                                "refusing to write into it")
-    manifest = _manifest_of(out)
+    manifest = manifest_of(out)
     if manifest is not None and manifest.get("spec_hash") != spec_hash:
         raise StimulusSetError(f"--out {out}: holds a stimulus set of another spec (hash "
                                f"{str(manifest.get('spec_hash'))[:12]}, not {spec_hash[:12]}); choose another folder")

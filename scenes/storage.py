@@ -98,15 +98,24 @@ def _write(path: Path, data: bytes, sync: bool) -> str:
             if sync:
                 f.flush()
                 os.fsync(f.fileno())
-        os.chmod(tmp, FILE_MODE & ~current_umask())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise StorageError(f"{path}: cannot be written ({_os_reason(exc)})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        _publish(tmp, path)
+    except BaseException as exc:
+        _discard(tmp, path, exc)
     return sha256_bytes(data)
+
+
+def _publish(tmp: str, path: Path) -> None:
+    """Give the finished temporary file the umask's mode and rename it to its final name."""
+    os.chmod(tmp, FILE_MODE & ~current_umask())
+    os.replace(tmp, path)
+
+
+def _discard(tmp: str, path: Path, exc: BaseException) -> None:
+    """Remove the temporary file of a failed write and raise: an OS error as one line."""
+    Path(tmp).unlink(missing_ok=True)
+    if isinstance(exc, OSError):
+        raise StorageError(f"{path}: cannot be written ({_os_reason(exc)})") from None
+    raise exc
 
 
 def _os_reason(exc: OSError) -> str:
@@ -135,14 +144,9 @@ def atomic_write_with(path: str | Path, write: Callable[[Path], None]) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
-        os.chmod(tmp, FILE_MODE & ~current_umask())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise StorageError(f"{path}: cannot be written ({_os_reason(exc)})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        _publish(tmp, path)
+    except BaseException as exc:
+        _discard(tmp, path, exc)
 
 
 def parquet_bytes(table: pd.DataFrame) -> bytes:
@@ -170,6 +174,17 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def read_format_file(path: str | Path, format_name: str) -> dict[str, Any] | None:
+    """The parsed JSON object at ``path`` if it declares ``"format": format_name`` (a manifest,
+    summary or marker of ours, any version), else None: missing, unreadable, not JSON, not an
+    object, or another format -- the one test of "is this file ours"."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == format_name else None
 
 
 def json_bytes(value: Any, indent: int = 2, sort_keys: bool = False) -> bytes:

@@ -43,6 +43,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from scenes.open3d_runtime import load_open3d
 from scenes.camera import Camera
 from scenes.errors import DepthprobeError, StimulusSetError
 from scenes.geometry_export import CameraGeometry, FrameGeometry, MeshNode, read_frame_geometry
@@ -76,11 +77,7 @@ _INVALID_ID = 0xFFFFFFFF
 
 
 def _open3d() -> Any:
-    try:
-        import open3d
-    except ImportError as exc:
-        raise DepthprobeError(f"verify: open3d cannot be imported: {exc}") from None
-    return open3d
+    return load_open3d('verify')
 
 
 # --------------------------------------------------------------------------------------------

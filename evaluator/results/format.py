@@ -35,7 +35,8 @@ import pandas as pd
 
 from evaluator.analyses import TABLE_NAMES
 from scenes.errors import DepthprobeError
-from scenes.storage import atomic_write_bytes, current_umask, json_bytes, parquet_bytes
+from scenes.stimulus_set import manifest_of
+from scenes.storage import atomic_write_bytes, current_umask, json_bytes, parquet_bytes, read_format_file
 
 FORMAT_NAME = "depthprobe-results"
 FORMAT_VERSION = 1
@@ -156,25 +157,9 @@ def check_summary(summary: Mapping[str, Any], path: Path) -> None:
 REPORT_FILES = ("report.html", "report.md")
 #: What a results folder may hold besides the tables (anything else: not ours to replace).
 RESULTS_ENTRIES = frozenset({SUMMARY_FILE, FIGURES_DIR, "predictions", *REPORT_FILES, *TABLE_FILES.values()})
-#: Manifest of a stimulus set, and its format name (scenes/stimulus_set.py): never written into.
-_SET_MANIFEST, _SET_FORMAT = "manifest.json", "depthprobe-stimulus-set"
-
-
-def _is_stimulus_set(folder: Path) -> bool:
-    try:
-        data = json.loads((folder / _SET_MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return False
-    return isinstance(data, dict) and data.get("format") == _SET_FORMAT
-
-
 def is_results_folder(folder: Path) -> bool:
     """True when ``folder`` holds a summary of this results format (readable, any version)."""
-    try:
-        data = json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return False
-    return isinstance(data, dict) and data.get("format") == FORMAT_NAME
+    return read_format_file(folder / SUMMARY_FILE, FORMAT_NAME) is not None
 
 
 def check_results_target(out: str | Path) -> Path:
@@ -187,7 +172,7 @@ def check_results_target(out: str | Path) -> Path:
     out = Path(out)
     resolved = out.resolve()
     for folder in (resolved, *resolved.parents):
-        if _is_stimulus_set(folder):
+        if manifest_of(folder) is not None:
             where = "is a stimulus set" if folder == resolved else f"is inside the stimulus set {folder}"
             raise ResultsError(f"--out {out}: {where}; write results to a folder of their own")
     if not out.exists():
