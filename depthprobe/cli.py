@@ -161,16 +161,20 @@ def progress_bar(description: str) -> Iterator[Progress]:
 
 
 def run_generate(spec: StimulusSpec, out: Path, limit: Optional[int], resume: bool,
-                 max_frames: int = MAX_FRAMES) -> Path:
-    """Generate a stimulus set with a progress bar; return its directory (DepthprobeError on bad input)."""
+                 max_frames: int = MAX_FRAMES, workers: Optional[int] = None) -> Path:
+    """Generate a stimulus set with a progress bar; return its directory (DepthprobeError on bad input).
+
+    :param workers: render processes; None = generator.pool.default_workers() (1 below 4 cores)."""
     from generator.generate import generate  # imports bpy lazily, at first render
+    from generator.pool import default_workers
 
     check_set_target(out, spec.spec_hash(), resume)  # before a line is printed or anything rendered
     frames = select_frames(expand(spec, default_catalog(), max_frames=max_frames), limit)
     for line in describe_design(spec, frames):
         say(line, err=True)
     with progress_bar("rendering") as progress:
-        result = generate(spec, out, resume=resume, progress=progress, plans=frames)
+        result = generate(spec, out, resume=resume, progress=progress, plans=frames,
+                          workers=default_workers() if workers is None else workers)
     say(f"stimulus set: {result.out} ({result.n_frames} frames: {result.n_rendered} rendered, "
         f"{result.n_reused} reused; {result.seconds:.0f} s)")
     return result.out
@@ -182,9 +186,11 @@ def generate(spec: str = typer.Argument(..., help="spec YAML file or built-in pr
              limit: Optional[int] = typer.Option(None, "--limit", help="render at most N frames, spread over the design"),
              quick: bool = typer.Option(False, "--quick", help="small and fast: <= 320 px wide, <= 8 samples"),
              resume: bool = typer.Option(False, "--resume", help="continue: redo only missing or damaged frames"),
-             max_frames: int = typer.Option(MAX_FRAMES, "--max-frames", min=1, help=MAX_FRAMES_HELP)) -> None:
+             max_frames: int = typer.Option(MAX_FRAMES, "--max-frames", min=1, help=MAX_FRAMES_HELP),
+             workers: Optional[int] = typer.Option(None, "--workers", min=1,
+                                                   help="render processes (default: 1 below 4 cores, else cores // 2)")) -> None:
     """Render a stimulus set with BlenderProc (RGB, exact depth, instance and semantic maps, tables)."""
-    run_generate(load_spec_arg(spec, quick), out, limit, resume, max_frames)
+    run_generate(load_spec_arg(spec, quick), out, limit, resume, max_frames, workers)
 
 
 def run_evaluate(set_dir: Path, model: Optional[str], out: Path, batch_size: int, device: Optional[str],
@@ -453,6 +459,33 @@ def stored_prediction(eval_dir: Path, stimulus_set, frame_id: str):
     if sha256_file(store.root / rel) != store.index.get("files", {}).get(rel):
         raise PredictionStoreError(f"{store.root / rel}: content does not match its hash in index.json")
     return store.depth(frame_id)
+
+
+@app.command()
+def search(spec: str = typer.Argument(..., help="spec YAML file or preset with a search: section"),
+           model: str = typer.Option(..., "--model", help="model to probe, as for evaluate"),
+           budget: int = typer.Option(..., "--budget", min=1, help="trials in total (a rerun adds only the missing)"),
+           objective: str = typer.Option("depth-error", "--objective",
+                                         help="depth-error | missed | module:callable(plan, frame, prediction)"),
+           sampler: str = typer.Option("tpe", "--sampler", help="tpe | cmaes | random (Optuna, seeded)"),
+           workers: int = typer.Option(1, "--workers", min=1, help="trials asked and rendered together"),
+           out: Path = typer.Option(..., "--out", help="search folder: search.db, trials.parquet, worst/, failures.md"),
+           seed: int = typer.Option(0, "--seed", min=0, help="seed of the sampler and the frames"),
+           quick: bool = typer.Option(False, "--quick", help="render small and fast: <= 320 px wide, <= 8 samples"),
+           device: Optional[str] = typer.Option(None, "--device", help="cuda, cpu, ... (default: cuda if available)")) -> None:
+    """Search the spec's searchable factors (Optuna) for the frames where a model fails most; resumable.
+
+    Writes the trial table, the worst decile as a stimulus set (OUT/worst) and OUT/failures.md
+    (printed): the factor ranges of the worst trials against all."""
+    from depthprobe.search.runner import run_search
+
+    resolved = load_spec_arg(spec, quick)
+    with progress_bar("searching") as progress:
+        result = run_search(resolved, out, model=model, budget=budget, objective=objective, sampler=sampler,
+                            workers=workers, seed=seed, device=device, progress=progress)
+    for line in result.failures:
+        say(line)
+    say(f"search: {result.out} ({result.n_finished} trials: {result.n_new} run now, {result.n_skipped} skipped)")
 
 
 def main() -> None:

@@ -3,6 +3,10 @@
 One FrameRenderer per process: it initialises BlenderProc once, builds the road world of a
 variant once, and renders many frames in it by moving objects and the camera (importing
 BlenderProc costs about 2 s, building a world about 1 s; a 640x192 frame about 0.7 s).
+
+Determinism: a frame's RGB depends only on its plan and its variant's world, not on what this
+process rendered before (see :func:`fresh_cycles_session`), so any subset of frames, in any
+order, in any number of processes renders the same files.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from generator import materials
 from generator.blenderproc_runtime import load_blenderproc
 from generator.objects import ObjectPlacer
 from generator.primitives import OBJECT_INDEX_OFFSET
+from generator.render_result import RenderResult
 from generator.road_world import build_world
 from generator.scene_export import read_camera, read_mesh_nodes, visible_placed_names
 from scenes.camera import Camera
@@ -59,7 +64,7 @@ def decode_index_pass(index: np.ndarray, object_semantic: dict[int, int]) -> tup
 
 
 @contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
+def quiet_stdout() -> Iterator[None]:
     """Send what Blender and BlenderProc print during a render to /dev/null (file descriptor 1)."""
     sys.stdout.flush()
     saved = os.dup(1)
@@ -74,10 +79,30 @@ def _quiet_stdout() -> Iterator[None]:
         os.close(devnull)
 
 
+def fresh_cycles_session() -> None:
+    """Drop Cycles' persistent render data, so that the next render syncs the scene from scratch.
+
+    BlenderProc turns on ``render.use_persistent_data``: Cycles keeps its scene between renders and
+    syncs only what changed, matching Blender data blocks to its own nodes by their memory
+    address.  When a new world replaces the previous variant's, whether a new object (the sun)
+    lands on a freed address and is matched to an old node decides the order of Cycles' lights,
+    and so which light a sample picks: measured, the frames of a variant rendered after another
+    one came out in one of two noise patterns (up to 107/255 per pixel, sky, depth and masks
+    equal), chosen by chance per process; rendered first in a process, always the same one.
+    Setting the option off frees the persistent engine (its RNA update); on again keeps the
+    speed of persistent data for the frames of the variant (measured: the same hashes as with
+    persistent data off altogether, in any frame order, 2.5x faster than that).
+    """
+    render = bpy.context.scene.render
+    render.use_persistent_data = False
+    render.use_persistent_data = True
+
+
 class FrameRenderer:
     """Renders the frames of one spec in this process (bpy holds one scene per process)."""
 
-    def __init__(self, spec: StimulusSpec, catalog: Catalog):
+    def __init__(self, spec: StimulusSpec, catalog: Catalog, threads: int | None = None):
+        """:param threads: Cycles CPU threads; None = Blender's automatic choice (every core)."""
         self._spec = spec
         self._catalog = catalog
         self._bproc = load_blenderproc()
@@ -85,10 +110,13 @@ class FrameRenderer:
         self._variant: str | None = None
         self._world_nodes: tuple[MeshNode, ...] | None = None  # read back after the variant's first render
         self._geometry: FrameGeometry | None = None
-        self._configure(spec.render)
+        self._configure(spec.render, threads)
 
-    def _configure(self, render: RenderSpec) -> None:
+    def _configure(self, render: RenderSpec, threads: int | None) -> None:
         bproc = self._bproc
+        bpy.context.scene.render.threads_mode = "AUTO" if threads is None else "FIXED"
+        if threads is not None:
+            bpy.context.scene.render.threads = threads
         if not bpy.context.view_layer.use_pass_z:  # outputs are scene state: enable once per process
             bproc.renderer.enable_depth_output(activate_antialiasing=False)
             bproc.renderer.enable_segmentation_output(map_by=["instance"])
@@ -103,6 +131,7 @@ class FrameRenderer:
         """Build the road world of ``variant`` unless it is already built."""
         if self._variant == variant.name:
             return None
+        fresh_cycles_session()
         self._bproc.clean_up(clean_up_camera=False)
         materials.clear_cache()
         self._placer.forget_meshes()
@@ -128,7 +157,7 @@ class FrameRenderer:
         scene.cycles.samples = samples
         scene.cycles.filter_width = filter_width_px
         scene.cycles.use_denoising = self._spec.render.denoise and samples > 1
-        with _quiet_stdout():
+        with quiet_stdout():
             return self._bproc.renderer.render(verbose=False)
 
     def _render(self, seed: int, object_semantic: dict[int, int]) -> RenderedFrame:
@@ -162,6 +191,12 @@ class FrameRenderer:
             self._geometry = replace(self._geometry, counterfactual_objects=visible_placed_names(self._class_of(plan)))
             self._placer.set_visible(True)
         return frame, without
+
+    def render_result(self, plans: tuple[FramePlan, ...]) -> RenderResult:
+        """Render the frames of one render id (``plans[0]``'s scene) with everything the writer needs."""
+        plan = plans[0]
+        frame, without = self.render(plan, counterfactual=self._spec.render.counterfactual)
+        return RenderResult(plans, frame, without, self.ground_contact(plan), self.geometry())
 
     def _class_of(self, plan: FramePlan):
         """object_id -> class name (as the semantic layer labels its pixels) for this frame's objects."""

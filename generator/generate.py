@@ -1,8 +1,10 @@
 """Generate a stimulus set: expand the spec, render every frame, write the set atomically.
 
 Order of work: the design is checked completely before anything is rendered (a bad spec
-renders nothing); frames are grouped by roadside variant so each world is built once; each
-finished frame is appended to progress.jsonl with its file hashes, so ``resume=True`` redoes
+renders nothing); frames are grouped by roadside variant so each world is built once per
+render process (``workers``: this process, or a pool of worker processes, generator/pool.py,
+whose renders come back here to be written); each finished frame is appended to
+progress.jsonl with its file hashes, so ``resume=True`` redoes
 only frames whose files are missing or fail their hash; the tables and the manifest are
 written last.  Beside its layers each frame writes its geometry export (what the render showed,
 read back from the Blender scene: scenes/geometry_export.py), hashed like the layers.
@@ -12,24 +14,31 @@ from __future__ import annotations
 import platform
 import time
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from scenes.camera import kitti_like_camera
 from scenes.catalog import Catalog, default_catalog
 from scenes.design import FramePlan, expand, frame_record, object_record, select_frames
 from scenes.errors import DepthprobeError
-from scenes.geometry_export import FrameGeometry, GeometryWriter
+from scenes.geometry_export import GeometryWriter
 from scenes.image_transforms import apply_transform
 from scenes.progress import Progress
 from scenes.measure import measure_object
 from scenes.rendered_frame import RenderedFrame
 from scenes.spec import StimulusSpec
-from scenes.stimulus_set import (append_progress, check_set_target, read_progress, record_is_intact,
+from scenes.stimulus_set import (PROGRESS, append_progress, check_set_target, read_progress, record_is_intact,
                                  remove_temporaries, write_layer, write_manifest, write_tables)
 from scenes.storage import WriterLock
 from scenes.versioning import code_version_text
+from generator.render_result import RenderExecutor, RenderResult, group_renders
+
+#: The objects-table columns of a frame's ground contacts, after the measured ones (measure_frame).
+CONTACT_COLUMNS = ("contact_row_geometric", "z_contact")
 
 
 
@@ -73,14 +82,15 @@ def frame_files(out: Path, frame_id: str, frame: RenderedFrame,
     return dict(write_layer(out, layer, frame_id, array) for layer, array in layers.items())
 
 
-def transformed(transform: str, frame: RenderedFrame,
-                without: RenderedFrame | None) -> tuple[RenderedFrame, RenderedFrame | None]:
-    """The frame (and its counterfactual) with the image transform applied to RGB only."""
+def transformed(transform: str, frame: RenderedFrame, without: RenderedFrame | None,
+                seed: int = 0) -> tuple[RenderedFrame, RenderedFrame | None]:
+    """The frame (and its counterfactual) with the image transform applied to RGB only; a
+    corruption draws from ``seed`` (the plan's ``transform_seed``), the same for both."""
     if transform == "none":
         return frame, without
-    frame = replace(frame, rgb=apply_transform(transform, frame.rgb, frame.semantic))
+    frame = replace(frame, rgb=apply_transform(transform, frame.rgb, frame.semantic, seed))
     if without is not None:
-        without = replace(without, rgb=apply_transform(transform, without.rgb, without.semantic))
+        without = replace(without, rgb=apply_transform(transform, without.rgb, without.semantic, seed))
     return frame, without
 
 
@@ -92,53 +102,114 @@ def measure_frame(plan: FramePlan, frame: RenderedFrame, catalog: Catalog, canon
         row = object_record(plan, p, catalog)
         row.update(measure_object(p.object_id, frame.instances, frame.depth, plan.camera, canonical,
                                   row["class_height_m"]))
-        row["contact_row_geometric"], row["z_contact"] = contacts[p.object_id]
+        row[CONTACT_COLUMNS[0]], row[CONTACT_COLUMNS[1]] = contacts[p.object_id]
         rows.append(row)
     return rows
 
 
-def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalog: Catalog,
-                   done: dict[str, dict[str, Any]], progress: Progress | None) -> dict[str, dict[str, Any]]:
-    """Render every planned frame not in ``done``; return the records of all planned frames."""
-    from generator.frame_renderer import FrameRenderer  # imports bpy: only when rendering
+def write_frame(out: Path, spec: StimulusSpec, plan: FramePlan, result: RenderResult, catalog: Catalog,
+                geometry_writer: GeometryWriter) -> dict[str, Any]:
+    """Write one frame of a finished render (layers, geometry export, progress line); return its record."""
+    canonical = spec.camera.to_camera()
+    shown, shown_without = transformed(plan.transform, result.frame, result.counterfactual, plan.transform_seed)
+    files = frame_files(out, plan.frame_id, shown, shown_without)
+    files.update(geometry_writer.write(replace(result.geometry, frame_id=plan.frame_id)))
+    row = {**frame_record(plan, spec.experiment.kind, canonical, spec.world),
+           "has_counterfactual": result.counterfactual is not None}
+    record = {"frame_id": plan.frame_id, "spec_hash": spec.spec_hash(), "files": files, "frame": row,
+              "objects": measure_frame(plan, result.frame, catalog, canonical, result.contacts)}
+    append_progress(out, record)
+    return record
 
-    todo = sorted((p for p in plans if p.frame_id not in done), key=lambda p: (p.variant.name, p.render_id))
+
+def open_executor(spec: StimulusSpec, catalog: Catalog, workers: int, n_renders: int) -> RenderExecutor:
+    """The render executor for ``workers`` processes: this process for 1 (generator/serial.py),
+    else a pool of at most ``n_renders`` workers (generator/pool.py)."""
+    if workers <= 1 or n_renders <= 1:
+        from generator.serial import SerialRenderer
+
+        return SerialRenderer(spec, catalog)
+    from generator.pool import RenderPool
+
+    return RenderPool(spec, catalog, workers=min(workers, n_renders))
+
+
+def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalog: Catalog,
+                   done: dict[str, dict[str, Any]], progress: Progress | None,
+                   workers: int = 1) -> dict[str, dict[str, Any]]:
+    """Render every planned frame not in ``done`` with ``workers`` processes, writing each frame
+    here as its render comes back; return the records of all planned frames."""
+    todo = [p for p in plans if p.frame_id not in done]
     records = {p.frame_id: done[p.frame_id] for p in plans if p.frame_id in done}
     if not todo:
         return records
-    renderer = FrameRenderer(spec, catalog)
-    canonical = spec.camera.to_camera()
-    spec_hash = spec.spec_hash()
-    # frames of one render id differ only by transform
-    last: tuple[str, RenderedFrame, RenderedFrame | None, dict, FrameGeometry] | None = None
+    end_progress_line(out)
     geometry_writer = GeometryWriter(out)
-    for i, plan in enumerate(todo):
-        if progress:
-            progress("render", i, len(todo), plan.frame_id)
-        if last is None or last[0] != plan.render_id:
-            frame, without = renderer.render(plan, counterfactual=spec.render.counterfactual)
-            last = (plan.render_id, frame, without, renderer.ground_contact(plan), renderer.geometry())
-        _, frame, without, contacts, geometry = last
-        shown, shown_without = transformed(plan.transform, frame, without)
-        files = frame_files(out, plan.frame_id, shown, shown_without)
-        files.update(geometry_writer.write(replace(geometry, frame_id=plan.frame_id)))
-        row = {**frame_record(plan, spec.experiment.kind, canonical, spec.world),
-               "has_counterfactual": without is not None}
-        record = {"frame_id": plan.frame_id, "spec_hash": spec_hash, "files": files, "frame": row,
-                  "objects": measure_frame(plan, frame, catalog, canonical, contacts)}
-        append_progress(out, record)
-        records[plan.frame_id] = record
+    if progress:
+        progress("render", 0, len(todo), "")
+    written = 0
+    with open_executor(spec, catalog, workers, len(group_renders(todo))) as executor:
+        for result in executor.render(todo):
+            for plan in result.plans:
+                records[plan.frame_id] = write_frame(out, spec, plan, result, catalog, geometry_writer)
+                written += 1
+                if progress:
+                    progress("render", written, len(todo), plan.frame_id)
     if progress:
         progress("render", len(todo), len(todo), "done")
     return records
 
 
+def end_progress_line(out: Path) -> None:
+    """End progress.jsonl with a newline if a killed run left half a line, so that the next
+    record starts a line of its own (read_progress skips the broken one)."""
+    path = out / PROGRESS
+    if path.is_file() and path.stat().st_size:
+        with open(path, "rb+") as f:
+            f.seek(-1, 2)
+            if f.read(1) != b"\n":
+                f.write(b"\n")
+
+
+@lru_cache(maxsize=1)
+def measure_columns() -> tuple[str, ...]:
+    """The keys of :func:`scenes.measure.measure_object`, in its order (read off a 1x1 empty frame)."""
+    camera = kitti_like_camera(16, 16)
+    empty = measure_object(1, np.zeros((1, 1), np.uint16), np.full((1, 1), np.inf, np.float32), camera, camera, 1.0)
+    return tuple(empty)
+
+
+def in_fresh_order(row: dict[str, Any], leading: dict[str, Any], trailing: tuple[str, ...]) -> dict[str, Any]:
+    """``row`` with its keys in the order a fresh render builds them: ``leading``'s keys, then
+    ``trailing``, then any others as they come."""
+    order = dict.fromkeys([*leading, *trailing, *row])
+    return {key: row[key] for key in order if key in row}
+
+
+def table_rows(spec: StimulusSpec, plans: list[FramePlan], records: dict[str, dict[str, Any]],
+               catalog: Catalog) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The frames- and objects-table rows of the plans, in plan order, with their keys in the
+    order of a fresh render.  Records a resumed run reuses come from progress.jsonl with sorted
+    keys; reordered, the tables of a resumed set are byte-identical to an uninterrupted run's."""
+    canonical = spec.camera.to_camera()
+    frames, objects = [], []
+    for plan in plans:
+        record = records[plan.frame_id]
+        frames.append(in_fresh_order(record["frame"], frame_record(plan, spec.experiment.kind, canonical, spec.world),
+                                     ("has_counterfactual",)))
+        for placement, row in zip(plan.objects, record["objects"]):
+            objects.append(in_fresh_order(row, object_record(plan, placement, catalog),
+                                          (*measure_columns(), *CONTACT_COLUMNS)))
+    return frames, objects
+
+
 def write_set(out: Path, spec: StimulusSpec, plans: list[FramePlan], records: dict[str, dict[str, Any]],
-              seconds: float) -> None:
+              seconds: float, catalog: Catalog | None = None) -> None:
     """Write frames.parquet, objects.parquet and manifest.json for the finished frames."""
     ordered = [records[p.frame_id] for p in plans]
-    frames = pd.DataFrame([r["frame"] for r in ordered])
-    objects = pd.DataFrame([o for r in ordered for o in r["objects"]])
+    frame_rows, object_rows = table_rows(spec, plans, records, catalog or default_catalog())
+    frames = pd.DataFrame(frame_rows)
+    objects = pd.DataFrame(object_rows)
     files = {rel: digest for r in ordered for rel, digest in r["files"].items()}
     files.update(write_tables(out, frames, objects))
     write_manifest(out, {
@@ -165,13 +236,15 @@ def renderer_versions() -> dict[str, str]:
 
 def generate(spec: StimulusSpec, out: Path, *, limit: int | None = None, resume: bool = False,
              catalog: Catalog | None = None, progress: Progress | None = None,
-             plans: list[FramePlan] | None = None) -> GenerateResult:
+             plans: list[FramePlan] | None = None, workers: int = 1) -> GenerateResult:
     """Render a stimulus set into ``out``; see the module docstring for the order of work.
 
     :param limit: render at most this many frames, spread over the design (ignored with ``plans``).
     :param plans: the frames, when the caller has expanded the design already (the CLI does,
         to describe it); otherwise the spec is expanded here.
-    :param progress: told ``("render", done, total, frame_id)`` before each frame.
+    :param progress: told ``("render", done, total, frame_id)`` as each frame is written.
+    :param workers: render processes: 1 renders in this process (loading BlenderProc here), more
+        a pool of worker processes (generator/pool.py); the files are the same either way.
     """
     catalog = catalog or default_catalog()
     plans = plans if plans is not None else plan_frames(spec, catalog, limit)
@@ -179,9 +252,9 @@ def generate(spec: StimulusSpec, out: Path, *, limit: int | None = None, resume:
         done = reusable_records(out, spec, resume)
         out.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        records = render_missing(spec, plans, out, catalog, done, progress)
+        records = render_missing(spec, plans, out, catalog, done, progress, workers)
         seconds = time.perf_counter() - start
-        write_set(out, spec, plans, records, seconds)
+        write_set(out, spec, plans, records, seconds, catalog)
         remove_temporaries(out)
     n_reused = sum(1 for p in plans if p.frame_id in done)
     return GenerateResult(out, len(plans), len(plans) - n_reused, n_reused, seconds)

@@ -61,6 +61,7 @@ class ObjectPlacer:
         self._catalog = catalog
         self._assets: dict[str, LoadedAsset] = {}
         self._placed: list[bpy.types.Object] = []
+        self._frame_meshes: list[bpy.types.Mesh] = []  # built for one frame (base bands), removed with it
 
     def asset(self, asset_id: str) -> LoadedAsset:
         """The loaded mesh of an asset (read from its file once)."""
@@ -72,6 +73,7 @@ class ObjectPlacer:
         """Drop cached meshes (after the scene's data was wiped)."""
         self._assets.clear()
         self._placed.clear()
+        self._frame_meshes.clear()
 
     def place(self, placements: tuple[ObjectPlacement, ...]) -> None:
         """Add the objects of one frame (after removing those of the previous frame)."""
@@ -105,6 +107,7 @@ class ObjectPlacer:
             band.pass_index = OBJECT_INDEX_OFFSET + p.object_id
             band.visible_shadow = look.shadow
             self._placed.append(band)
+            self._frame_meshes.append(band.data)
 
     @staticmethod
     def _band_geometry(p: ObjectPlacement, loaded: LoadedAsset) -> tuple[np.ndarray, list[list[int]]]:
@@ -122,10 +125,18 @@ class ObjectPlacer:
             obj.hide_render = not visible
 
     def clear(self) -> None:
-        """Remove the placed objects (their shared meshes stay)."""
+        """Remove the placed objects and the meshes built for them (the shared asset meshes stay).
+
+        A band's mesh is removed with its object: left behind, the next frame's ``band_1`` mesh
+        would be named ``band_1.001``, and the geometry export's file names would depend on
+        which frames this process rendered before.
+        """
         for obj in self._placed:
             bpy.data.objects.remove(obj)
+        for mesh in self._frame_meshes:
+            bpy.data.meshes.remove(mesh)
         self._placed.clear()
+        self._frame_meshes.clear()
 
     def ground_contact(self, p: ObjectPlacement, camera: Camera) -> tuple[float, float]:
         """(row in pixels, z-depth in metres) of the object's ground-contact vertex lowest in the image.

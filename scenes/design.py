@@ -22,9 +22,10 @@ from scenes.camera import Camera
 from scenes.catalog import Asset, Catalog
 from scenes.errors import SpecError
 from scenes.registry import Registry
+from scenes.corruptions import CORRUPTIONS, transform_id
 from scenes.spec import (EXPERIMENT_KINDS, CameraPoseSpec, ElevationSpec, GroundContactSpec, ImageTransformsSpec,
-                         LevelRange, NovelObjectsSpec, PositionVsSizeSpec, RandomScenesSpec, StimulusSpec, VariantSpec,
-                         WorldSpec, kind_tag)
+                         LevelRange, NovelObjectsSpec, PositionVsSizeSpec, RandomScenesSpec, RobustnessSpec, StimulusSpec,
+                         VariantSpec, WorldSpec, kind_tag)
 
 #: Nearest distance (m) from the camera at which an object may start (Blender's clip_start is 0.1 m).
 MIN_OBJECT_DEPTH_M = 0.5
@@ -134,6 +135,8 @@ class FramePlan:
     is_reference: bool
     transform: str = "none"
     render_key: str = ""
+    #: Seed of the image transform's random draws (corruptions; 0 for the deterministic ones).
+    transform_seed: int = 0
 
     @property
     def render_id(self) -> str:
@@ -302,6 +305,33 @@ def _image_transforms(spec: StimulusSpec, exp: ImageTransformsSpec, catalog: Cat
     return frames
 
 
+#: The ``corruption`` level of the uncorrupted frames of a robustness experiment (severity 0).
+CLEAN = "clean"
+
+
+def _robustness(spec: StimulusSpec, exp: RobustnessSpec, catalog: Catalog) -> list[FramePlan]:
+    """Every frame of the base experiment, clean and under each corruption and severity.
+
+    All of them keep the base frame's seed (Cycles renders it once: same ``render_id``); a
+    corrupted frame's own seed, ``derive_seed(spec.seed, frame_id)``, drives the corruption's
+    random draws (``transform_seed``).  Ids: ``clean-<base id>``, ``<corruption>-s<k>-<base id>``.
+    """
+    frames = []
+    for base in EXPANDERS.get(exp.base.kind)(spec, exp.base, catalog):
+        levels = [(CLEAN, 0)] + [(name, k) for name in exp.corruptions for k in exp.severities]
+        for name, severity in levels:
+            frame_id = f"{CLEAN}-{base.frame_id}" if severity == 0 else f"{name}-s{severity}-{base.frame_id}"
+            factors = {**base.factors, "corruption": name, "severity": severity,
+                       "corruption_family": CORRUPTIONS[name].family if severity else CLEAN,
+                       "base_frame_id": base.frame_id}
+            frames.append(replace(base, frame_id=frame_id, factors=factors,
+                                  is_reference=base.is_reference and severity == 0,
+                                  transform=transform_id(name, severity) if severity else "none",
+                                  render_key=base.render_id,
+                                  transform_seed=derive_seed(spec.seed, frame_id) if severity else 0))
+    return frames
+
+
 def _fits(obj: ObjectPlacement, asset: Asset, camera: Camera, placed: list[tuple[ObjectPlacement, Asset]]) -> bool:
     """True when the object's box is in front of the camera, inside the image, and clear of the others."""
     corners = obj.box_corners(asset)
@@ -385,7 +415,7 @@ def _expanders(by_model: dict[type, Expander]) -> Registry[Expander]:
 EXPANDERS = _expanders({
     PositionVsSizeSpec: _position_vs_size, ElevationSpec: _elevation, CameraPoseSpec: _camera_pose,
     NovelObjectsSpec: _novel_objects, GroundContactSpec: _ground_contact, ImageTransformsSpec: _image_transforms,
-    RandomScenesSpec: _random_scenes})
+    RandomScenesSpec: _random_scenes, RobustnessSpec: _robustness})
 
 
 def _ground_contact_count(spec: StimulusSpec, exp: GroundContactSpec) -> int:
@@ -409,7 +439,9 @@ FRAME_COUNTS: Registry[FrameCount] = _per_kind("frame counts", {
     GroundContactSpec: _ground_contact_count,
     ImageTransformsSpec: lambda spec, exp: (len(spec.world.variants) * len(exp.assets) * len(exp.relative_distance)
                                             * len(exp.transforms)),
-    RandomScenesSpec: lambda spec, exp: exp.n_frames})
+    RandomScenesSpec: lambda spec, exp: exp.n_frames,
+    RobustnessSpec: lambda spec, exp: (FRAME_COUNTS.get(exp.base.kind)(spec, exp.base)
+                                       * (1 + len(exp.corruptions) * len(exp.severities)))})
 
 
 def frame_count(spec: StimulusSpec) -> int:

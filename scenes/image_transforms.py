@@ -2,7 +2,8 @@
 
 Each transform maps an RGB frame (uint8, H x W x 3) and its semantic class map (uint8 ids of
 scenes.stimulus_set.SEMANTIC_CLASSES) to a new RGB frame of the same size; depth and masks
-stay as they are.
+stay as they are.  The common corruptions of :mod:`scenes.corruptions` are a family of
+transforms too (``corruption:<name>:<severity>``, seeded: :func:`apply_transform`).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Callable
 
 import numpy as np
 
+from scenes.corruptions import corrupt, parse_transform_id
 from scenes.stimulus_set import SEMANTIC_CLASSES
 
 #: Class colours (RGB 0..255), from the Cityscapes label colours (Cordts et al. 2016) where a
@@ -71,6 +73,11 @@ TRANSFORMS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 }
 
 
-def apply_transform(name: str, rgb: np.ndarray, semantic: np.ndarray) -> np.ndarray:
-    """Apply the named transform (a key of TRANSFORMS)."""
+def apply_transform(name: str, rgb: np.ndarray, semantic: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Apply the named transform: a key of TRANSFORMS, or a corruption's id
+    ``corruption:<name>:<severity>`` (:func:`scenes.corruptions.transform_id`), which draws only
+    from ``numpy.random.default_rng(seed)`` (same seed, same bytes)."""
+    corruption = parse_transform_id(name)
+    if corruption is not None:
+        return corrupt(rgb, corruption[0], corruption[1], np.random.default_rng(seed))
     return TRANSFORMS[name](rgb, semantic)

@@ -20,8 +20,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from scenes.camera import Camera, kitti_like_camera
+from scenes.corruptions import CORRUPTION_NAMES
 from scenes.errors import SpecError
 from scenes.registry import Registry
+from scenes.search_spec import SearchSpec
 from scenes.spec_files import (PRESETS_DIR, deep_merge, load_raw_spec, preset_names,  # noqa: F401 (re-exported)
                                resolve_spec_path)
 from scenes.spec_types import (NAME_PATTERN, AssetId, Condition, Description, Distinct,  # noqa: F401
@@ -426,6 +428,31 @@ class ImageTransformsSpec(Strict):
         return value
 
 
+#: Experiment kinds a ``robustness`` experiment may corrupt (its ``base``): every kind whose frames
+#: are not already image transforms.
+RobustnessBase = Annotated[Union[PositionVsSizeSpec, ElevationSpec, CameraPoseSpec, NovelObjectsSpec,
+                                 GroundContactSpec, RandomScenesSpec], Field(discriminator="kind")]
+CorruptionName = Literal[CORRUPTION_NAMES]  # type: ignore[valid-type]
+Severity = Annotated[int, Field(ge=1, le=5, description="corruption severity, 1 (mild) ... 5 (strong)")]
+
+
+class RobustnessSpec(Strict):
+    """Common image corruptions (ImageNet-C, RoboDepth) of another experiment's frames.
+
+    Every frame of the ``base`` experiment is rendered once and written clean (``corruption``
+    ``clean``, ``severity`` 0) and under every corruption at every severity
+    (:mod:`scenes.corruptions`), with the same depth and masks.  The clean frames of the base's
+    reference frames are the reference frames.
+    """
+
+    kind: Literal["robustness"]
+    base: RobustnessBase
+    corruptions: Annotated[list[CorruptionName], Distinct] = Field(
+        default_factory=lambda: list(CORRUPTION_NAMES), min_length=1,
+        description="corruptions to apply (default: all of scenes.corruptions.CORRUPTIONS)")
+    severities: Annotated[list[Severity], Distinct] = Field(default_factory=lambda: [1, 2, 3, 4, 5], min_length=1)
+
+
 def kind_tag(model: type[Strict]) -> str:
     """The ``kind:`` tag of an experiment spec model: the one value of its ``kind`` Literal."""
     field = model.model_fields.get("kind")
@@ -443,7 +470,7 @@ EXPERIMENT_KINDS: Registry[type[Strict]] = Registry(
     "experiment kind", subclass_of=Strict, unknown_error=SpecError, load_error=SpecError,
     entries={kind_tag(model): model for model in (
         PositionVsSizeSpec, ElevationSpec, CameraPoseSpec, NovelObjectsSpec, GroundContactSpec,
-        ImageTransformsSpec, RandomScenesSpec)})
+        ImageTransformsSpec, RandomScenesSpec, RobustnessSpec)})
 Experiment = Annotated[Union[tuple(EXPERIMENT_KINDS.values())], Field(discriminator="kind")]
 
 
@@ -467,6 +494,10 @@ class StimulusSpec(Strict):
     world: WorldSpec = WorldSpec()
     checks: ChecksSpec = ChecksSpec()
     experiment: Experiment
+    #: What ``depthprobe search`` varies (scenes/search_spec.py); left out of the dump (and so of
+    #: the hash) when absent, so specs without it keep their hashes.
+    search: SearchSpec | None = Field(None, exclude_if=lambda value: value is None,
+                                      description="searchable factors and ranges (depthprobe search)")
     #: Where the spec was read from (file path), for error messages; not part of the spec or its hash.
     _source: str = PrivateAttr("spec")
 
@@ -477,11 +508,12 @@ class StimulusSpec(Strict):
 
     @model_validator(mode="after")
     def _pose_levels_include_canonical(self) -> "StimulusSpec":
-        exp = self.experiment
+        nested = isinstance(self.experiment, RobustnessSpec)
+        exp, where = (self.experiment.base, "experiment.base") if nested else (self.experiment, "experiment")
         if isinstance(exp, CameraPoseSpec):
             canonical = getattr(self.camera, exp.vary)
             if not any(abs(v - canonical) < 1e-9 for v in exp.level_values()):
-                raise ValueError(f"experiment.levels: must include the canonical camera's {exp.vary} = {canonical} "
+                raise ValueError(f"{where}.levels: must include the canonical camera's {exp.vary} = {canonical} "
                                  "(those frames are the reference frames)")
         return self
 

@@ -22,6 +22,7 @@ RULES = {
     "evaluator/analyses": ("torch", "torchvision"),
     "evaluator/results": ("torch", "torchvision"),
     "assets": ("generator", "evaluator", "torch", "depthprobe"),
+    "depthprobe/search": ("rich",),  # library code of the command line: progress through scenes.progress
 }
 
 

@@ -9,7 +9,8 @@ Sections, each only where the results support it: the verdict sentence with its 
 needs (:func:`reader_warnings`); the figures of :mod:`evaluator.results.figures`, drawn in
 memory; the cue and factor fits with their intervals and counts; the accuracy metrics per
 region (all, road, object pixels); the remaining analyses' lines (curves, pose, obstacles);
-and the gallery of :mod:`evaluator.results.gallery`.  Every number with an interval is written
+the robustness to image corruptions, a table per corruption family
+(:mod:`evaluator.results.robustness_section`); and the gallery of :mod:`evaluator.results.gallery`.  Every number with an interval is written
 by :func:`evaluator.analyses.intervals.format_estimate`.
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ from evaluator.results.format import REPORT_FILES, Results, ResultsError
 from evaluator.results.gallery import build_gallery
 from evaluator.results.html import data_uri, render
 from evaluator.results.report import _alignment_line, analysis_lines
+from evaluator.results.robustness_section import robustness_section
 from scenes.storage import atomic_write_bytes
 
 #: The report's default file names inside a results folder (its Markdown summary beside the page).
@@ -104,7 +106,8 @@ def report_context(results: Results, gallery: bool = True) -> dict[str, Any]:
     frames = [{"frame_id": f.frame_id, "reasons": f.reasons, "src": data_uri(f.png)} for f in shown.frames] \
         if shown else []
     skipped = [w for w in (shown.warnings if shown else []) if w.startswith("gallery skipped")]
-    lines = [line for line in analysis_lines(summary) if not line.startswith(("factors:", "accuracy ("))]
+    lines = [line for line in analysis_lines(summary)
+             if not line.startswith(("factors:", "accuracy (", "robustness:", "  cue verdict changes"))]
     return {
         "title": f"depthprobe report: {summary.get('model')}",
         "model": summary.get("model"), "verdict": summary.get("verdict"), "verdict_text": summary.get("verdict_text"),
@@ -114,6 +117,7 @@ def report_context(results: Results, gallery: bool = True) -> dict[str, Any]:
         "metrics": metric_table(summary), "analysis_lines": lines,
         "gallery": frames, "gallery_warnings": skipped,
         "gallery_limits": _limits_text(shown.depth_limits_m if shown else None),
+        "robustness": robustness_section(results),
     }
 
 

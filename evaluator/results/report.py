@@ -106,4 +106,20 @@ def analysis_lines(summary: Mapping[str, Any]) -> list[str]:
             parts = [f"{level['level']}: {_interval(level['seen_rate'], 2)} of {level['n_judged']}"
                      for level in levels]
             lines.append(f"  seen by {factor_name}: {'; '.join(parts)}")
+    lines += _robustness_lines(summary.get("robustness"))
+    return lines
+
+
+def _robustness_lines(section: Mapping[str, Any] | None) -> list[str]:
+    """The corruption robustness in two lines: clean error, mRR, and the cue switches."""
+    if not section:
+        return []
+    clean = section.get("clean") or {}
+    lines = [f"robustness: {len(section.get('corruptions') or {})} corruptions, mRR "
+             f"{_interval(section.get('mrr'), 3, 'n_base_frames')} (clean DEE {format_number(clean.get('dee'), 3)}, "
+             f"verdict {clean.get('verdict')})"]
+    switches = section.get("cue_switches") or []
+    if switches:
+        shown = ", ".join(f"{s['corruption']} {s['severity']}: {s['verdict']}" for s in switches[:8])
+        lines.append(f"  cue verdict changes under {shown}{f' (+{len(switches) - 8} more)' if len(switches) > 8 else ''}")
     return lines

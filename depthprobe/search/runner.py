@@ -1,0 +1,332 @@
+"""``depthprobe search``: black-box optimisation (Optuna) of a model's failure over a spec's
+searchable factors.
+
+Each trial: the sampler picks the searched factors' values (:mod:`depthprobe.search.space`),
+they make one frame plan, the frame source renders it (and its counterfactual when the
+objective needs it; :mod:`depthprobe.search.render`), the model predicts it at once, aligned to
+metres (:mod:`depthprobe.search.objective`), and the objective's value is told to the study,
+which maximises it.  Trials are asked ``source.workers`` at a time (TPE's constant liar keeps
+pending trials apart) and rendered as one batch.
+
+Resumable: the study lives in ``OUT/search.db`` (SQLite; study name from the spec hash and the
+seed) and ``OUT/search.json`` records what the search is (format, spec hash, seed, model,
+objective, sampler, the fitted alignment); a rerun with the same spec, seed, model, objective
+and sampler continues it until ``budget`` trials are finished (complete or skipped), never
+repeating a finished trial.  A trial left running by a killed run is marked failed and its
+values are asked again (enqueued), so the resumed run evaluates what the killed one was
+evaluating.  The sampler's seed is derived from the search seed and the number of trials already
+in the study, so a resumed run does not draw the first run's values again.  A writer lock on
+``OUT`` keeps a second search out.
+
+Outputs (:mod:`depthprobe.search.report`): ``OUT/trials.parquet``, ``OUT/worst/`` (the worst
+decile as a stimulus set), ``OUT/failures.md``.
+"""
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from depthprobe.search.objective import AlignedModel, Objective, Outcome, TrialFrames, load_objective
+from depthprobe.search.render import FrameSource, blender_frames
+from depthprobe.search.report import (FAILURES_FILE, TRIALS_FILE, WORST_DIR, failure_lines, trials_table,
+                                      worst_trials, write_outputs)
+from depthprobe.search.space import InfeasibleTrial, SearchError, SearchSpace
+from evaluator.pipeline.alignment import Alignment, AlignmentPolicy
+from evaluator.models.base import OutputKind
+from scenes.catalog import Catalog, default_catalog
+from scenes.design import derive_seed
+from scenes.progress import Progress
+from scenes.spec import StimulusSpec
+from scenes.stimulus_set import check_set_target
+from scenes.storage import WriterLock, atomic_write_bytes, json_bytes
+
+FORMAT_NAME = "depthprobe-search"
+FORMAT_VERSION = 1
+SEARCH_FILE = "search.json"
+STUDY_FILE = "search.db"
+SAMPLERS = ("tpe", "cmaes", "random")
+#: Keys of search.json that a resumed run must match.
+IDENTITY_KEYS = ("format", "format_version", "spec_hash", "seed", "model", "objective", "sampler", "study_name")
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What a search run left: the folder, trial counts, the worst trials, the failure summary."""
+
+    out: Path
+    n_finished: int
+    n_new: int
+    n_skipped: int
+    worst: list[int]
+    failures: list[str]
+
+
+def study_name(spec_hash: str, seed: int) -> str:
+    """The Optuna study name of a search: from the spec hash and the seed."""
+    return f"depthprobe-{spec_hash[:16]}-seed{seed}"
+
+
+def check_arguments(budget: int, workers: int, seed: int, sampler: str) -> None:
+    """SearchError for a budget or worker count below 1, a negative seed, an unknown sampler."""
+    for name, value, low in (("--budget", budget, 1), ("--workers", workers, 1), ("--seed", seed, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise SearchError(f"{name}: must be a whole number >= {low} (got {value!r})")
+    if sampler not in SAMPLERS:
+        raise SearchError(f"--sampler {sampler!r}: choose one of {', '.join(SAMPLERS)}")
+
+
+def make_sampler(name: str, seed: int):
+    """A seeded Optuna sampler: ``tpe`` (multivariate TPE, constant liar), ``cmaes`` (CMA-ES;
+    categorical factors drawn at random) or ``random``."""
+    import optuna
+
+    seed = seed % 2**32
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=8, constant_liar=True)
+    if name == "cmaes":
+        return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False,
+                                            independent_sampler=optuna.samplers.RandomSampler(seed=seed))
+    return optuna.samplers.RandomSampler(seed=seed)
+
+
+def model_label(model: Any) -> str:
+    """How search.json names the model: the name given, a DepthModel's name, ``module:function``."""
+    if isinstance(model, str):
+        return model
+    if isinstance(getattr(model, "name", None), str):
+        return model.name
+    return f"{getattr(model, '__module__', '?')}:{getattr(model, '__qualname__', type(model).__qualname__)}"
+
+
+def check_search_target(out: Path, identity: dict[str, Any]) -> dict[str, Any] | None:
+    """The search record of ``out`` when it continues this very search; None for a new or empty
+    folder; SearchError for anything else (another search, other files).  A folder inside a
+    stimulus set is refused too (StimulusSetError), as its worst cases could not be written there."""
+    check_set_target(out / ".search-probe", "", resume=False)  # looks only at the folders above
+    if not out.exists():
+        return None
+    if not out.is_dir():
+        raise SearchError(f"--out {out}: exists and is not a folder")
+    entries = [p.name for p in out.iterdir() if not p.name.startswith(".")]
+    if not entries:
+        return None
+    try:
+        record = json.loads((out / SEARCH_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise SearchError(f"--out {out}: not empty and not a search folder (no readable {SEARCH_FILE}); "
+                          "choose another folder") from None
+    for key in IDENTITY_KEYS:
+        if record.get(key) != identity[key]:
+            raise SearchError(f"--out {out}: holds a search with {key} {record.get(key)!r}, not {identity[key]!r}; "
+                              "rerun it with the same spec, seed, model, objective and sampler, or choose another folder")
+    return record
+
+
+def open_study(out: Path, name: str, sampler: str, seed: int):
+    """(study, storage): the study in ``OUT/search.db`` (created or loaded), with a sampler seeded
+    from ``seed`` and the number of trials it already has; dispose ``storage.engine`` after use."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # library code does not print
+    storage = optuna.storages.RDBStorage(f"sqlite:///{(out / STUDY_FILE).resolve()}")
+    fast_sqlite(storage.engine)
+    study = optuna.create_study(storage=storage, study_name=name, direction="maximize", load_if_exists=True)
+    study.sampler = make_sampler(sampler, derive_seed(seed, f"sampler:{len(study.trials)}"))
+    return study, storage
+
+
+def fast_sqlite(engine) -> None:
+    """Write-ahead logging with ``synchronous=NORMAL`` on every connection of ``engine``: a commit
+    no longer waits for the disk (Optuna commits about 18 times a trial: 0.2 s of fsync), and a
+    killed process still loses nothing that was committed (only a power loss could lose the last
+    commits)."""
+    from sqlalchemy import event
+
+    def on_connect(connection, _record) -> None:
+        """Set the two pragmas on a new SQLite connection."""
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    event.listen(engine, "connect", on_connect)
+    engine.dispose()  # connections made before the listener was attached are closed
+
+
+def recover_stale(study) -> int:
+    """Trials a killed run left running: each is marked failed and its values enqueued again."""
+    from optuna.trial import TrialState
+
+    stale = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    for trial in stale:
+        study.enqueue_trial(dict(trial.params), user_attrs={"retry_of": trial.number})
+        study.tell(trial.number, state=TrialState.FAIL)
+    return len(stale)
+
+
+def finished_count(study) -> int:
+    """Trials that count against the budget: complete or skipped (pruned)."""
+    from optuna.trial import TrialState
+
+    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)))
+
+
+@dataclass
+class SearchRun:
+    """Everything one trial needs: the space, the model, the objective, the frames, the study."""
+
+    space: SearchSpace
+    model: AlignedModel
+    objective: Objective
+    source: FrameSource
+    study: Any
+    seed: int
+
+    def run_batch(self, size: int) -> list[tuple[int, Outcome | None]]:
+        """Ask ``size`` trials, render them together, evaluate and tell each; (number, outcome or None)."""
+        from optuna.trial import TrialState
+
+        trials, plans, told = [], [], []
+        for _ in range(size):
+            trial = self.study.ask()
+            try:
+                plan = self.space.trial_plan(self.space.suggest(trial), trial.number, self.seed)
+            except InfeasibleTrial as exc:
+                self._skip(trial, str(exc))
+                told.append((trial.number, None))
+                continue
+            trial.set_user_attr("frame_id", plan.frame_id)
+            trials.append(trial)
+            plans.append(plan)
+        for trial, plan, frames in zip(trials, plans, self.frames(plans)):
+            try:
+                outcome = self.objective.evaluate(frames)
+            except InfeasibleTrial as exc:
+                self._skip(trial, str(exc))
+                told.append((trial.number, None))
+                continue
+            trial.set_user_attr("outcome", outcome.details)
+            self.study.tell(trial, outcome.value, state=TrialState.COMPLETE)
+            told.append((trial.number, outcome))
+        return told
+
+    def frames(self, plans: list) -> list[TrialFrames]:
+        """Render the plans (with counterfactuals if the objective needs them) and predict them."""
+        if not plans:
+            return []
+        rendered = self.source.render(plans, self.objective.needs_counterfactual)
+        predictions = self.model.predict(np.stack([frame.rgb for frame, _ in rendered]))
+        without = [None] * len(plans)
+        if self.objective.needs_counterfactual:
+            without = list(self.model.predict(np.stack([w.rgb for _, w in rendered])))
+        return [TrialFrames(plan, frame, pred, cf, pred_cf)
+                for plan, (frame, cf), pred, pred_cf in zip(plans, rendered, predictions, without)]
+
+    def _skip(self, trial, reason: str) -> None:
+        from optuna.trial import TrialState
+
+        trial.set_user_attr("skipped", reason)
+        self.study.tell(trial, state=TrialState.PRUNED)
+
+
+def prepare_alignment(run: SearchRun, record: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The model's alignment: metric output needs none; otherwise the one a resumed search
+    recorded, else fitted now on the reference frame.  Returns it as plain data."""
+    model = run.model
+    if model.policy == AlignmentPolicy.NONE:
+        return model.alignment.to_dict()
+    saved = (record or {}).get("alignment")
+    if saved:
+        model.alignment = Alignment(AlignmentPolicy(saved["policy"]), OutputKind(saved["output_kind"]),
+                                    float(saved["scale"]), float(saved["shift"]), int(saved["n_px"]),
+                                    int(saved["n_frames"]))
+    else:
+        frame, _ = run.source.render([run.space.reference_plan(run.seed)], False)[0]
+        model.fit(frame, np.random.default_rng(run.seed))
+    return model.alignment.to_dict()
+
+
+def run_search(spec: StimulusSpec, out: str | Path, *, model: str | Any, budget: int,
+               objective: str = "depth-error", sampler: str = "tpe", workers: int = 1, seed: int = 0,
+               device: str | None = None, alignment: str | None = None, catalog: Catalog | None = None,
+               progress: Progress | None = None,
+               source: FrameSource | Callable[[StimulusSpec, Catalog, int], FrameSource] | None = None) -> SearchResult:
+    """Search (or continue searching) ``spec``'s ``search:`` factors for the model's failures.
+
+    :param model: a model name as for ``evaluate`` (or a DepthModel, or a callable).
+    :param budget: finished trials wanted in total (a rerun adds only what is missing).
+    :param objective: ``depth-error``, ``missed`` or ``module:callable``.
+    :param sampler: ``tpe``, ``cmaes`` or ``random``, seeded from ``seed``.
+    :param workers: trials asked and rendered together.
+    :param source: the frame source, or a factory ``(spec, catalog, workers)`` of one; default the
+        Blender renderer (:func:`depthprobe.search.render.blender_frames`).
+    :param progress: told ``("search", finished, budget, "<frame id> <value>")`` after each trial.
+    :raises SpecError: the spec has no search section; SearchError: bad arguments or ``out``.
+    """
+    check_arguments(budget, workers, seed, sampler)
+    catalog = catalog or default_catalog()
+    space = SearchSpace.from_spec(spec, catalog)
+    chosen = load_objective(objective)
+    out = Path(out)
+    model_name = model_label(model)
+    identity = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "spec_hash": spec.spec_hash(),
+                "seed": seed, "model": model_name, "objective": chosen.name, "sampler": sampler,
+                "study_name": study_name(spec.spec_hash(), seed)}
+    record = check_search_target(out, identity)
+    aligned = AlignedModel.load(model, spec.camera.to_camera(), device, alignment)
+    if source is None or not hasattr(source, "render"):
+        source = (source or blender_frames)(spec, catalog, workers)
+    with WriterLock(out, "depthprobe search"):
+        out.mkdir(parents=True, exist_ok=True)
+        write_record(out, {**(record or {}), **identity}, spec)  # first: a folder with a study is always ours
+        with warnings.catch_warnings():
+            quiet_optuna()
+            study, storage = open_study(out, identity["study_name"], sampler, seed)
+            try:
+                run = SearchRun(space, aligned, chosen, source, study, seed)
+                write_record(out, {**identity, "alignment": prepare_alignment(run, record)}, spec)
+                recover_stale(study)
+                n_new = run_until(run, budget, progress)
+                table = trials_table(study, space)
+            finally:
+                storage.engine.dispose()
+        failures = failure_lines(table, space, identity)
+        write_outputs(out, spec, space, source, table, failures, chosen.needs_counterfactual, seed)
+    finished = table[table["state"].isin(["COMPLETE", "PRUNED"])]
+    return SearchResult(out, len(finished), n_new, int((finished["state"] == "PRUNED").sum()),
+                        worst_trials(table), failures)
+
+
+def quiet_optuna() -> None:
+    """Inside ``warnings.catch_warnings()``: Optuna's notes on experimental features are not shown."""
+    from optuna.exceptions import ExperimentalWarning
+
+    warnings.simplefilter("ignore", category=ExperimentalWarning)
+
+
+def write_record(out: Path, record: dict[str, Any], spec: StimulusSpec) -> None:
+    """``OUT/search.json``: what the search is (identity, alignment) and the resolved spec."""
+    atomic_write_bytes(out / SEARCH_FILE, json_bytes({**record, "spec": spec.model_dump(mode="json")}))
+
+
+def run_until(run: SearchRun, budget: int, progress: Progress | None) -> int:
+    """Run trials until ``budget`` are finished; the number of trials run now."""
+    done = finished_count(run.study)
+    new = 0
+    while done < budget:
+        for number, outcome in run.run_batch(min(run.source.workers, budget - done)):
+            done += 1
+            new += 1
+            if progress is not None:
+                value = "skipped" if outcome is None else f"{outcome.value:.4g}"
+                progress("search", min(done, budget), budget, f"trial {number}: {value}")
+    if progress is not None and new == 0:
+        progress("search", budget, budget, "nothing left to run")
+    return new
+

@@ -1,0 +1,290 @@
+"""The multi-process render executor: a pool of worker processes, each with its own Blender.
+
+Each worker is a process started with the ``spawn`` method (bpy holds one scene per process and
+must not be forked) that loads BlenderProc once, keeps one FrameRenderer, and renders the
+renders it is handed; it sends back each :class:`~generator.render_result.RenderResult` (arrays,
+ground contacts, geometry export) over its pipe.  The calling process never imports bpy and does
+all the writing, so progress records, resume and the writer lock work as with one process.
+
+Sharding (:class:`VariantScheduler`): a worker is handed renders of the variant it has built
+while that variant has any left, else renders of a variant it has never built (the one with the
+most renders left per worker on it), and never returns to a variant it has left: each worker
+builds each world at most once.  Renders are history-free (generator/frame_renderer.py,
+"Determinism"), so which worker renders a frame never changes its files.
+
+Cycles' CPU threads are split between the workers (``scene.render.threads``).
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import traceback
+from collections import deque
+from multiprocessing import get_context
+from multiprocessing.connection import Connection, wait
+from typing import Iterable, Iterator
+
+from scenes.catalog import Catalog
+from scenes.design import FramePlan
+from scenes.errors import DepthprobeError
+from scenes.spec import StimulusSpec
+from generator.render_result import RenderResult, group_renders
+
+#: Renders handed to a worker ahead of the one it is rendering, so it never waits for the parent.
+PREFETCH = 2
+#: A worker joins a variant another worker is already rendering only if at least this many renders
+#: of it are left per worker (building a world costs about as much as 2-3 quick renders).
+MIN_SHARED_RENDERS = 3
+#: sys.path entries that bpy adds when it loads (its own and the user's ``scripts`` folders).  A
+#: parent that has loaded bpy passes them on to a spawned child, where ``import bpy`` would then
+#: find ``bpy/4.2/scripts/modules/bpy`` (which needs Blender's ``_bpy``) instead of the wheel.
+BLENDER_SCRIPT_PATH = re.compile(r"[\\/](bpy|blender)[\\/]\d+\.\d+[\\/]scripts([\\/]|$)")
+#: Seconds a worker may take to leave after it was told to stop, before it is terminated.
+STOP_TIMEOUT_S = 10.0
+
+Group = tuple[FramePlan, ...]
+
+
+class RenderWorkerError(RuntimeError):
+    """A render worker failed (an exception in it, or it died); the message says which and why."""
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def default_workers(cores: int | None = None) -> int:
+    """Workers for ``cores`` CPU cores (default: this machine's): 1 below 4 cores, else cores // 2."""
+    cores = available_cores() if cores is None else cores
+    return 1 if cores < 4 else cores // 2
+
+
+def threads_per_worker(workers: int, cores: int | None = None) -> int:
+    """Cycles threads of each of ``workers`` workers: the cores split evenly, at least 1."""
+    cores = available_cores() if cores is None else cores
+    return max(1, cores // max(1, workers))
+
+
+class VariantScheduler:
+    """Which render each worker does next (see the module docstring).
+
+    :param groups: the renders, one tuple of frame plans per render id.
+    :param workers: how many workers take renders.
+    """
+
+    def __init__(self, groups: Iterable[Group], workers: int):
+        self._queues: dict[str, deque[Group]] = {}
+        for group in sorted(groups, key=lambda g: (g[0].variant.name, g[0].render_id)):
+            self._queues.setdefault(group[0].variant.name, deque()).append(group)
+        self._current: list[str | None] = [None] * workers
+        self._built: list[set[str]] = [set() for _ in range(workers)]
+
+    def remaining(self) -> int:
+        """Renders not yet handed out."""
+        return sum(len(q) for q in self._queues.values())
+
+    def next_for(self, worker: int) -> Group | None:
+        """The next render for ``worker``, or None when there is none it should do (then there
+        never will be: queues only shrink and a worker never returns to a variant)."""
+        current = self._current[worker]
+        if current is not None and self._queues.get(current):
+            return self._queues[current].popleft()
+        variant = self._best_new_variant(worker)
+        if variant is None:
+            return None
+        self._current[worker] = variant
+        self._built[worker].add(variant)
+        return self._queues[variant].popleft()
+
+    def _best_new_variant(self, worker: int) -> str | None:
+        best, best_score = None, 0.0
+        for name, queue in self._queues.items():
+            if not queue or name in self._built[worker]:
+                continue
+            sharing = sum(1 for w, v in enumerate(self._current) if v == name and w != worker)
+            share = len(queue) / (sharing + 1)
+            if sharing and share < MIN_SHARED_RENDERS:
+                continue
+            if share > best_score:
+                best, best_score = name, share
+        return best
+
+
+def _worker_main(conn: Connection, spec: StimulusSpec, catalog: Catalog, threads: int, temp_dir: str) -> None:
+    """A worker process: load BlenderProc once, then render what the parent sends until told to stop.
+
+    Messages in: a tuple of frame plans (one render), or None (stop).  Out: ``("done",
+    RenderResult)`` per render, or ``("error", exception or traceback text)``, and then it exits.
+    Leaves through exit_process (BlenderProc's teardown crash), also when the parent is gone.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    sys.path[:] = [p for p in sys.path if not BLENDER_SCRIPT_PATH.search(p)]
+    code = 0
+    try:
+        from generator.blenderproc_runtime import load_blenderproc
+        from generator.frame_renderer import FrameRenderer, quiet_stdout
+
+        with quiet_stdout():
+            load_blenderproc(temp_dir)
+            renderer = FrameRenderer(spec, catalog, threads=threads)
+        while (group := conn.recv()) is not None:
+            conn.send(("done", renderer.render_result(group)))
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        code = 1  # the parent is gone: nothing to report to
+    except BaseException as exc:  # noqa: BLE001  (reported to the parent, which raises it)
+        code = 1
+        _send_error(conn, exc)
+    finally:
+        from generator.blenderproc_runtime import exit_process
+
+        exit_process(code)
+
+
+def _send_error(conn: Connection, exc: BaseException) -> None:
+    """Send an exception to the parent: itself if it pickles and is a user error, else its traceback."""
+    payload: BaseException | str = "".join(traceback.format_exception(exc))
+    if isinstance(exc, DepthprobeError):
+        try:
+            pickle.dumps(exc)
+            payload = exc
+        except Exception:  # noqa: BLE001
+            pass
+    try:
+        conn.send(("error", payload))
+    except OSError:
+        pass
+
+
+class _Worker:
+    """The parent's handle on one worker: its process, its end of the pipe, the renders it holds."""
+
+    def __init__(self, index: int, process, conn: Connection):
+        self.index = index
+        self.process = process
+        self.conn = conn
+        self.outstanding: deque[Group] = deque()
+
+
+def _stopped(worker: _Worker) -> RenderWorkerError:
+    """The error for a worker that has gone (killed, crashed, or left after an error)."""
+    worker.process.join(1.0)
+    return RenderWorkerError(f"render worker {worker.index} stopped (exit code {worker.process.exitcode}) "
+                             f"while rendering frame {worker.outstanding[0][0].frame_id!r}")
+
+
+class RenderPool:
+    """Render executor over ``workers`` processes (see the module docstring); a context manager.
+
+    ``with RenderPool(spec, catalog, workers=2) as pool: for result in pool.render(plans): ...``
+    yields one :class:`RenderResult` per render id as the renders finish (not in plan order).
+
+    :param workers: worker processes, at least 1.
+    :param threads: Cycles threads per worker; default: the cores split between the workers.
+    """
+
+    def __init__(self, spec: StimulusSpec, catalog: Catalog, workers: int, threads: int | None = None):
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self._spec = spec
+        self._catalog = catalog
+        self._n_workers = workers
+        self._threads = threads if threads is not None else threads_per_worker(workers)
+        self._workers: list[_Worker] = []
+        self._temp_root: str | None = None
+
+    def __enter__(self) -> "RenderPool":
+        self._start()
+        return self
+
+    def __exit__(self, exc_type, *rest: object) -> None:
+        self.close(force=exc_type is not None)
+
+    def _start(self) -> None:
+        """Start the workers; each loads BlenderProc while the parent goes on."""
+        context = get_context("spawn")
+        self._temp_root = tempfile.mkdtemp(prefix="depthprobe-pool-")
+        for index in range(self._n_workers):
+            parent_end, child_end = context.Pipe(duplex=True)
+            temp_dir = os.path.join(self._temp_root, f"worker-{index}")
+            os.mkdir(temp_dir)
+            process = context.Process(target=_worker_main, name=f"depthprobe-render-{index}", daemon=True,
+                                      args=(child_end, self._spec, self._catalog, self._threads, temp_dir))
+            process.start()
+            child_end.close()
+            self._workers.append(_Worker(index, process, parent_end))
+
+    def render(self, plans: Iterable[FramePlan]) -> Iterator[RenderResult]:
+        """One result per distinct render id of ``plans``, as each finishes.
+
+        :raises RenderWorkerError: a worker raised (its traceback in the message) or died.
+        :raises DepthprobeError: a user error raised in a worker, as it was raised there.
+        """
+        if not self._workers:
+            raise RuntimeError("RenderPool.render outside its with-block")
+        scheduler = VariantScheduler(group_renders(plans), len(self._workers))
+        for worker in self._workers:
+            self._hand_out(worker, scheduler)
+        while busy := [w for w in self._workers if w.outstanding]:
+            ready = wait([w.conn for w in busy])
+            for worker in busy:
+                if worker.conn in ready:
+                    result = self._receive(worker)
+                    self._hand_out(worker, scheduler)
+                    yield result
+
+    @staticmethod
+    def _hand_out(worker: _Worker, scheduler: VariantScheduler) -> None:
+        while len(worker.outstanding) < PREFETCH and (group := scheduler.next_for(worker.index)) is not None:
+            worker.outstanding.append(group)
+            try:
+                worker.conn.send(group)
+            except OSError:
+                raise _stopped(worker) from None
+
+    @staticmethod
+    def _receive(worker: _Worker) -> RenderResult:
+        """The worker's next finished render (in the order it was handed them)."""
+        frame_id = worker.outstanding[0][0].frame_id
+        try:
+            kind, payload = worker.conn.recv()
+        except (EOFError, OSError):
+            raise _stopped(worker) from None
+        if kind == "error":
+            if isinstance(payload, BaseException):
+                raise payload
+            raise RenderWorkerError(f"render worker {worker.index} failed on frame {frame_id!r}:\n{payload}")
+        group = worker.outstanding.popleft()
+        if kind != "done" or payload.render_id != group[0].render_id:
+            raise RenderWorkerError(f"render worker {worker.index}: unexpected reply {kind!r} for frame {frame_id!r}")
+        return payload
+
+    def close(self, force: bool = False) -> None:
+        """Stop the workers (``force``: at once, without letting them finish) and remove their
+        temporary folders; a worker still there after STOP_TIMEOUT_S is killed."""
+        for worker in self._workers:
+            try:
+                if force:
+                    worker.process.terminate()
+                else:
+                    worker.conn.send(None)
+            except (OSError, ValueError):
+                pass
+        for worker in self._workers:
+            worker.process.join(STOP_TIMEOUT_S)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+        self._workers.clear()
+        if self._temp_root is not None:
+            shutil.rmtree(self._temp_root, ignore_errors=True)
+            self._temp_root = None
