@@ -82,16 +82,17 @@ def quiet_stdout() -> Iterator[None]:
 def fresh_cycles_session() -> None:
     """Drop Cycles' persistent render data, so that the next render syncs the scene from scratch.
 
-    BlenderProc turns on ``render.use_persistent_data``: Cycles keeps its scene between renders and
-    syncs only what changed, matching Blender data blocks to its own nodes by their memory
-    address.  When a new world replaces the previous variant's, whether a new object (the sun)
-    lands on a freed address and is matched to an old node decides the order of Cycles' lights,
-    and so which light a sample picks: measured, the frames of a variant rendered after another
-    one came out in one of two noise patterns (up to 107/255 per pixel, sky, depth and masks
-    equal), chosen by chance per process; rendered first in a process, always the same one.
-    Setting the option off frees the persistent engine (its RNA update); on again keeps the
-    speed of persistent data for the frames of the variant (measured: the same hashes as with
-    persistent data off altogether, in any frame order, 2.5x faster than that).
+    BlenderProc turns on ``render.use_persistent_data``: Cycles then keeps its scene between
+    renders and syncs only what changed, matching Blender data blocks to the nodes it holds by
+    their memory address.  When a new world replaces the previous variant's, which new objects
+    land on freed addresses (and are taken for old ones) is chance, and so is the state Cycles
+    renders the new world from.  Measured before this reset: the frames of a variant rendered
+    after another one came out in one of two noise patterns (up to 107/255 per pixel; sky,
+    depth and masks equal), fixed or chosen at random per process depending on the variants
+    before it; rendered first in a process always the same one; without the sun lamp never
+    different.  Setting the option off frees the persistent engine (its RNA update), on again
+    keeps persistent data's speed for the frames within a variant (measured: the same hashes as
+    with persistent data off altogether, in any frame order, and 2.5x faster than that).
     """
     render = bpy.context.scene.render
     render.use_persistent_data = False

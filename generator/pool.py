@@ -12,7 +12,9 @@ most renders left per worker on it), and never returns to a variant it has left:
 builds each world at most once.  Renders are history-free (generator/frame_renderer.py,
 "Determinism"), so which worker renders a frame never changes its files.
 
-Cycles' CPU threads are split between the workers (``scene.render.threads``).
+Cycles' CPU threads are split between the workers (``scene.render.threads``).  As with any
+``spawn`` pool, a script that uses it keeps its top-level code under ``if __name__ == "__main__":``
+(each worker imports the main module).
 """
 from __future__ import annotations
 
@@ -79,14 +81,19 @@ class VariantScheduler:
 
     :param groups: the renders, one tuple of frame plans per render id.
     :param workers: how many workers take renders.
+    :param current: the variant each worker has built already (from an earlier batch), if any.
     """
 
-    def __init__(self, groups: Iterable[Group], workers: int):
+    def __init__(self, groups: Iterable[Group], workers: int, current: list[str | None] | None = None):
         self._queues: dict[str, deque[Group]] = {}
         for group in sorted(groups, key=lambda g: (g[0].variant.name, g[0].render_id)):
             self._queues.setdefault(group[0].variant.name, deque()).append(group)
-        self._current: list[str | None] = [None] * workers
-        self._built: list[set[str]] = [set() for _ in range(workers)]
+        self._current: list[str | None] = list(current) if current is not None else [None] * workers
+        self._built: list[set[str]] = [{v} if v is not None else set() for v in self._current]
+
+    def current(self, worker: int) -> str | None:
+        """The variant ``worker`` has built last (None before its first render)."""
+        return self._current[worker]
 
     def remaining(self) -> int:
         """Renders not yet handed out."""
@@ -146,6 +153,7 @@ def _worker_main(conn: Connection, spec: StimulusSpec, catalog: Catalog, threads
     finally:
         from generator.blenderproc_runtime import exit_process
 
+        shutil.rmtree(temp_dir, ignore_errors=True)  # also when the parent was killed
         exit_process(code)
 
 
@@ -172,6 +180,7 @@ class _Worker:
         self.process = process
         self.conn = conn
         self.outstanding: deque[Group] = deque()
+        self.variant: str | None = None  # the world it holds after the last finished render()
 
 
 def _stopped(worker: _Worker) -> RenderWorkerError:
@@ -200,6 +209,7 @@ class RenderPool:
         self._threads = threads if threads is not None else threads_per_worker(workers)
         self._workers: list[_Worker] = []
         self._temp_root: str | None = None
+        self._broken = False  # a render() that did not finish leaves replies in the pipes
 
     def __enter__(self) -> "RenderPool":
         self._start()
@@ -225,12 +235,15 @@ class RenderPool:
     def render(self, plans: Iterable[FramePlan]) -> Iterator[RenderResult]:
         """One result per distinct render id of ``plans``, as each finishes.
 
+        Successive calls go on in the worlds the workers have built.
+
         :raises RenderWorkerError: a worker raised (its traceback in the message) or died.
         :raises DepthprobeError: a user error raised in a worker, as it was raised there.
         """
-        if not self._workers:
-            raise RuntimeError("RenderPool.render outside its with-block")
-        scheduler = VariantScheduler(group_renders(plans), len(self._workers))
+        if not self._workers or self._broken:
+            raise RuntimeError("RenderPool.render outside its with-block, or after a render that did not finish")
+        scheduler = VariantScheduler(group_renders(plans), len(self._workers), [w.variant for w in self._workers])
+        self._broken = True
         for worker in self._workers:
             self._hand_out(worker, scheduler)
         while busy := [w for w in self._workers if w.outstanding]:
@@ -240,6 +253,9 @@ class RenderPool:
                     result = self._receive(worker)
                     self._hand_out(worker, scheduler)
                     yield result
+        for worker in self._workers:
+            worker.variant = scheduler.current(worker.index)
+        self._broken = False
 
     @staticmethod
     def _hand_out(worker: _Worker, scheduler: VariantScheduler) -> None:

@@ -69,8 +69,13 @@ def test_a_dead_worker_is_an_error_naming_it_and_the_pool_cleans_up(spec):
 def test_the_pool_hands_back_one_result_per_render(spec):
     plans = plan_frames(spec, default_catalog())
     with RenderPool(spec, default_catalog(), workers=1, threads=2) as pool:
-        results = list(pool.render(plans[:2]))
-    assert sorted(r.render_id for r in results) == sorted(p.render_id for p in plans[:2])
+        results = list(pool.render(plans[:2])) + list(pool.render(plans[2:3]))  # two batches, one pool
+        stopped = pool.render(plans[3:5])
+        next(stopped)
+        stopped.close()  # a batch left unfinished: its replies are still in the pipe
+        with pytest.raises(RuntimeError, match="did not finish"):
+            next(pool.render(plans[5:6]))
+    assert sorted(r.render_id for r in results) == sorted(p.render_id for p in plans[:3])
     for r in results:
         assert r.frame.rgb.shape == (32, 96, 3) and r.counterfactual is not None
         assert r.geometry.frame_id == r.plans[0].frame_id and r.geometry.world == r.plans[0].variant.name

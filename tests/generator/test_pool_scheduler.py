@@ -72,3 +72,12 @@ def test_renders_group_frames_that_differ_only_by_transform():
 def test_default_workers_and_their_threads(cores, workers, threads):
     assert default_workers(cores) == workers
     assert threads_per_worker(workers, cores) == threads
+
+
+def test_a_later_batch_goes_on_in_the_worlds_the_workers_hold(groups):
+    town = [g for g in groups if g[0].variant.name == "town"]
+    scheduler = VariantScheduler(town[:8] + [g for g in groups if g[0].variant.name == "open"][:8], 2,
+                                 current=["town", None])
+    assert scheduler.next_for(0)[0].variant.name == "town"
+    assert scheduler.next_for(1)[0].variant.name == "open"
+    assert scheduler.current(0) == "town" and scheduler.current(1) == "open"
