@@ -10,24 +10,17 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
 import typer
 from typer.core import TyperGroup
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.progress import Progress as RichProgress
+from depthprobe.console import err_console, out_console, progress_bar, say
 
 from scenes.catalog import default_catalog
-from scenes.describe import describe_design
-from scenes.design import MAX_FRAMES, FramePlan, expand, select_frames
+from scenes.design import MAX_FRAMES, FramePlan, expand
 from scenes.errors import DepthprobeError
-from scenes.progress import Progress
 from scenes.spec import StimulusSpec, load_spec, quick_spec
-from scenes.stimulus_set import check_set_target
 
 DEMO_SPEC = "position_vs_size"
 #: The demo's model: the shipped reference network trained with a KITTI-like fixed camera
@@ -39,8 +32,6 @@ USER_ERROR_EXIT = 2
 BUG_EXIT = 1
 INTERRUPTED_EXIT = 130
 
-out_console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
 
 
 class Commands(TyperGroup):
@@ -93,13 +84,14 @@ app = typer.Typer(cls=Commands, add_completion=False, no_args_is_help=True,
                   help="Controlled 3D road stimuli with exact depth, and which cue a depth network uses.")
 
 
-def say(line: str, err: bool = False) -> None:
-    """One line for a person (stdout, or stderr with ``err``), printed as is (no markup)."""
-    (err_console if err else out_console).print(line, markup=False, highlight=False)
-
-
 #: Help of ``--max-frames`` (validate, generate): the design's frame count is checked before it is expanded.
 MAX_FRAMES_HELP = f"refuse a design of more than N frames, counted before it is built (default {MAX_FRAMES})"
+#: The render options of generate and validate --calibrate (generator/executors.py).
+WORKERS_HELP = "render workers (default: one per GPU, else 1 below 4 cores, else cores // 2)"
+THREADS_HELP = "Cycles CPU threads per worker (default: the cores split between the workers)"
+DEVICE_HELP = "auto | cpu | cuda | optix (auto: OptiX or CUDA when Cycles finds a GPU, else the CPU)"
+EXECUTOR_HELP = "local (processes on this machine) | ray (Ray actors; with --address on a cluster)"
+ADDRESS_HELP = "Ray cluster to join (e.g. auto, ray://head:10001); default: start a local Ray"
 
 
 def load_spec_arg(spec_arg: str, quick: bool) -> StimulusSpec:
@@ -115,11 +107,22 @@ def validate(spec: str = typer.Argument(..., help="spec YAML file or built-in pr
                                           help="ray-cast every frame (open3d, no Blender): objects out of frame, "
                                                "occluded, overlapping; write a contact sheet of preview depth"),
              sheet: Optional[Path] = typer.Option(None, "--sheet", help="contact sheet PNG (default: SPECNAME-preview.png)"),
-             max_frames: int = typer.Option(MAX_FRAMES, "--max-frames", min=1, help=MAX_FRAMES_HELP)) -> None:
-    """Check a spec (schema and geometry) and print its design: factors, levels, frame count."""
+             max_frames: int = typer.Option(MAX_FRAMES, "--max-frames", min=1, help=MAX_FRAMES_HELP),
+             calibrate: bool = typer.Option(False, "--calibrate",
+                                            help="render a few frames here first, so the time estimate is this machine's"),
+             workers: Optional[int] = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
+             render_device: str = typer.Option("auto", "--render-device", help=DEVICE_HELP)) -> None:
+    """Check a spec (schema and geometry) and print its design: factors, levels, frame count, and
+    the render time it should take on this machine."""
+    from depthprobe.rendering import calibrate as run_calibration
+    from depthprobe.rendering import describe_with_calibration, executor_options
+
     resolved = load_spec_arg(spec, quick)
     frames = expand(resolved, default_catalog(), max_frames=max_frames)
-    for line in describe_design(resolved, frames):
+    options = executor_options(workers, None, render_device, "local", None, in_process=False)
+    if calibrate:
+        run_calibration(resolved, frames, options)
+    for line in describe_with_calibration(resolved, frames, options.render_device):
         say(line)
     if preview:
         run_design_preview(resolved, frames, sheet or Path(f"{resolved.name}-preview.png"))
@@ -142,44 +145,6 @@ def run_design_preview(spec: StimulusSpec, frames: list[FramePlan], sheet: Path)
                               f"contact sheet {sheet}; set checks.allow_issues: true to accept them")
 
 
-@contextmanager
-def progress_bar(description: str) -> Iterator[Progress]:
-    """A rich progress bar on stderr, handed out as the one progress protocol
-    (:class:`scenes.progress.Progress`); a stage ``"epoch"`` prints its item as a log line."""
-    bar = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                       TimeRemainingColumn(), TextColumn("{task.fields[item]}"), console=err_console)
-    task = bar.add_task(description, total=None, item="")
-
-    def report(stage: str, done: int, total: int, item: str = "") -> None:
-        if stage == "epoch":
-            bar.console.print(item, markup=False, highlight=False)
-        else:
-            bar.update(task, completed=done, total=total, item=item)
-
-    with bar:
-        yield report
-
-
-def run_generate(spec: StimulusSpec, out: Path, limit: Optional[int], resume: bool,
-                 max_frames: int = MAX_FRAMES, workers: Optional[int] = None) -> Path:
-    """Generate a stimulus set with a progress bar; return its directory (DepthprobeError on bad input).
-
-    :param workers: render processes; None = generator.pool.default_workers() (1 below 4 cores)."""
-    from generator.generate import generate  # imports bpy lazily, at first render
-    from generator.pool import default_workers
-
-    check_set_target(out, spec.spec_hash(), resume)  # before a line is printed or anything rendered
-    frames = select_frames(expand(spec, default_catalog(), max_frames=max_frames), limit)
-    for line in describe_design(spec, frames):
-        say(line, err=True)
-    with progress_bar("rendering") as progress:
-        result = generate(spec, out, resume=resume, progress=progress, plans=frames,
-                          workers=default_workers() if workers is None else workers)
-    say(f"stimulus set: {result.out} ({result.n_frames} frames: {result.n_rendered} rendered, "
-        f"{result.n_reused} reused; {result.seconds:.0f} s)")
-    return result.out
-
-
 @app.command()
 def generate(spec: str = typer.Argument(..., help="spec YAML file or built-in preset name"),
              out: Path = typer.Option(..., "--out", help="output directory of the stimulus set"),
@@ -187,10 +152,16 @@ def generate(spec: str = typer.Argument(..., help="spec YAML file or built-in pr
              quick: bool = typer.Option(False, "--quick", help="small and fast: <= 320 px wide, <= 8 samples"),
              resume: bool = typer.Option(False, "--resume", help="continue: redo only missing or damaged frames"),
              max_frames: int = typer.Option(MAX_FRAMES, "--max-frames", min=1, help=MAX_FRAMES_HELP),
-             workers: Optional[int] = typer.Option(None, "--workers", min=1,
-                                                   help="render processes (default: 1 below 4 cores, else cores // 2)")) -> None:
+             workers: Optional[int] = typer.Option(None, "--workers", min=1, help=WORKERS_HELP),
+             threads: Optional[int] = typer.Option(None, "--threads", min=1, help=THREADS_HELP),
+             render_device: str = typer.Option("auto", "--render-device", help=DEVICE_HELP),
+             executor: str = typer.Option("local", "--executor", help=EXECUTOR_HELP),
+             address: Optional[str] = typer.Option(None, "--address", help=ADDRESS_HELP)) -> None:
     """Render a stimulus set with BlenderProc (RGB, exact depth, instance and semantic maps, tables)."""
-    run_generate(load_spec_arg(spec, quick), out, limit, resume, max_frames, workers)
+    from depthprobe.rendering import executor_options, run_generate
+
+    options = executor_options(workers, threads, render_device, executor, address)
+    run_generate(load_spec_arg(spec, quick), out, limit, resume, max_frames, options)
 
 
 def run_evaluate(set_dir: Path, model: Optional[str], out: Path, batch_size: int, device: Optional[str],
@@ -329,6 +300,8 @@ def run_train(spec: StimulusSpec, out: Path, limit: Optional[int], epochs: Optio
                                    ("seed", seed)) if v is not None}
     config = dataclasses.replace(TrainingConfig(), **overrides)  # a bad value fails here, before rendering
     check_frame_size(spec.name, spec.camera.width, spec.camera.height, config.network)
+    from depthprobe.rendering import run_generate
+
     set_dir = run_generate(spec, out / "stimuli", limit, resume=True)
     with progress_bar("training") as progress:
         card = train_on_spec(spec, out, set_dir=set_dir, config=config, device=device, progress=progress)
@@ -383,6 +356,7 @@ def demo(out: Path = typer.Option(Path("depthprobe-demo"), "--out", help="folder
          model: str = typer.Option(DEMO_MODEL, "--model", help="model to evaluate"),
          full: bool = typer.Option(False, "--full", help="render at the preset's full size (640x192, 16 samples)")) -> None:
     """Render the position-vs-size experiment, evaluate the default model, print the verdict, write the report."""
+    from depthprobe.rendering import run_generate
     from evaluator.results.format import read_results
 
     start = time.perf_counter()
@@ -391,6 +365,26 @@ def demo(out: Path = typer.Option(Path("depthprobe-demo"), "--out", help="folder
     run_evaluate(set_dir, model, out / "results", 8, None, None)
     report_path = run_report(read_results(out / "results"), figures=True)
     say(f"demo finished in {time.perf_counter() - start:.0f} s; outputs in {out}/; report: {report_path}")
+
+
+@app.command()
+def bench(spec: str = typer.Option("position_vs_size", "--spec", help="preset or spec file to render"),
+          frames: int = typer.Option(30, "--frames", help="renders per timed run"),
+          memory_frames: str = typer.Option("50,500", "--memory-frames", help="the two render counts of the memory figure"),
+          baseline_scenes: int = typer.Option(8, "--baseline-scenes", min=1, help="plain-BlenderProc processes"),
+          tiny: bool = typer.Option(False, "--tiny", help="every size 64x32, 1 sample: checks that it all runs"),
+          out: Optional[Path] = typer.Option(None, "--out", help="also write the figures to this JSON file")) -> None:
+    """Measure generation as ratios in one run: overhead over Cycles, speed against plain
+    BlenderProc, worker scaling, memory growth (see depthprobe/bench.py)."""
+    from depthprobe.bench import bench_lines, bench_plan, run_bench
+    from scenes.storage import atomic_write_bytes, json_bytes
+
+    figures = run_bench(bench_plan(spec, frames, memory_frames, baseline_scenes, tiny))
+    for line in bench_lines(figures):
+        say(line)
+    if out is not None:
+        atomic_write_bytes(out, json_bytes(figures))
+        say(f"figures: {out}")
 
 
 @app.command()
@@ -413,7 +407,8 @@ def verify(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
 @app.command()
 def export(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
            format_name: str = typer.Option(..., "--format", help="kitti (KITTI depth-benchmark layout of every frame) "
-                                                                  "| ply (one frame's depth as coloured point clouds)"),
+                                                                  "| ply (one frame's depth as coloured point clouds) "
+                                                                  "| photos (empty roads as photos for world.background)"),
            out: Path = typer.Option(..., "--out", help="new or empty folder, or an earlier export of this set in this "
                                                        "format"),
            frame: Optional[str] = typer.Option(None, "--frame", help="frame id to export (--format ply)"),
@@ -426,10 +421,17 @@ def export(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
 
     kind = check_export_format(format_name)
     stimulus_set = open_stimulus_set(set_dir)
+    if kind != "ply" and (frame is not None or eval_dir is not None):
+        raise ExportError(f"--{'frame' if frame is not None else 'eval'}: only with --format ply "
+                          f"(--format {kind} exports every frame)")
+    if kind == "photos":
+        from scenes.export_photos import write_photos_export
+
+        with progress_bar("exporting") as progress:
+            target = write_photos_export(stimulus_set, out, progress)
+        say(f"photos: {target.out} (every frame with a counterfactual, without its objects)")
+        return
     if kind == "kitti":
-        if frame is not None or eval_dir is not None:
-            raise ExportError(f"--{'frame' if frame is not None else 'eval'}: only with --format ply "
-                              "(--format kitti exports the ground truth of every frame)")
         from scenes.export_kitti import check_kitti_export, write_kitti_export
 
         check_kitti_export(stimulus_set, out)  # refusals before the progress bar

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from dataclasses import replace
 from typing import Iterator
 
@@ -22,14 +23,19 @@ import numpy as np
 from generator import materials
 from generator.blenderproc_runtime import load_blenderproc
 from generator.objects import ObjectPlacer
+from generator.photo_world import background_frame, build_photo_world, photo_frame, set_transparent_film
 from generator.primitives import OBJECT_INDEX_OFFSET
+from generator.render_clock import RenderClock, memory_mib
+from generator.render_device import configure_render_device
 from generator.render_result import RenderResult
 from generator.road_world import build_world
 from generator.scene_export import read_camera, read_mesh_nodes, visible_placed_names
 from scenes.camera import Camera
 from scenes.catalog import Catalog
 from scenes.design import FramePlan, derive_seed, frame_rng
+from scenes.backgrounds import Background
 from scenes.geometry_export import FrameGeometry, MeshNode
+from scenes.photo_design import spec_backgrounds
 from scenes.rendered_frame import RenderedFrame
 from scenes.spec import RenderSpec, StimulusSpec, VariantSpec
 from scenes.stimulus_set import SEMANTIC_CLASSES
@@ -100,10 +106,16 @@ def fresh_cycles_session() -> None:
 
 
 class FrameRenderer:
-    """Renders the frames of one spec in this process (bpy holds one scene per process)."""
+    """Renders the frames of one spec in this process (bpy holds one scene per process).
 
-    def __init__(self, spec: StimulusSpec, catalog: Catalog, threads: int | None = None):
-        """:param threads: Cycles CPU threads; None = Blender's automatic choice (every core)."""
+    :param threads: Cycles CPU threads; None = Blender's automatic choice (every core).
+    :param device: ``--render-device`` choice (generator/render_device.py).
+    :param gpu_index: the one GPU to render on, or None for all the device's GPUs.
+    :ivar device: what Cycles renders on, e.g. ``"CPU"`` or ``"OPTIX: NVIDIA H200"``.
+    """
+
+    def __init__(self, spec: StimulusSpec, catalog: Catalog, threads: int | None = None,
+                 device: str = "cpu", gpu_index: int | None = None):
         self._spec = spec
         self._catalog = catalog
         self._bproc = load_blenderproc()
@@ -111,7 +123,12 @@ class FrameRenderer:
         self._variant: str | None = None
         self._world_nodes: tuple[MeshNode, ...] | None = None  # read back after the variant's first render
         self._geometry: FrameGeometry | None = None
+        self._photo: Background | None = None  # the photo of the current variant (world.background)
         self._configure(spec.render, threads)
+        self.device = configure_render_device(device, gpu_index)
+        self._clock = RenderClock()
+        self._calls_s = 0.0  # seconds in BlenderProc render calls since the last render_result
+        self._world_s = 0.0  # seconds building worlds since the last render_result
 
     def _configure(self, render: RenderSpec, threads: int | None) -> None:
         bproc = self._bproc
@@ -132,15 +149,29 @@ class FrameRenderer:
         """Build the road world of ``variant`` unless it is already built."""
         if self._variant == variant.name:
             return None
+        start = time.perf_counter()
         fresh_cycles_session()
         self._bproc.clean_up(clean_up_camera=False)
         materials.clear_cache()
         self._placer.forget_meshes()
-        rng = frame_rng(derive_seed(self._spec.seed, f"world:{variant.name}"))
-        layout = build_world(self._spec.world, variant, rng, lambda asset_id: self._placer.asset(asset_id).mesh)
+        self._photo = self._background(variant)
+        set_transparent_film(self._photo is not None)
+        if self._photo is not None:
+            build_photo_world(self._spec.world, variant)
+            layout = None
+        else:
+            rng = frame_rng(derive_seed(self._spec.seed, f"world:{variant.name}"))
+            layout = build_world(self._spec.world, variant, rng, lambda asset_id: self._placer.asset(asset_id).mesh)
         self._variant = variant.name
         self._world_nodes = None
+        self._world_s += time.perf_counter() - start
         return layout
+
+    def _background(self, variant: VariantSpec) -> Background | None:
+        """The photo a variant of world.background stands for (None for a road-world variant)."""
+        if variant.photo is None:
+            return None
+        return {b.photo_id: b for b in spec_backgrounds(self._spec)}[variant.photo]
 
     def _set_camera(self, camera: Camera) -> None:
         bproc = self._bproc
@@ -158,8 +189,11 @@ class FrameRenderer:
         scene.cycles.samples = samples
         scene.cycles.filter_width = filter_width_px
         scene.cycles.use_denoising = self._spec.render.denoise and samples > 1
+        start = time.perf_counter()
         with quiet_stdout():
-            return self._bproc.renderer.render(verbose=False)
+            data = self._bproc.renderer.render(verbose=False)
+        self._calls_s += time.perf_counter() - start
+        return data
 
     def _render(self, seed: int, object_semantic: dict[int, int]) -> RenderedFrame:
         """RGB from an anti-aliased render; depth and index maps from a pixel-centre render.
@@ -169,12 +203,14 @@ class FrameRenderer:
         5e-4 px off the pixel centre, a relative depth error of ~1e-4 at 100 m on the road.
         The second render (1 sample, GEOMETRY_FILTER_WIDTH_PX) samples the pixel centre.
         """
-        colors = self._cycles_pass(seed, self._spec.render.samples, RGB_FILTER_WIDTH_PX)["colors"][0]
+        colors = np.asarray(self._cycles_pass(seed, self._spec.render.samples, RGB_FILTER_WIDTH_PX)["colors"][0])
         data = self._cycles_pass(seed, 1, GEOMETRY_FILTER_WIDTH_PX)
         depth = np.asarray(data["depth"][0], dtype=np.float32)
         depth = np.where(depth >= CYCLES_NO_HIT_DEPTH_M, np.inf, depth).astype(np.float32)
         instances, semantic = decode_index_pass(np.asarray(data["instance_segmaps"][0]), object_semantic)
-        return RenderedFrame(np.asarray(colors)[..., :3].astype(np.uint8), depth, instances, semantic)
+        if self._photo is not None:
+            return photo_frame(colors.astype(np.uint8), depth, instances, semantic, self._photo)
+        return RenderedFrame(colors[..., :3].astype(np.uint8), depth, instances, semantic)
 
     def render(self, plan: FramePlan, counterfactual: bool = False) -> tuple[RenderedFrame, RenderedFrame | None]:
         """Render a frame (and, if asked, the same frame without its objects, same seed)."""
@@ -186,7 +222,10 @@ class FrameRenderer:
         frame = self._render(plan.seed, object_semantic)
         self._geometry = self._read_geometry(plan)
         without = None
-        if counterfactual:
+        if counterfactual and self._photo is not None:
+            without = background_frame(self._photo)  # the photo is the frame without its objects
+            self._geometry = replace(self._geometry, counterfactual_objects=())
+        elif counterfactual:
             self._placer.set_visible(False)
             without = self._render(plan.seed, {})
             self._geometry = replace(self._geometry, counterfactual_objects=visible_placed_names(self._class_of(plan)))
@@ -194,10 +233,16 @@ class FrameRenderer:
         return frame, without
 
     def render_result(self, plans: tuple[FramePlan, ...]) -> RenderResult:
-        """Render the frames of one render id (``plans[0]``'s scene) with everything the writer needs."""
+        """Render the frames of one render id (``plans[0]``'s scene) with everything the writer
+        needs, and where its time went (generator/render_clock.py)."""
+        start = time.perf_counter()
         plan = plans[0]
         frame, without = self.render(plan, counterfactual=self._spec.render.counterfactual)
-        return RenderResult(plans, frame, without, self.ground_contact(plan), self.geometry())
+        contacts = self.ground_contact(plan)
+        timings = {"render_s": time.perf_counter() - start, "cycles_s": self._clock.lap(),
+                   "render_calls_s": self._calls_s, "world_s": self._world_s, **memory_mib()}
+        self._calls_s = self._world_s = 0.0
+        return RenderResult(plans, frame, without, contacts, self.geometry(), timings, self.device)
 
     def _class_of(self, plan: FramePlan):
         """object_id -> class name (as the semantic layer labels its pixels) for this frame's objects."""

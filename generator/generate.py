@@ -35,6 +35,7 @@ from scenes.stimulus_set import (PROGRESS, append_progress, check_set_target, re
                                  remove_temporaries, write_layer, write_manifest, write_tables)
 from scenes.storage import WriterLock
 from scenes.versioning import code_version_text
+from generator.executors import ExecutorOptions, open_executor
 from generator.render_result import RenderExecutor, RenderResult, group_renders
 
 #: The objects-table columns of a frame's ground contacts, after the measured ones (measure_frame).
@@ -44,13 +45,56 @@ CONTACT_COLUMNS = ("contact_row_geometric", "z_contact")
 
 @dataclass(frozen=True)
 class GenerateResult:
-    """What a run produced: the set's directory, frame counts and seconds spent rendering."""
+    """What a run produced: the set's directory, frame counts, seconds spent rendering, and the
+    renders' own accounts (:class:`RenderTotals`)."""
 
     out: Path
     n_frames: int
     n_rendered: int
     n_reused: int
     seconds: float
+    totals: "RenderTotals"
+
+
+@dataclass
+class RenderTotals:
+    """Sums over the renders of one run (generator/render_clock.py): seconds by key
+    (``render_s``, ``cycles_s``, ``render_calls_s``, ``world_s``, and ``write_s`` for writing
+    frames here), the largest peak resident memory of a render process (MiB), renders done,
+    and the devices they ran on."""
+
+    seconds: dict[str, float]
+    peak_rss_mib: float = 0.0
+    renders: int = 0
+    devices: set[str] | None = None
+    #: seconds from opening the executor to the first finished render (start-up plus one render)
+    first_result_s: float | None = None
+    #: seconds from opening the executor to the last render written
+    wall_s: float = 0.0
+    workers: int = 1
+    #: per render, in arrival order: (seconds from opening the executor to its arrival, its Cycles seconds)
+    arrivals: list[tuple[float, float]] | None = None
+
+    @classmethod
+    def empty(cls) -> "RenderTotals":
+        """Nothing rendered yet."""
+        return cls({}, 0.0, 0, set(), arrivals=[])
+
+    def steady_seconds_per_render(self) -> float | None:
+        """Wall seconds per render after the first one arrived (start-up excluded); None below 2 renders."""
+        if self.renders < 2 or self.first_result_s is None:
+            return None
+        return (self.wall_s - self.first_result_s) / (self.renders - 1)
+
+    def add(self, result: RenderResult, write_s: float) -> None:
+        """Count one finished render that took ``write_s`` seconds to write."""
+        for key, value in {**result.timings, "write_s": write_s}.items():
+            if key.endswith("_s"):
+                self.seconds[key] = self.seconds.get(key, 0.0) + value
+        self.peak_rss_mib = max(self.peak_rss_mib, result.timings.get("peak_rss_mib", 0.0))
+        self.renders += 1
+        if result.device:
+            self.devices.add(result.device)
 
 
 def plan_frames(spec: StimulusSpec, catalog: Catalog, limit: int | None = None) -> list[FramePlan]:
@@ -117,28 +161,18 @@ def write_frame(out: Path, spec: StimulusSpec, plan: FramePlan, result: RenderRe
     row = {**frame_record(plan, spec.experiment.kind, canonical, spec.world),
            "has_counterfactual": result.counterfactual is not None}
     record = {"frame_id": plan.frame_id, "spec_hash": spec.spec_hash(), "files": files, "frame": row,
-              "objects": measure_frame(plan, result.frame, catalog, canonical, result.contacts)}
+              "objects": measure_frame(plan, result.frame, catalog, canonical, result.contacts),
+              "device": result.device}
     append_progress(out, record)
     return record
 
 
-def open_executor(spec: StimulusSpec, catalog: Catalog, workers: int, n_renders: int) -> RenderExecutor:
-    """The render executor for ``workers`` processes: this process for 1 (generator/serial.py),
-    else a pool of at most ``n_renders`` workers (generator/pool.py)."""
-    if workers <= 1 or n_renders <= 1:
-        from generator.serial import SerialRenderer
-
-        return SerialRenderer(spec, catalog)
-    from generator.pool import RenderPool
-
-    return RenderPool(spec, catalog, workers=min(workers, n_renders))
-
-
 def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalog: Catalog,
                    done: dict[str, dict[str, Any]], progress: Progress | None,
-                   workers: int = 1) -> dict[str, dict[str, Any]]:
-    """Render every planned frame not in ``done`` with ``workers`` processes, writing each frame
-    here as its render comes back; return the records of all planned frames."""
+                   options: ExecutorOptions, totals: RenderTotals) -> dict[str, dict[str, Any]]:
+    """Render every planned frame not in ``done`` with the executor ``options`` ask for, writing
+    each frame here as its render comes back (adding each render to ``totals``); return the
+    records of all planned frames."""
     todo = [p for p in plans if p.frame_id not in done]
     records = {p.frame_id: done[p.frame_id] for p in plans if p.frame_id in done}
     if not todo:
@@ -148,16 +182,34 @@ def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalo
     if progress:
         progress("render", 0, len(todo), "")
     written = 0
-    with open_executor(spec, catalog, workers, len(group_renders(todo))) as executor:
+    opened = time.perf_counter()
+    with open_executor(spec, catalog, options, len(group_renders(todo))) as executor:
+        totals.workers = executor.n_workers
         for result in executor.render(todo):
+            start = time.perf_counter()
+            if totals.first_result_s is None:
+                totals.first_result_s = start - opened
             for plan in result.plans:
                 records[plan.frame_id] = write_frame(out, spec, plan, result, catalog, geometry_writer)
+            totals.add(result, time.perf_counter() - start)
+            totals.wall_s = time.perf_counter() - opened
+            totals.arrivals.append((start - opened, result.timings.get("cycles_s", 0.0)))
+            for plan in result.plans:
                 written += 1
                 if progress:
-                    progress("render", written, len(todo), plan.frame_id)
+                    progress("render", written, len(todo), progress_item(plan.frame_id, executor))
     if progress:
         progress("render", len(todo), len(todo), "done")
     return records
+
+
+def progress_item(frame_id: str, executor: RenderExecutor) -> str:
+    """The progress line's item: the frame just written, and worker failures if there were any."""
+    failures = executor.failures
+    if not failures:
+        return frame_id
+    listed = ", ".join(f"worker {w}: {n}" for w, n in sorted(failures.items()))
+    return f"{frame_id}; failures {listed}"
 
 
 def end_progress_line(out: Path) -> None:
@@ -217,7 +269,8 @@ def write_set(out: Path, spec: StimulusSpec, plans: list[FramePlan], records: di
         "seed": spec.seed, "code_version": code_version_text(), **renderer_versions(),
         "canonical_camera": spec.camera.to_camera().to_record(),
         "counts": {"frames": len(frames), "objects": len(objects)},
-        "render_seconds": round(seconds, 2), "platform": platform.platform(), "files": files,
+        "render_seconds": round(seconds, 2), "render_devices": sorted({r.get("device", "") for r in ordered} - {""}),
+        "platform": platform.platform(), "files": files,
     })
 
 
@@ -236,7 +289,8 @@ def renderer_versions() -> dict[str, str]:
 
 def generate(spec: StimulusSpec, out: Path, *, limit: int | None = None, resume: bool = False,
              catalog: Catalog | None = None, progress: Progress | None = None,
-             plans: list[FramePlan] | None = None, workers: int = 1) -> GenerateResult:
+             plans: list[FramePlan] | None = None, workers: int = 1,
+             executor: ExecutorOptions | None = None) -> GenerateResult:
     """Render a stimulus set into ``out``; see the module docstring for the order of work.
 
     :param limit: render at most this many frames, spread over the design (ignored with ``plans``).
@@ -245,16 +299,21 @@ def generate(spec: StimulusSpec, out: Path, *, limit: int | None = None, resume:
     :param progress: told ``("render", done, total, frame_id)`` as each frame is written.
     :param workers: render processes: 1 renders in this process (loading BlenderProc here), more
         a pool of worker processes (generator/pool.py); the files are the same either way.
+        Ignored when ``executor`` is given.
+    :param executor: how to render (generator/executors.py): workers, threads, render device,
+        local processes or Ray.
     """
+    options = (executor or ExecutorOptions(workers=workers)).checked()
     catalog = catalog or default_catalog()
     plans = plans if plans is not None else plan_frames(spec, catalog, limit)
     with WriterLock(out, "depthprobe generate"):
         done = reusable_records(out, spec, resume)
         out.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        records = render_missing(spec, plans, out, catalog, done, progress, workers)
+        totals = RenderTotals.empty()
+        records = render_missing(spec, plans, out, catalog, done, progress, options, totals)
         seconds = time.perf_counter() - start
         write_set(out, spec, plans, records, seconds, catalog)
         remove_temporaries(out)
     n_reused = sum(1 for p in plans if p.frame_id in done)
-    return GenerateResult(out, len(plans), len(plans) - n_reused, n_reused, seconds)
+    return GenerateResult(out, len(plans), len(plans) - n_reused, n_reused, seconds, totals)

@@ -48,6 +48,9 @@ MIN_SHARED_RENDERS = 3
 BLENDER_SCRIPT_PATH = re.compile(r"[\\/](bpy|blender)[\\/]\d+\.\d+[\\/]scripts([\\/]|$)")
 #: Seconds a worker may take to leave after it was told to stop, before it is terminated.
 STOP_TIMEOUT_S = 10.0
+#: Times a worker slot's process may die (killed, crashed) and be started again with the renders
+#: it held; one more and the run stops (resume then goes on from the frames written).
+MAX_RESTARTS = 2
 
 Group = tuple[FramePlan, ...]
 
@@ -126,7 +129,8 @@ class VariantScheduler:
         return best
 
 
-def _worker_main(conn: Connection, spec: StimulusSpec, catalog: Catalog, threads: int, temp_dir: str) -> None:
+def _worker_main(conn: Connection, spec: StimulusSpec, catalog: Catalog, threads: int, temp_dir: str,
+                 device: str = "cpu", gpu_index: int | None = None) -> None:
     """A worker process: load BlenderProc once, then render what the parent sends until told to stop.
 
     Messages in: a tuple of frame plans (one render), or None (stop).  Out: ``("done",
@@ -142,7 +146,7 @@ def _worker_main(conn: Connection, spec: StimulusSpec, catalog: Catalog, threads
 
         with quiet_stdout():
             load_blenderproc(temp_dir)
-            renderer = FrameRenderer(spec, catalog, threads=threads)
+            renderer = FrameRenderer(spec, catalog, threads=threads, device=device, gpu_index=gpu_index)
         while (group := conn.recv()) is not None:
             conn.send(("done", renderer.render_result(group)))
     except (EOFError, BrokenPipeError, ConnectionResetError):
@@ -172,6 +176,14 @@ def _send_error(conn: Connection, exc: BaseException) -> None:
         pass
 
 
+class _WorkerDied(Exception):
+    """A worker's process is gone; ``error`` says which and on what frame."""
+
+    def __init__(self, error: RenderWorkerError):
+        super().__init__(str(error))
+        self.error = error
+
+
 class _Worker:
     """The parent's handle on one worker: its process, its end of the pipe, the renders it holds."""
 
@@ -198,18 +210,32 @@ class RenderPool:
 
     :param workers: worker processes, at least 1.
     :param threads: Cycles threads per worker; default: the cores split between the workers.
+    :param device: ``--render-device`` choice of every worker (generator/render_device.py).
+    :param gpus: GPUs to spread the workers over (worker i renders on GPU i mod gpus); 0 = let
+        each worker's device choice decide.
     """
 
-    def __init__(self, spec: StimulusSpec, catalog: Catalog, workers: int, threads: int | None = None):
+    def __init__(self, spec: StimulusSpec, catalog: Catalog, workers: int, threads: int | None = None,
+                 device: str = "cpu", gpus: int = 0):
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self._spec = spec
         self._catalog = catalog
         self._n_workers = workers
         self._threads = threads if threads is not None else threads_per_worker(workers)
+        self._device = device
+        self._gpus = gpus
         self._workers: list[_Worker] = []
         self._temp_root: str | None = None
         self._broken = False  # a render() that did not finish leaves replies in the pipes
+        self._context = get_context("spawn")
+        #: worker index -> times its process died and was started again
+        self.failures: dict[int, int] = {}
+
+    @property
+    def n_workers(self) -> int:
+        """Worker processes of this pool."""
+        return self._n_workers
 
     def __enter__(self) -> "RenderPool":
         self._start()
@@ -220,17 +246,22 @@ class RenderPool:
 
     def _start(self) -> None:
         """Start the workers; each loads BlenderProc while the parent goes on."""
-        context = get_context("spawn")
         self._temp_root = tempfile.mkdtemp(prefix="depthprobe-pool-")
-        for index in range(self._n_workers):
-            parent_end, child_end = context.Pipe(duplex=True)
-            temp_dir = os.path.join(self._temp_root, f"worker-{index}")
-            os.mkdir(temp_dir)
-            process = context.Process(target=_worker_main, name=f"depthprobe-render-{index}", daemon=True,
-                                      args=(child_end, self._spec, self._catalog, self._threads, temp_dir))
-            process.start()
-            child_end.close()
-            self._workers.append(_Worker(index, process, parent_end))
+        self._workers = [self._spawn(index) for index in range(self._n_workers)]
+
+    def _spawn(self, index: int) -> _Worker:
+        """Start worker process ``index`` (again, after it died) with an empty temporary folder."""
+        parent_end, child_end = self._context.Pipe(duplex=True)
+        temp_dir = os.path.join(self._temp_root, f"worker-{index}")
+        shutil.rmtree(temp_dir, ignore_errors=True)
+        os.mkdir(temp_dir)
+        gpu_index = index % self._gpus if self._gpus else None
+        process = self._context.Process(target=_worker_main, name=f"depthprobe-render-{index}", daemon=True,
+                                        args=(child_end, self._spec, self._catalog, self._threads, temp_dir,
+                                              self._device, gpu_index))
+        process.start()
+        child_end.close()
+        return _Worker(index, process, parent_end)
 
     def render(self, plans: Iterable[FramePlan]) -> Iterator[RenderResult]:
         """One result per distinct render id of ``plans``, as each finishes.
@@ -250,30 +281,52 @@ class RenderPool:
             ready = wait([w.conn for w in busy])
             for worker in busy:
                 if worker.conn in ready:
-                    result = self._receive(worker)
+                    try:
+                        result = self._receive(worker)
+                    except _WorkerDied as died:
+                        self._restart(worker, died.error)
+                        continue
                     self._hand_out(worker, scheduler)
                     yield result
         for worker in self._workers:
             worker.variant = scheduler.current(worker.index)
         self._broken = False
 
-    @staticmethod
-    def _hand_out(worker: _Worker, scheduler: VariantScheduler) -> None:
+    def _hand_out(self, worker: _Worker, scheduler: VariantScheduler) -> None:
         while len(worker.outstanding) < PREFETCH and (group := scheduler.next_for(worker.index)) is not None:
             worker.outstanding.append(group)
             try:
                 worker.conn.send(group)
+            except OSError:  # its process is gone: start it again with what it holds, this included
+                self._restart(worker, _stopped(worker))
+
+    def _restart(self, worker: _Worker, error: RenderWorkerError) -> None:
+        """Start a dead worker's process again and hand it the renders the old one held; after
+        MAX_RESTARTS deaths of one slot, raise ``error``."""
+        self.failures[worker.index] = self.failures.get(worker.index, 0) + 1
+        if self.failures[worker.index] > MAX_RESTARTS:
+            raise error
+        worker.conn.close()
+        fresh = self._spawn(worker.index)
+        worker.process, worker.conn = fresh.process, fresh.conn
+        for group in worker.outstanding:
+            try:
+                worker.conn.send(group)
             except OSError:
-                raise _stopped(worker) from None
+                self._restart(worker, _stopped(worker))
+                return
 
     @staticmethod
     def _receive(worker: _Worker) -> RenderResult:
-        """The worker's next finished render (in the order it was handed them)."""
+        """The worker's next finished render (in the order it was handed them).
+
+        :raises _WorkerDied: its process is gone (the parent may start it again).
+        """
         frame_id = worker.outstanding[0][0].frame_id
         try:
             kind, payload = worker.conn.recv()
         except (EOFError, OSError):
-            raise _stopped(worker) from None
+            raise _WorkerDied(_stopped(worker)) from None
         if kind == "error":
             if isinstance(payload, BaseException):
                 raise payload

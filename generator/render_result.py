@@ -7,7 +7,7 @@ The writer (generator/generate.py) stays in the calling process.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Protocol
 
 from scenes.design import FramePlan
@@ -25,6 +25,8 @@ class RenderResult:
     :ivar counterfactual: the same frame without its objects, or None when the spec asks for none.
     :ivar contacts: per object_id, (image row in pixels, z-depth in metres) of its ground contact.
     :ivar geometry: what the render showed (scenes/geometry_export.py), with the first plan's frame id.
+    :ivar timings: seconds and MiB of this render (generator/render_clock.py TIMING_KEYS, MEMORY_KEYS).
+    :ivar device: what Cycles rendered it on, e.g. ``"CPU"`` (generator/render_device.py).
     """
 
     plans: tuple[FramePlan, ...]
@@ -32,6 +34,8 @@ class RenderResult:
     counterfactual: RenderedFrame | None
     contacts: dict[int, tuple[float, float]]
     geometry: FrameGeometry
+    timings: dict[str, float] = field(default_factory=dict)
+    device: str = ""
 
     @property
     def render_id(self) -> str:
@@ -40,7 +44,14 @@ class RenderResult:
 
 
 class RenderExecutor(Protocol):
-    """Renders frame plans; a context manager that owns its renderer(s)."""
+    """Renders frame plans; a context manager that owns its renderer(s).
+
+    :ivar n_workers: workers it renders with (inside its with-block).
+    :ivar failures: worker index -> times that worker died and was started again.
+    """
+
+    n_workers: int
+    failures: dict[int, int]
 
     def __enter__(self) -> "RenderExecutor": ...
 

@@ -19,13 +19,17 @@ class SerialRenderer:
     """Renders frame plans in this process, one render after another (variant by variant).
 
     :param threads: Cycles threads; None = Blender's automatic choice (every core).
+    :param device: ``--render-device`` choice (generator/render_device.py).
     """
 
-    def __init__(self, spec: StimulusSpec, catalog: Catalog, threads: int | None = None):
+    def __init__(self, spec: StimulusSpec, catalog: Catalog, threads: int | None = None, device: str = "cpu"):
         self._spec = spec
         self._catalog = catalog
         self._threads = threads
+        self._device = device
         self._renderer = None
+        self.n_workers = 1
+        self.failures: dict[int, int] = {}  # this process never restarts
 
     def __enter__(self) -> "SerialRenderer":
         return self
@@ -39,5 +43,5 @@ class SerialRenderer:
             if self._renderer is None:
                 from generator.frame_renderer import FrameRenderer  # imports bpy: only when rendering
 
-                self._renderer = FrameRenderer(self._spec, self._catalog, threads=self._threads)
+                self._renderer = FrameRenderer(self._spec, self._catalog, threads=self._threads, device=self._device)
             yield self._renderer.render_result(group)

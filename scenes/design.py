@@ -477,9 +477,19 @@ def expand(spec: StimulusSpec, catalog: Catalog, max_frames: int = MAX_FRAMES) -
         no frames or more than ``max_frames``, repeated frame ids, an unknown asset, objects
         behind the camera or out of the image.
     """
+    expander = EXPANDERS.get(spec.experiment.kind)
+
+    def expand_design(design: StimulusSpec) -> list[FramePlan]:
+        check_frame_count(design, max_frames)
+        return expander(design, design.experiment, catalog)
+
     try:
-        check_frame_count(spec, max_frames)
-        frames = EXPANDERS.get(spec.experiment.kind)(spec, spec.experiment, catalog)
+        if spec.world.background is None:
+            frames = expand_design(spec)
+        else:
+            from scenes.photo_design import expand_on_photos  # reads the photo folder
+
+            frames = expand_on_photos(spec, expand_design, derive_seed(spec.seed, "photos"))
         check_unique_ids(frames)
         check_geometry(frames, catalog)
     except SpecError as exc:
@@ -513,9 +523,12 @@ def check_geometry(frames: list[FramePlan], catalog: Catalog) -> None:
 def variant_levels(variant: VariantSpec, world: WorldSpec) -> dict[str, Any]:
     """The world levels a frame of ``variant`` is rendered with (for the frames table)."""
     sun = variant.sun or world.sun
-    return {"roadside": variant.roadside, "lanes": variant.lanes or world.road.lanes,
-            "overcast": variant.overcast, "parked_cars": variant.parked_cars,
-            "sun_elevation_deg": sun.elevation_deg, "sun_azimuth_deg": sun.azimuth_deg}
+    levels = {"roadside": variant.roadside, "lanes": variant.lanes or world.road.lanes,
+              "overcast": variant.overcast, "parked_cars": variant.parked_cars,
+              "sun_elevation_deg": sun.elevation_deg, "sun_azimuth_deg": sun.azimuth_deg}
+    if variant.photo is not None:
+        levels["photo_id"] = variant.photo
+    return levels
 
 
 def frame_record(plan: FramePlan, experiment: str, canonical: Camera, world: WorldSpec) -> dict[str, Any]:

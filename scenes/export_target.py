@@ -1,9 +1,10 @@
 """Where ``depthprobe export`` may write, and the marker that makes an export folder ours.
 
-An export folder (KITTI layout, :mod:`scenes.export_kitti`; point clouds, :mod:`scenes.export_ply`)
+An export folder (KITTI layout, :mod:`scenes.export_kitti`; point clouds, :mod:`scenes.export_ply`;
+photos with calibration, :mod:`scenes.export_photos`)
 holds, beside what it exports, the marker ``depthprobe-export.json``::
 
-    {"format": "depthprobe-export", "format_version": 1, "export_format": "kitti" | "ply",
+    {"format": "depthprobe-export", "format_version": 1, "export_format": "kitti" | "ply" | "photos",
      "stimulus_set": {"path": ..., "spec_hash": ...}, "state": "writing" | "complete",
      "files": [every file of the export, relative to the folder, sorted]}
 
@@ -34,7 +35,7 @@ FORMAT_NAME = "depthprobe-export"
 FORMAT_VERSION = 1
 MARKER = "depthprobe-export.json"
 #: Export formats of ``depthprobe export --format``.
-EXPORT_FORMATS = ("kitti", "ply")
+EXPORT_FORMATS = ("kitti", "ply", "photos")
 
 
 class ExportError(DepthprobeError):

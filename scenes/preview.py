@@ -17,6 +17,8 @@ Per frame the checks report (:class:`PreviewIssue`):
   ray-cast alone are its own in the full frame;
 * ``no_pixels``: the object is in the image but covers no pixel centre even alone;
 * ``contact_out_of_image``: its lowest ground-contact vertex projects outside the image rows;
+* ``off_road`` (frames on photos, ``world.background``): its footprint leaves the photo's road
+  mask (:func:`off_road_issues`);
 * ``overlap``: the 3D bounding boxes of two objects intersect.
 
 Pure Python: numpy, trimesh and open3d (imported on first use; Embree ray casting).
@@ -34,11 +36,13 @@ from typing import Any, Sequence
 import numpy as np
 
 from scenes.open3d_runtime import load_open3d
+from scenes.backgrounds import Background
 from scenes.camera import Camera
 from scenes.catalog import Catalog
 from scenes.design import FramePlan, ObjectPlacement, expand
 from scenes.errors import DepthprobeError
 from scenes.meshes import ground_contact, load_asset_mesh
+from scenes.photo_design import spec_backgrounds
 from scenes.spec import RoadSpec, StimulusSpec
 from scenes.progress import Progress
 from scenes.storage import atomic_write_bytes
@@ -47,7 +51,7 @@ from scenes.world import RoadLayout, ground_quad
 #: Default minimum visible fraction of an object (visible pixels / pixels when ray-cast alone).
 DEFAULT_OCCLUSION_THRESHOLD = 0.9
 #: Issue kinds, in the order they are reported for an object.
-ISSUE_KINDS = ("out_of_frame", "no_pixels", "occluded", "contact_out_of_image", "overlap")
+ISSUE_KINDS = ("out_of_frame", "no_pixels", "occluded", "contact_out_of_image", "overlap", "off_road")
 #: Boxes must interpenetrate by more than this (m) to overlap (touching boxes do not).
 OVERLAP_TOLERANCE_M = 1e-6
 #: Vertices nearer than this to the camera plane (m) count as behind the camera.
@@ -358,6 +362,31 @@ def overlap_issues(plan: FramePlan, catalog: Catalog) -> list[PreviewIssue]:
     return issues
 
 
+@lru_cache(maxsize=64)
+def _road_mask(background: Background) -> np.ndarray:
+    return background.road_mask()
+
+
+def off_road_issues(plan: FramePlan, catalog: Catalog, background: Background) -> list[PreviewIssue]:
+    """``off_road`` issues of a frame on a photo: objects whose footprint (the 4 lower corners
+    of the bounding box, projected to the nearest pixel) leaves the photo's road mask (its own
+    or, by default, the ground below the horizon: scenes/backgrounds.py)."""
+    mask = _road_mask(background)
+    height, width = mask.shape
+    issues = []
+    for p in plan.objects:
+        corners = p.box_corners(catalog.get(p.asset))
+        u, v, _ = plan.camera.project(corners[np.argsort(corners[:, 2], kind="stable")[:4]])
+        col, row = np.rint(u).astype(int), np.rint(v).astype(int)
+        inside = (col >= 0) & (col < width) & (row >= 0) & (row < height)
+        on_road = inside & mask[row.clip(0, height - 1), col.clip(0, width - 1)]
+        if not on_road.all():
+            issues.append(PreviewIssue(plan.frame_id, p.object_id, "off_road",
+                                       f"{int((~on_road).sum())} of 4 footprint corners lie outside the road mask of "
+                                       f"photo {background.photo_id!r}"))
+    return issues
+
+
 def check_design(plans: Sequence[FramePlan], catalog: Catalog,
                  occlusion_threshold: float = DEFAULT_OCCLUSION_THRESHOLD,
                  road: RoadSpec | None = None) -> list[PreviewIssue]:
@@ -479,6 +508,7 @@ def preview_design(spec: StimulusSpec, catalog: Catalog, sheet_path: Path | str 
     """Preview and check every frame of a spec (or the given ``plans``); write the contact sheet."""
     start = time.perf_counter()
     plans = list(plans) if plans is not None else expand(spec, catalog)
+    photos = {b.photo_id: b for b in spec_backgrounds(spec)}
     previews, issues = [], []
     for i, plan in enumerate(plans):
         if progress:
@@ -486,6 +516,8 @@ def preview_design(spec: StimulusSpec, catalog: Catalog, sheet_path: Path | str 
         preview = preview_frame(plan, catalog, spec.world.road)
         previews.append(preview)
         issues.extend(check_preview(preview, catalog, occlusion_threshold))
+        if plan.variant.photo is not None:
+            issues.extend(off_road_issues(plan, catalog, photos[plan.variant.photo]))
     if progress:
         progress("preview", len(plans), len(plans), "done")
     sheet = write_contact_sheet(previews, sheet_path, issues=issues) if sheet_path is not None and previews else None

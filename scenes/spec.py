@@ -5,7 +5,8 @@ the field (``spec.yaml: experiment.relative_distance.start: must be greater than
 every float must be finite.  A spec may ``include:`` other YAML files (a path relative to the
 including file, or the name of a built-in preset); the including file's keys override the
 included ones, mappings merge key by key, lists are replaced whole.  Reading the files (limits,
-includes, merge) is :mod:`scenes.spec_files`; the shared field types are :mod:`scenes.spec_types`.
+includes, merge) is :mod:`scenes.spec_files`; the shared field types are :mod:`scenes.spec_types`;
+the world section (road, sun, variants, photo backgrounds) is :mod:`scenes.spec_world`.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from scenes.camera import Camera, kitti_like_camera
 from scenes.corruptions import CORRUPTION_NAMES
@@ -27,17 +28,11 @@ from scenes.search_spec import SearchSpec
 from scenes.spec_files import (PRESETS_DIR, deep_merge, load_raw_spec, preset_names,  # noqa: F401 (re-exported)
                                resolve_spec_path)
 from scenes.spec_types import (NAME_PATTERN, AssetId, Condition, Description, Distinct,  # noqa: F401
-                               DistanceM, LateralM, Name, RelativeDistance, Transform, UnitValue, YawDeg)
+                               DistanceM, LateralM, Name, RelativeDistance, Strict, Transform, UnitValue, YawDeg)
+from scenes.spec_world import BackgroundSpec, RoadSpec, SunSpec, VariantSpec, WorldSpec  # noqa: F401 (re-exported)
 
 #: Levels of a range are rounded to this many decimals (so that ids and seeds are stable).
 LEVEL_DECIMALS = 6
-
-
-class Strict(BaseModel):
-    """Base of every spec section: unknown keys are errors; values are checked on assignment;
-    every float must be finite (NaN and infinity are errors), for every field of every section."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True, allow_inf_nan=False)
 
 
 class CameraSpec(Strict):
@@ -74,63 +69,6 @@ class RenderSpec(Strict):
     samples: int = Field(16, ge=1, le=4096, description="path-tracing samples per pixel")
     denoise: bool = Field(False, description="apply OpenImageDenoise to RGB")
     counterfactual: bool = Field(False, description="also render each frame without its objects")
-
-
-class SunSpec(Strict):
-    """Sun direction and strength."""
-
-    elevation_deg: float = Field(40.0, ge=2.0, le=90.0, description="sun elevation above the horizon, degrees")
-    azimuth_deg: float = Field(150.0, ge=-180.0, le=180.0,
-                               description="compass direction the sun shines FROM, degrees, 0 = ahead (+y), 90 = right (+x)")
-    strength: float = Field(3.5, ge=0.0, le=20.0, description="sun irradiance, W/m^2 (Blender units)")
-
-
-class RoadSpec(Strict):
-    """The road: straight, level, at z = 0."""
-
-    lanes: int = Field(2, ge=1, le=6, description="number of lanes")
-    lane_width_m: float = Field(3.5, ge=2.5, le=5.0, description="lane width, m")
-    ego_lane: int = Field(0, ge=0, description="lane the camera drives in, counted from the left (0)")
-
-
-class VariantSpec(Strict):
-    """One world variant: what stands beside the road, and optionally its own sun, sky and road.
-
-    Variants multiply the design; each frame records its variant's levels.  Fields left out
-    take the values of ``world``.
-    """
-
-    name: Name
-    roadside: Literal["open", "buildings", "trees", "fence"] = "open"
-    sun: SunSpec | None = Field(None, description="this variant's sun (default: world.sun)")
-    overcast: bool = Field(False, description="no direct sun: a brighter, greyer sky lights the scene")
-    lanes: int | None = Field(None, ge=1, le=6, description="number of lanes (default: world.road.lanes)")
-    parked_cars: int = Field(0, ge=0, le=40, description="cars parked beside the road (world, not stimulus objects)")
-
-
-class WorldSpec(Strict):
-    """Road world shared by all frames; ``variants`` multiply the design."""
-
-    road: RoadSpec = RoadSpec()
-    sun: SunSpec = SunSpec()
-    variants: list[VariantSpec] = Field(default_factory=lambda: [VariantSpec(name="open")], min_length=1)
-
-    @field_validator("variants")
-    @classmethod
-    def _unique_variant_names(cls, value: list[VariantSpec]) -> list[VariantSpec]:
-        names = [v.name for v in value]
-        if len(set(names)) != len(names):
-            raise ValueError(f"variant names must be unique (got {names})")
-        return value
-
-    @model_validator(mode="after")
-    def _ego_lane_exists(self) -> "WorldSpec":
-        for where, lanes in [("world.road.lanes", self.road.lanes)] + [
-                (f"world.variants.{i}.lanes", v.lanes) for i, v in enumerate(self.variants) if v.lanes is not None]:
-            if self.road.ego_lane >= lanes:
-                raise ValueError(f"{where}: {lanes} lane(s) leave no lane {self.road.ego_lane} "
-                                 "for the camera (world.road.ego_lane counts from 0)")
-        return self
 
 
 #: Most levels of one range (one factor); whole designs are limited by scenes.design.MAX_FRAMES.
@@ -530,13 +468,19 @@ QUICK_MAX_SAMPLES = 8
 
 def quick_spec(spec: StimulusSpec) -> StimulusSpec:
     """The same design rendered small and fast: at most 320 px wide and 8 samples."""
+    return scaled_spec(spec, min(spec.camera.width, QUICK_MAX_WIDTH_PX), min(spec.render.samples, QUICK_MAX_SAMPLES))
+
+
+def scaled_spec(spec: StimulusSpec, width_px: int, samples: int) -> StimulusSpec:
+    """The same design rendered ``width_px`` wide (the height and intrinsics scaled with it, the
+    field of view kept) with ``samples`` Cycles samples per pixel."""
     cam = spec.camera
-    factor = min(1.0, QUICK_MAX_WIDTH_PX / cam.width)
-    width, height = int(round(cam.width * factor)), int(round(cam.height * factor))
+    factor = width_px / cam.width
+    width, height = int(round(cam.width * factor)), max(1, int(round(cam.height * factor)))
     scaled = {k: (getattr(cam, k) + 0.5) * factor - 0.5 if k in ("cx", "cy") else getattr(cam, k) * factor
               for k in ("fx", "fy", "cx", "cy") if getattr(cam, k) is not None}
     camera = cam.model_copy(update={"width": width, "height": height, **scaled})
-    render = spec.render.model_copy(update={"samples": min(spec.render.samples, QUICK_MAX_SAMPLES)})
+    render = spec.render.model_copy(update={"samples": samples})
     return spec.model_copy(update={"camera": camera, "render": render})
 
 
@@ -633,6 +577,12 @@ def parse_spec(data: dict[str, Any], source: str = "spec") -> StimulusSpec:
 
 
 def load_spec(name_or_path: str | Path) -> StimulusSpec:
-    """Load, resolve includes and validate a spec file or built-in preset name."""
+    """Load, resolve includes and validate a spec file or built-in preset name.  A relative
+    ``world.background.photos`` is taken relative to the spec file's folder."""
     path = resolve_spec_path(name_or_path)
-    return parse_spec(load_raw_spec(path), str(path))
+    raw = load_raw_spec(path)
+    background = raw.get("world", {}).get("background") if isinstance(raw.get("world"), dict) else None
+    if isinstance(background, dict) and isinstance(background.get("photos"), str):
+        photos = Path(background["photos"]).expanduser()
+        background["photos"] = str(photos if photos.is_absolute() else (path.parent / photos).resolve())
+    return parse_spec(raw, str(path))

@@ -10,7 +10,7 @@ import re
 from collections.abc import Hashable, Sequence
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 #: Longest name (spec, variant, asset id), characters.  A frame id joins a few names and levels
 #: (``position_and_size-d1.00-<variant>``), and file systems allow 255 bytes per file name:
@@ -66,3 +66,10 @@ Distinct = AfterValidator(check_distinct)
 
 Condition = Literal["position_and_size", "position_only", "size_only"]
 Transform = Literal["none", "grayscale", "false_colours", "semantic_colours", "class_average"]
+
+
+class Strict(BaseModel):
+    """Base of every spec section: unknown keys are errors; values are checked on assignment;
+    every float must be finite (NaN and infinity are errors), for every field of every section."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True, allow_inf_nan=False)

@@ -7,7 +7,8 @@ A stimulus set is a directory a person can browse and any tool can read::
       frames.parquet              one row per frame (factor levels, camera pose, horizon)
       objects.parquet             one row per object per frame (factors, ground truth, cues)
       rgb/<frame_id>.png          8-bit RGB
-      depth/<frame_id>.npy        float32 z-depth in metres, +inf where no surface (sky)
+      depth/<frame_id>.npy        float32 z-depth in metres, +inf where no surface (sky); in
+                                  frames on photos NaN where the photo's depth is unknown
       instances/<frame_id>.png    16-bit; 0 = no object, k = the object with object_id k
       semantic/<frame_id>.png     8-bit class ids, see SEMANTIC_CLASSES
       counterfactual/rgb/<frame_id>.png, counterfactual/depth/<frame_id>.npy
@@ -55,6 +56,8 @@ SEMANTIC_CLASSES: dict[str, int] = {
     "sky": 0, "road": 1, "marking": 2, "verge": 3, "building": 4, "vegetation": 5,
     "vehicle": 6, "person": 7, "other_object": 8,
 }
+#: Semantic id of a photo's pixels outside its road mask (world.background): class unknown.
+UNKNOWN_CLASS = 255
 
 #: Per-frame layers: name -> (folder, file suffix).
 LAYERS: dict[str, tuple[str, str]] = {
@@ -163,11 +166,13 @@ def write_manifest(root: Path, manifest: dict[str, Any]) -> None:
     atomic_write_bytes(Path(root) / MANIFEST, (json.dumps(body, indent=2, sort_keys=True) + "\n").encode())
 
 
-def layer_content_problem(layer: str, array: np.ndarray, size: tuple[int, int] | None) -> str | None:
+def layer_content_problem(layer: str, array: np.ndarray, size: tuple[int, int] | None,
+                          unknown_depth: bool = False) -> str | None:
     """What is wrong with a decoded layer (None when it is what the format says; see the module
     docstring), e.g. ``"depth has dtype int16, expected float32"``.
 
     :param size: the frame's (height, width) in pixels from the frames table, if known.
+    :param unknown_depth: NaN depth is allowed (a frame on a photo: background depth unknown).
     """
     base = layer.removeprefix("counterfactual_")
     if base == "rgb":
@@ -177,6 +182,8 @@ def layer_content_problem(layer: str, array: np.ndarray, size: tuple[int, int] |
         if array.dtype != np.float32 or array.ndim != 2:
             return f"depth is {array.dtype} of shape {array.shape}, expected float32 (H, W) metres"
         bad = ~((array > 0) & ~np.isneginf(array))  # NaN, zero, negative or -inf
+        if unknown_depth:
+            bad &= ~np.isnan(array)
         if bad.any():
             return f"depth has {int(bad.sum())} value(s) that are not > 0 or +inf (NaN, zero or negative)"
     elif array.ndim != 2 or not np.issubdtype(array.dtype, np.unsignedinteger) or \
@@ -327,6 +334,14 @@ class StimulusSet:
         return frozenset(self._flagged("has_counterfactual"))
 
     @property
+    def photo_frame_ids(self) -> list[str]:
+        """Ids of the frames rendered into a photograph (world.background: a ``photo_id``)."""
+        if "photo_id" not in self.frames:
+            return []
+        photo = self.frames["photo_id"]
+        return [fid for fid, p in zip(self.frames["frame_id"], photo) if isinstance(p, str) and p]
+
+    @property
     def frames_with_objects(self) -> list[str]:
         """Ids of frames with at least one row in the objects table, in frames-table order."""
         has = set(self.objects["frame_id"])
@@ -336,10 +351,12 @@ class StimulusSet:
                        ) -> list[str]:
         """Decode each layer file and check what it holds (one line per problem, naming the file):
         RGB uint8 (H, W, 3 or 4); depth float32 (H, W) with every value > 0 or +inf (no NaN, no
-        zero, no negative); instances an unsigned integer image; semantic uint8; every layer of
-        the frame's size in the frames table.  Missing files are left to :meth:`problems`."""
+        zero, no negative; NaN allowed in frames on photos, where background depth is unknown);
+        instances an unsigned integer image; semantic uint8; every layer of the frame's size in
+        the frames table.  Missing files are left to :meth:`problems`."""
         found = []
         sizes = dict(zip(self.frame_ids, zip(self.frames["height"], self.frames["width"])))
+        on_photo = set(self.photo_frame_ids)
         layers = tuple(layers)
         for fid in (self.frame_ids if frame_ids is None else frame_ids):
             for layer in layers:
@@ -351,7 +368,7 @@ class StimulusSet:
                 except StimulusSetError as exc:
                     found.append(str(exc))
                     continue
-                problem = layer_content_problem(layer, array, sizes.get(fid))
+                problem = layer_content_problem(layer, array, sizes.get(fid), fid in on_photo)
                 if problem:
                     found.append(f"{path}: {problem}")
         return found

@@ -228,12 +228,18 @@ class MetricsAnalysis:
     def __init__(self, context: SetContext) -> None:
         self.context = context
         self.rows: list[dict] = []
+        self.unknown = {"n_frames": 0, "n_pixels": 0, "of_pixels": 0}  # true depth NaN: frames on photos
 
     def add_frame(self, frame: FrameData) -> None:
         self.rows += frame_metrics(frame.frame_id, frame.depth, frame.gt, frame.semantic, frame.instances,
                                    self.context.max_depth_m)
+        unknown = int(np.count_nonzero(np.isnan(frame.gt)))
+        self.unknown["n_frames"] += unknown > 0
+        self.unknown["n_pixels"] += unknown
+        self.unknown["of_pixels"] += int(frame.gt.size)
 
     def finish(self, objects: pd.DataFrame, rng: np.random.Generator | None) -> AnalysisOutput:
         table = metrics_table(self.context.sort_rows(self.rows))
-        return AnalysisOutput({"metrics": table},
-                              {"metrics": summarise_metrics(table, rng, self.context.max_depth_m)})
+        summary = summarise_metrics(table, rng, self.context.max_depth_m)
+        summary["depth_unknown"] = dict(self.unknown)
+        return AnalysisOutput({"metrics": table}, {"metrics": summary})

@@ -27,7 +27,7 @@ from evaluator.results.figures import render_figures
 from evaluator.results.format import REPORT_FILES, Results, ResultsError
 from evaluator.results.gallery import build_gallery
 from evaluator.results.html import data_uri, render
-from evaluator.results.report import _alignment_line, analysis_lines
+from evaluator.results.report import _alignment_line, analysis_lines, depth_unknown_line
 from evaluator.results.robustness_section import robustness_section
 from scenes.storage import atomic_write_bytes
 
@@ -107,7 +107,8 @@ def report_context(results: Results, gallery: bool = True) -> dict[str, Any]:
         if shown else []
     skipped = [w for w in (shown.warnings if shown else []) if w.startswith("gallery skipped")]
     lines = [line for line in analysis_lines(summary)
-             if not line.startswith(("factors:", "accuracy (", "robustness:", "  cue verdict changes"))]
+             if not line.startswith(("factors:", "accuracy (", "robustness:", "  cue verdict changes",
+                                     "true depth unknown"))]
     return {
         "title": f"depthprobe report: {summary.get('model')}",
         "model": summary.get("model"), "verdict": summary.get("verdict"), "verdict_text": summary.get("verdict_text"),
@@ -212,8 +213,10 @@ def metric_table(summary: Mapping[str, Any]) -> dict[str, Any]:
                  for text in cells]
         rows.append({"region": region, "cells": cells, "parts": parts, "n_frames": entry.get("n_frames"),
                      "n_pixels": entry.get("n_pixels")})
+    unknown = metrics.get("depth_unknown") or {}
     return {"columns": [label for label, _ in METRIC_COLUMNS.values()], "rows": rows,
-            "definitions": metrics.get("definitions") or ""}
+            "definitions": metrics.get("definitions") or "",
+            "unknown": depth_unknown_line(unknown) if unknown.get("n_pixels") else ""}
 
 
 def reader_warnings(results: Results) -> list[str]:

@@ -66,6 +66,14 @@ def _interval(entry: Mapping[str, Any] | None, digits: int = 3, count: str | Non
     return format_estimate(entry, digits, count)
 
 
+def depth_unknown_line(unknown: Mapping[str, Any]) -> str:
+    """The line that says where true depth was unknown (photos without ground truth there)."""
+    share = unknown["n_pixels"] / max(unknown["of_pixels"], 1)
+    return (f"true depth unknown on {unknown['n_pixels']} of {unknown['of_pixels']} px ({share:.1%}) in "
+            f"{unknown['n_frames']} frame(s) on photos: background without ground-truth depth; the metrics "
+            "use only the pixels with known depth (their counts below)")
+
+
 def analysis_lines(summary: Mapping[str, Any]) -> list[str]:
     """Lines for the factor fit, accuracy, curves, pose and obstacle sections (absent ones skipped)."""
     lines: list[str] = []
@@ -73,6 +81,9 @@ def analysis_lines(summary: Mapping[str, Any]) -> list[str]:
     if factor:
         lines.append(f"factors: {factor.get('verdict_text')}")
     metrics = (summary.get("metrics") or {}).get("regions") or {}
+    unknown = (summary.get("metrics") or {}).get("depth_unknown") or {}
+    if unknown.get("n_pixels"):
+        lines.append(depth_unknown_line(unknown))
     for region, entry in metrics.items():
         if entry:
             lines.append(f"accuracy ({region}): Abs Rel {_interval(entry['abs_rel'])}, RMSE {_interval(entry['rmse'], 2)} m, "

@@ -10,9 +10,11 @@ import os
 import signal
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from generator.generate import generate, plan_frames
+import generator.pool as pool_module
 from generator.pool import RenderPool, RenderWorkerError
 from scenes import open_stimulus_set
 from scenes.catalog import default_catalog
@@ -56,7 +58,24 @@ def render_workers() -> list[multiprocessing.Process]:
     return [p for p in multiprocessing.active_children() if p.name.startswith("depthprobe-render-")]
 
 
-def test_a_dead_worker_is_an_error_naming_it_and_the_pool_cleans_up(spec):
+def test_a_worker_that_dies_is_started_again_and_renders_the_same(spec):
+    plans = plan_frames(spec, default_catalog())[:2]
+    with RenderPool(spec, default_catalog(), workers=1) as pool:
+        (worker,) = render_workers()
+        os.kill(worker.pid, signal.SIGKILL)
+        killed = {r.render_id: r for r in pool.render(plans)}
+        assert pool.failures == {0: 1}
+        (fresh,) = render_workers()
+        assert fresh.pid != worker.pid
+        again = {r.render_id: r for r in pool.render(plans)}
+    assert sorted(killed) == sorted(p.render_id for p in plans)
+    for render_id, result in killed.items():
+        assert np.array_equal(result.frame.rgb, again[render_id].frame.rgb)
+        assert np.array_equal(result.frame.depth, again[render_id].frame.depth)
+
+
+def test_a_worker_dead_too_often_is_an_error_naming_it_and_the_pool_cleans_up(spec, monkeypatch):
+    monkeypatch.setattr(pool_module, "MAX_RESTARTS", 0)
     plans = plan_frames(spec, default_catalog())[:2]
     with pytest.raises(RenderWorkerError, match="render worker 0 stopped"):
         with RenderPool(spec, default_catalog(), workers=1) as pool:

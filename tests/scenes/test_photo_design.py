@@ -1,0 +1,71 @@
+"""Designs on photographs (scenes/photo_design.py) and compositing (scenes/compositing.py):
+pure Python, on the shipped example photos."""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from scenes.catalog import default_catalog
+from scenes.compositing import composite_over_photo, linear_to_srgb, srgb_to_linear
+from scenes.design import expand, frame_record
+from scenes.photo_design import variant_name
+from scenes.spec import load_spec
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_spec("position_vs_size_photos")
+
+
+def test_every_render_gets_one_photo_drawn_from_the_seed_and_balanced(spec):
+    plans = expand(spec, default_catalog())
+    assert len(plans) == 63 and all(p.frame_id.endswith("-photo") for p in plans)
+    uses = Counter(p.variant.photo for p in plans)
+    assert len(uses) == 6 and max(uses.values()) - min(uses.values()) <= 1
+    again = expand(spec, default_catalog())
+    assert [p.variant.photo for p in again] == [p.variant.photo for p in plans]
+    other = expand(spec.model_copy(update={"seed": spec.seed + 1}), default_catalog())
+    assert [p.variant.photo for p in other] != [p.variant.photo for p in plans]
+
+
+def test_a_frame_takes_its_photos_camera_and_records_the_photo(spec):
+    plan = expand(spec, default_catalog())[0]
+    row = frame_record(plan, spec.experiment.kind, spec.camera.to_camera(), spec.world)
+    assert row["photo_id"] == plan.variant.photo and row["variant"] == f"photo_{plan.variant.photo}"
+    assert plan.camera.fx == pytest.approx(185.90343317230273) and plan.camera.height_m == 1.65
+    assert row["sun_elevation_deg"] == plan.variant.sun.elevation_deg
+
+
+def test_each_puts_the_whole_design_on_every_photo(spec):
+    background = spec.world.background.model_copy(update={"assign": "each"})
+    each = spec.model_copy(update={"world": spec.world.model_copy(update={"background": background})})
+    plans = expand(each, default_catalog())
+    assert len(plans) == 63 * 6
+    assert Counter(p.variant.photo for p in plans) == {name: 63 for name in
+                                                        ("avenue", "evening", "open", "suburb", "town", "village")}
+
+
+def test_variant_names_are_safe_short_and_unique():
+    taken: set[str] = set()
+    long_id = "2011_09_26/2011_09_26_drive_0001_sync/image_02/data/0000000005"
+    names = [variant_name(i, taken) for i in (long_id, "Town", "town", "a b")]
+    assert names[1:] == ["photo_town", "photo_town_2", "photo_a_b"]
+    assert len(names[0]) <= 64 and names[0].endswith(names[0][-8:]) and names[0].startswith("photo_")
+
+
+def test_srgb_round_trips_and_compositing_multiplies_light():
+    values = np.linspace(0, 1, 256)
+    assert np.allclose(linear_to_srgb(srgb_to_linear(values)), values, atol=1e-12)
+    photo = np.full((2, 3, 3), 200, np.uint8)
+    render = np.zeros((2, 3, 4), np.uint8)
+    render[0, 0] = (10, 20, 30, 255)  # the object: its own colour
+    render[0, 1, 3] = 128  # a shadow of opacity 0.5: half the light, in linear light
+    out = composite_over_photo(render, photo)
+    assert tuple(out[0, 0]) == (10, 20, 30)
+    expected = np.rint(linear_to_srgb(0.5 * (1 - 127 / 255) * 0 + (1 - 128 / 255) * srgb_to_linear(200 / 255)) * 255)
+    assert out[0, 1, 0] == expected
+    assert (out[1] == 200).all()  # no alpha: the photo as it was
+    with pytest.raises(ValueError):
+        composite_over_photo(render[..., :3], photo)
