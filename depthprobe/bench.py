@@ -112,6 +112,7 @@ def overhead_figure(totals, rng: np.random.Generator) -> dict[str, Any]:
         "with_startup": round(totals.wall_s / seconds["cycles_s"], 3),
         "seconds_per_render": round(float(gaps.mean()), 4),
         "cycles_seconds_per_render": round(float(cycles.mean()), 4),
+        "geometry_pass_share_of_cycles": round(seconds.get("cycles_geometry_s", 0.0) / seconds["cycles_s"], 3),
         "startup_s": round(totals.first_result_s - float(gaps.mean()), 2),
         "outside_cycles_s": {
             "blenderproc_output_files": round(seconds["render_calls_s"] - seconds["cycles_s"], 2),

@@ -128,6 +128,7 @@ class FrameRenderer:
         self.device = configure_render_device(device, gpu_index)
         self._clock = RenderClock()
         self._calls_s = 0.0  # seconds in BlenderProc render calls since the last render_result
+        self._geometry_pass_s = 0.0  # Cycles seconds of the geometry passes since then
         self._world_s = 0.0  # seconds building worlds since the last render_result
 
     def _configure(self, render: RenderSpec, threads: int | None) -> None:
@@ -204,7 +205,9 @@ class FrameRenderer:
         The second render (1 sample, GEOMETRY_FILTER_WIDTH_PX) samples the pixel centre.
         """
         colors = np.asarray(self._cycles_pass(seed, self._spec.render.samples, RGB_FILTER_WIDTH_PX)["colors"][0])
+        before = self._clock.total
         data = self._cycles_pass(seed, 1, GEOMETRY_FILTER_WIDTH_PX)
+        self._geometry_pass_s += self._clock.total - before
         depth = np.asarray(data["depth"][0], dtype=np.float32)
         depth = np.where(depth >= CYCLES_NO_HIT_DEPTH_M, np.inf, depth).astype(np.float32)
         instances, semantic = decode_index_pass(np.asarray(data["instance_segmaps"][0]), object_semantic)
@@ -232,16 +235,19 @@ class FrameRenderer:
             self._placer.set_visible(True)
         return frame, without
 
-    def render_result(self, plans: tuple[FramePlan, ...]) -> RenderResult:
+    def render_result(self, plans: tuple[FramePlan, ...], counterfactual: bool | None = None) -> RenderResult:
         """Render the frames of one render id (``plans[0]``'s scene) with everything the writer
-        needs, and where its time went (generator/render_clock.py)."""
+        needs, and where its time went (generator/render_clock.py).
+
+        :param counterfactual: also render it without its objects; None = as the spec says."""
         start = time.perf_counter()
         plan = plans[0]
-        frame, without = self.render(plan, counterfactual=self._spec.render.counterfactual)
+        frame, without = self.render(plan, self._spec.render.counterfactual if counterfactual is None else counterfactual)
         contacts = self.ground_contact(plan)
         timings = {"render_s": time.perf_counter() - start, "cycles_s": self._clock.lap(),
-                   "render_calls_s": self._calls_s, "world_s": self._world_s, **memory_mib()}
-        self._calls_s = self._world_s = 0.0
+                   "cycles_geometry_s": self._geometry_pass_s, "render_calls_s": self._calls_s,
+                   "world_s": self._world_s, **memory_mib()}
+        self._calls_s = self._world_s = self._geometry_pass_s = 0.0
         return RenderResult(plans, frame, without, contacts, self.geometry(), timings, self.device)
 
     def _class_of(self, plan: FramePlan):

@@ -133,8 +133,9 @@ def _worker_main(conn: Connection, spec: StimulusSpec, catalog: Catalog, threads
                  device: str = "cpu", gpu_index: int | None = None) -> None:
     """A worker process: load BlenderProc once, then render what the parent sends until told to stop.
 
-    Messages in: a tuple of frame plans (one render), or None (stop).  Out: ``("done",
-    RenderResult)`` per render, or ``("error", exception or traceback text)``, and then it exits.
+    Messages in: ``(frame plans of one render, counterfactual: bool | None)``, or None (stop).
+    Out: ``("done", RenderResult)`` per render, or ``("error", exception or traceback text)``,
+    and then it exits.
     Leaves through exit_process (BlenderProc's teardown crash), also when the parent is gone.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -147,8 +148,9 @@ def _worker_main(conn: Connection, spec: StimulusSpec, catalog: Catalog, threads
         with quiet_stdout():
             load_blenderproc(temp_dir)
             renderer = FrameRenderer(spec, catalog, threads=threads, device=device, gpu_index=gpu_index)
-        while (group := conn.recv()) is not None:
-            conn.send(("done", renderer.render_result(group)))
+        while (message := conn.recv()) is not None:
+            group, counterfactual = message
+            conn.send(("done", renderer.render_result(group, counterfactual)))
     except (EOFError, BrokenPipeError, ConnectionResetError):
         code = 1  # the parent is gone: nothing to report to
     except BaseException as exc:  # noqa: BLE001  (reported to the parent, which raises it)
@@ -229,6 +231,7 @@ class RenderPool:
         self._temp_root: str | None = None
         self._broken = False  # a render() that did not finish leaves replies in the pipes
         self._context = get_context("spawn")
+        self._counterfactual: bool | None = None  # of the render() going on
         #: worker index -> times its process died and was started again
         self.failures: dict[int, int] = {}
 
@@ -263,10 +266,12 @@ class RenderPool:
         child_end.close()
         return _Worker(index, process, parent_end)
 
-    def render(self, plans: Iterable[FramePlan]) -> Iterator[RenderResult]:
+    def render(self, plans: Iterable[FramePlan], counterfactual: bool | None = None) -> Iterator[RenderResult]:
         """One result per distinct render id of ``plans``, as each finishes.
 
         Successive calls go on in the worlds the workers have built.
+
+        :param counterfactual: also render each without its objects; None = as the spec says.
 
         :raises RenderWorkerError: a worker raised (its traceback in the message) or died.
         :raises DepthprobeError: a user error raised in a worker, as it was raised there.
@@ -274,6 +279,7 @@ class RenderPool:
         if not self._workers or self._broken:
             raise RuntimeError("RenderPool.render outside its with-block, or after a render that did not finish")
         scheduler = VariantScheduler(group_renders(plans), len(self._workers), [w.variant for w in self._workers])
+        self._counterfactual = counterfactual
         self._broken = True
         for worker in self._workers:
             self._hand_out(worker, scheduler)
@@ -296,7 +302,7 @@ class RenderPool:
         while len(worker.outstanding) < PREFETCH and (group := scheduler.next_for(worker.index)) is not None:
             worker.outstanding.append(group)
             try:
-                worker.conn.send(group)
+                worker.conn.send((group, self._counterfactual))
             except OSError:  # its process is gone: start it again with what it holds, this included
                 self._restart(worker, _stopped(worker))
 
@@ -311,7 +317,7 @@ class RenderPool:
         worker.process, worker.conn = fresh.process, fresh.conn
         for group in worker.outstanding:
             try:
-                worker.conn.send(group)
+                worker.conn.send((group, self._counterfactual))
             except OSError:
                 self._restart(worker, _stopped(worker))
                 return

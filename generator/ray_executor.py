@@ -47,9 +47,9 @@ class RenderActor:
             load_blenderproc(self._temp_dir)
             self._renderer = FrameRenderer(spec, catalog, threads=threads, device=device)
 
-    def render(self, group: Group) -> RenderResult:
+    def render(self, group: Group, counterfactual: bool | None = None) -> RenderResult:
         """Render one render id's frames (generator/frame_renderer.py render_result)."""
-        return self._renderer.render_result(group)
+        return self._renderer.render_result(group, counterfactual)
 
     def close(self) -> None:
         """Remove this actor's temporary render folder."""
@@ -103,6 +103,7 @@ class RayRenderExecutor:
         self._outstanding: list[deque[tuple[Group, Any]]] = []
         self._current: list[str | None] = []
         self.failures: dict[int, int] = {}
+        self._counterfactual: bool | None = None  # of the render() going on
 
     def __enter__(self) -> "RayRenderExecutor":
         ray = self._ray = import_ray()
@@ -133,8 +134,9 @@ class RayRenderExecutor:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def render(self, plans: Iterable[FramePlan]) -> Iterator[RenderResult]:
-        """One result per distinct render id of ``plans``, as each finishes.
+    def render(self, plans: Iterable[FramePlan], counterfactual: bool | None = None) -> Iterator[RenderResult]:
+        """One result per distinct render id of ``plans``, as each finishes (``counterfactual``:
+        also render each without its objects; None = as the spec says).
 
         :raises RenderWorkerError: an actor failed (its error in the message), or died more than
             MAX_RESTARTS times.
@@ -143,6 +145,7 @@ class RayRenderExecutor:
         if not self._actors:
             raise RuntimeError("RayRenderExecutor.render outside its with-block")
         scheduler = VariantScheduler(group_renders(plans), len(self._actors), self._current)
+        self._counterfactual = counterfactual
         for index in range(len(self._actors)):
             self._hand_out(index, scheduler)
         while any(self._outstanding):
@@ -158,7 +161,7 @@ class RayRenderExecutor:
     def _hand_out(self, index: int, scheduler: VariantScheduler) -> None:
         queue = self._outstanding[index]
         while len(queue) < PREFETCH and (group := scheduler.next_for(index)) is not None:
-            queue.append((group, self._actors[index].render.remote(group)))
+            queue.append((group, self._actors[index].render.remote(group, self._counterfactual)))
 
     def _receive(self, index: int) -> RenderResult | None:
         """The actor's next finished render, or None when the actor died and was replaced."""
@@ -189,7 +192,7 @@ class RayRenderExecutor:
         self._ray.kill(self._actors[index], no_restart=True)
         self._actors[index] = self._new_actor()
         held = [g for g, _ in self._outstanding[index]]
-        self._outstanding[index] = deque((g, self._actors[index].render.remote(g)) for g in held)
+        self._outstanding[index] = deque((g, self._actors[index].render.remote(g, self._counterfactual)) for g in held)
 
     def close(self) -> None:
         """Remove the actors' temporary folders, stop the actors, and stop Ray if this started it."""

@@ -2,8 +2,9 @@
 the memory of the rendering process.
 
 Cycles' time is the span from Blender's ``render_pre`` to its ``render_post`` handler of each
-frame (scene sync, BVH build and path tracing); everything else a BlenderProc render call does
-(writing its EXR and PNG outputs to disk and reading them back) is outside it.  The timings of
+frame: Blender's render pipeline (scene sync, BVH build, path tracing, and the compositor that
+routes the depth and index passes to their outputs); everything else a BlenderProc render call
+does (writing its EXR and PNG outputs to disk and reading them back) is outside it.  The timings of
 one render are a plain dict of seconds (keys in :data:`TIMING_KEYS`), so they travel through
 pipes and Ray like the rest of a render result.
 """
@@ -13,9 +14,9 @@ import resource
 import time
 
 #: Keys of a render's timings, seconds: its whole ``render_result`` call; Cycles' own render
-#: time; BlenderProc's render calls (Cycles plus output files written and read back); building
-#: the world (0 when the variant was built already).
-TIMING_KEYS = ("render_s", "cycles_s", "render_calls_s", "world_s")
+#: time (both passes), and of it the 1-sample geometry pass; BlenderProc's render calls (Cycles
+#: plus output files written and read back); building the world (0 when the variant was built).
+TIMING_KEYS = ("render_s", "cycles_s", "cycles_geometry_s", "render_calls_s", "world_s")
 #: Memory keys (MiB): resident now, and the peak of the process so far.
 MEMORY_KEYS = ("rss_mib", "peak_rss_mib")
 #: Linux reports ru_maxrss in KiB.
@@ -44,6 +45,11 @@ class RenderClock:
         if self._started is not None:
             self._total += time.perf_counter() - self._started
             self._started = None
+
+    @property
+    def total(self) -> float:
+        """Cycles seconds since the clock was made."""
+        return self._total
 
     def lap(self) -> float:
         """Cycles seconds since the previous lap (or since the clock was made)."""

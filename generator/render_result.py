@@ -57,8 +57,9 @@ class RenderExecutor(Protocol):
 
     def __exit__(self, *exc: object) -> None: ...
 
-    def render(self, plans: Iterable[FramePlan]) -> Iterator[RenderResult]:
-        """One result per distinct render id of ``plans``, as each render finishes."""
+    def render(self, plans: Iterable[FramePlan], counterfactual: bool | None = None) -> Iterator[RenderResult]:
+        """One result per distinct render id of ``plans``, as each render finishes
+        (``counterfactual``: also render each without its objects; None = as the spec says)."""
         ...
 
 

@@ -37,11 +37,12 @@ class SerialRenderer:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def render(self, plans: Iterable[FramePlan]) -> Iterator[RenderResult]:
-        """One result per render id, in (variant, render id) order; BlenderProc loads at the first."""
+    def render(self, plans: Iterable[FramePlan], counterfactual: bool | None = None) -> Iterator[RenderResult]:
+        """One result per render id, in (variant, render id) order; BlenderProc loads at the first
+        (``counterfactual``: also render each without its objects; None = as the spec says)."""
         for group in group_renders(plans):
             if self._renderer is None:
                 from generator.frame_renderer import FrameRenderer  # imports bpy: only when rendering
 
                 self._renderer = FrameRenderer(self._spec, self._catalog, threads=self._threads, device=self._device)
-            yield self._renderer.render_result(group)
+            yield self._renderer.render_result(group, counterfactual)

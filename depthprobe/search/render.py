@@ -3,8 +3,10 @@ a stimulus set of chosen plans.
 
 * :class:`BlenderFrames` -- the real renderer (generator/frame_renderer.py), in this process,
   one frame after another; its stimulus sets are written by ``generator.generate`` (with the
-  geometry export, so ``verify`` works on them).  :func:`blender_frames` builds it: the one
-  place where a worker pool of the generator would come in (render a batch in parallel).
+  geometry export, so ``verify`` works on them).
+* :class:`PoolFrames` -- the same renders from the generator's worker pool (generator/pool.py),
+  a batch of trials at a time in parallel, the pool kept open between batches (each worker
+  keeps its world); :func:`blender_frames` chooses it for more than one worker.
 * :class:`BoxFrames` -- exact ray-cast boxes of scenes/synthetic.py (no Blender; tests and quick
   checks of an objective): each object is a fronto-parallel box of its asset's width and height
   at the nearest point of its footprint, in its paint colour; sun and roadside are not drawn.
@@ -20,6 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from scenes.catalog import Catalog
+from scenes.compositing import linear_to_srgb
 from scenes.design import FramePlan
 from scenes.rendered_frame import RenderedFrame
 from scenes.spec import StimulusSpec
@@ -46,6 +49,10 @@ class FrameSource(Protocol):
 
     def write_set(self, spec: StimulusSpec, plans: Sequence[FramePlan], out: Path) -> None:
         """Write a stimulus set of ``plans`` into the new folder ``out``, rendered with ``spec``."""
+        ...
+
+    def close(self) -> None:
+        """Release what rendering holds (worker processes); rendering again reopens it."""
         ...
 
 
@@ -75,22 +82,54 @@ class BlenderFrames:
         self._renderer = None  # generate builds its own renderer (and world) in this process
         generate(spec, out, catalog=self.catalog, plans=list(plans))
 
+    def close(self) -> None:
+        """Nothing to release (the renderer lives as long as this process's Blender)."""
+
+
+class PoolFrames:
+    """Cycles renders from a pool of ``workers`` worker processes (generator/pool.py), opened at
+    the first render and kept until :meth:`close`; this process never loads Blender."""
+
+    def __init__(self, spec: StimulusSpec, catalog: Catalog, workers: int) -> None:
+        self.spec = spec
+        self.catalog = catalog
+        self.workers = workers
+        self._pool = None
+
+    def render(self, plans: Sequence[FramePlan], counterfactual: bool) -> list[Rendered]:
+        """Render the plans in parallel; returned in their order."""
+        if self._pool is None:
+            from generator.pool import RenderPool
+
+            self._pool = RenderPool(self.spec, self.catalog, workers=self.workers).__enter__()
+        results = {r.render_id: r for r in self._pool.render(plans, counterfactual)}
+        return [(results[p.render_id].frame, results[p.render_id].counterfactual) for p in plans]
+
+    def write_set(self, spec: StimulusSpec, plans: Sequence[FramePlan], out: Path) -> None:
+        """``generator.generate`` of these plans with this many workers (its own pool)."""
+        from generator.executors import ExecutorOptions
+        from generator.generate import generate
+
+        self.close()  # free the cores for generate's pool
+        generate(spec, out, catalog=self.catalog, plans=list(plans),
+                 executor=ExecutorOptions(workers=self.workers, in_process=False))
+
+    def close(self) -> None:
+        """Stop the pool's workers (a later render starts a new pool)."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
 
 def blender_frames(spec: StimulusSpec, catalog: Catalog, workers: int = 1) -> FrameSource:
-    """The real renderer for ``workers`` frames at a time.  There is no generator worker pool
-    yet, so frames render in this process one after another whatever ``workers`` is (the trials
-    are still asked ``workers`` at a time); a pool replaces this function's body."""
-    source = BlenderFrames(spec, catalog)
-    source.workers = max(1, int(workers))
-    return source
+    """The real renderer for ``workers`` frames at a time: in this process for 1, else a pool."""
+    workers = max(1, int(workers))
+    return BlenderFrames(spec, catalog) if workers == 1 else PoolFrames(spec, catalog, workers)
 
 
 def linear_to_srgb8(rgb: tuple[float, float, float]) -> tuple[int, int, int]:
-    """Linear RGB 0..1 to display sRGB 0..255 (IEC 61966-2-1), the inverse of scenes.design.srgb_to_linear."""
-    def encode(c: float) -> float:
-        """One channel, linear to display."""
-        return 12.92 * c if c <= 0.0031308 else 1.055 * c ** (1 / 2.4) - 0.055
-    return tuple(int(round(255 * min(1.0, max(0.0, encode(c))))) for c in rgb)  # type: ignore[return-value]
+    """Linear RGB 0..1 to display sRGB 0..255 (scenes/compositing.py linear_to_srgb, rounded)."""
+    return tuple(int(round(255 * float(linear_to_srgb(np.array(c))))) for c in rgb)  # type: ignore[return-value]
 
 
 class BoxFrames:
@@ -132,6 +171,9 @@ class BoxFrames:
                                         np.zeros_like(layers["instances"]), semantic)
             out.append((frame, without))
         return out
+
+    def close(self) -> None:
+        """Nothing to release."""
 
     def write_set(self, spec: StimulusSpec, plans: Sequence[FramePlan], out: Path) -> None:
         """A synthetic stimulus set of the plans (``scenes.synthetic.write_frames``)."""

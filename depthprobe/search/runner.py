@@ -295,6 +295,7 @@ def run_search(spec: StimulusSpec, out: str | Path, *, model: str | Any, budget:
                 n_new = run_until(run, budget, progress)
                 table = trials_table(study, space)
             finally:
+                source.close()
                 storage.engine.dispose()
         failures = failure_lines(table, space, identity)
         write_outputs(out, spec, space, source, table, failures, chosen.needs_counterfactual, seed)

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.bpy
 
 
-def test_search_renders_evaluates_and_writes_the_worst_set(tmp_path):
+def tiny_spec(tmp_path: Path) -> Path:
     spec = tmp_path / "tiny.yaml"
     spec.write_text(yaml.safe_dump({
         "include": "_base.yaml", "name": "tiny_search", "version": 1, "seed": 1,
@@ -25,12 +25,22 @@ def test_search_renders_evaluates_and_writes_the_worst_set(tmp_path):
                        "elevation_m": {"start": 0, "stop": 0.1, "step": 0.1}},
         "search": {"assets": ["car_sedan"], "distance_m": {"min": 8, "max": 16}, "pitch_deg": {"min": -1, "max": 1},
                    "sun_azimuth_deg": {"min": 100, "max": 160}}}))
-    out = tmp_path / "search"
-    # the real command in its own process (Blender writes to file descriptor 1, which a test runner's capture lacks)
+    return spec
+
+
+def run_search(spec: Path, out: Path, *options: str) -> subprocess.CompletedProcess:
+    """The real command in its own process (Blender writes to file descriptor 1, which a test
+    runner's capture lacks)."""
     result = subprocess.run([sys.executable, "-m", "depthprobe.cli", "search", str(spec), "--model", "flat-road",
-                             "--budget", "3", "--out", str(out), "--sampler", "random", "--seed", "1"],
+                             "--budget", "3", "--out", str(out), "--sampler", "random", "--seed", "1", *options],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_search_renders_evaluates_and_writes_the_worst_set(tmp_path):
+    out = tmp_path / "search"
+    result = run_search(tiny_spec(tmp_path), out)
     assert "# Failure search: tiny_search, model flat-road, objective depth-error" in result.stdout
     assert result.stdout.strip().splitlines()[-1].startswith(f"search: {out} (3 trials: 3 run now, 0 skipped)")
     table = pd.read_parquet(out / "trials.parquet")
@@ -46,3 +56,13 @@ def test_search_renders_evaluates_and_writes_the_worst_set(tmp_path):
     frame = worst.frames.set_index("frame_id").loc[top["frame_id"]]
     assert frame["pitch_deg"] == pytest.approx(top["pitch_deg"])
     assert frame["sun_azimuth_deg"] == pytest.approx(top["sun_azimuth_deg"])
+
+
+def test_search_with_a_worker_pool_finds_the_same_trials(tmp_path):
+    spec = tiny_spec(tmp_path)
+    run_search(spec, tmp_path / "one")
+    run_search(spec, tmp_path / "two", "--workers", "2")
+    one = pd.read_parquet(tmp_path / "one" / "trials.parquet").drop(columns="seconds")
+    two = pd.read_parquet(tmp_path / "two" / "trials.parquet").drop(columns="seconds")
+    pd.testing.assert_frame_equal(one, two)
+    assert open_stimulus_set(tmp_path / "two" / "worst").problems() == []
