@@ -64,11 +64,10 @@ def test_every_preset_verifies(preset_sets, name):
     on_photos = load_spec(name).world.background is not None  # only the objects are rendered and checked
     stimulus_set = open_stimulus_set(preset_sets[name])
     for check in run.checks:
-        rendered = 1.0
-        if on_photos:  # the share of the objects' pixels
-            instances = stimulus_set.instances(check.frame_id)
-            rendered = (instances > 0).mean()
-        assert check.depth.compared_fraction > 0.6 * rendered
+        if on_photos:  # a share of the objects' pixels: a small car is mostly edge (1 px left out all round)
+            assert check.depth.compared_fraction > 0.3 * (stimulus_set.instances(check.frame_id) > 0).mean()
+        else:
+            assert check.depth.compared_fraction > 0.6
         assert check.instance_agreement >= 0.99 and check.semantic_agreement >= 0.99
     if name == "novel_objects":  # the counterfactual depth is checked too
         assert all(c.counterfactual is not None and c.counterfactual.failing_px == 0 for c in run.checks)
