@@ -122,7 +122,7 @@ def validate(spec: str = typer.Argument(..., help="spec YAML file or built-in pr
     options = executor_options(workers, None, render_device, "local", None, in_process=False)
     if calibrate:
         run_calibration(resolved, frames, options)
-    for line in describe_with_calibration(resolved, frames, options.render_device):
+    for line in describe_with_calibration(resolved, frames, options):
         say(line)
     if preview:
         run_design_preview(resolved, frames, sheet or Path(f"{resolved.name}-preview.png"))

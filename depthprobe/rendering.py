@@ -34,9 +34,16 @@ def this_machine(render_device: str) -> str:
     return machine_key(f"{gpus} GPU" if gpus else "CPU")
 
 
-def describe_with_calibration(spec: StimulusSpec, frames: list[FramePlan], render_device: str) -> list[str]:
-    """describe_design's lines, its estimate calibrated by this machine's stored measurements."""
-    return describe_design(spec, frames, read_measurements(this_machine(render_device)))
+def describe_with_calibration(spec: StimulusSpec, frames: list[FramePlan], options) -> list[str]:
+    """describe_design's lines, its estimate calibrated by this machine's stored measurements
+    (those taken with as many workers as ``options`` render with, when there are such)."""
+    from generator.executors import local_workers
+    from generator.render_result import group_renders
+
+    measured = read_measurements(this_machine(options.render_device))
+    workers, _ = local_workers(options, len(group_renders(frames)))
+    alike = [m for m in measured if m.workers == workers]
+    return describe_design(spec, frames, alike or measured)
 
 
 def run_generate(spec: StimulusSpec, out: Path, limit: int | None, resume: bool, max_frames: int = MAX_FRAMES,
@@ -52,7 +59,7 @@ def run_generate(spec: StimulusSpec, out: Path, limit: int | None, resume: bool,
 
     check_set_target(out, spec.spec_hash(), resume)  # before a line is printed or anything rendered
     frames = select_frames(expand(spec, default_catalog(), max_frames=max_frames), limit)
-    for line in describe_with_calibration(spec, frames, options.render_device):
+    for line in describe_with_calibration(spec, frames, options):
         say(line, err=True)
     with progress_bar("rendering") as progress:
         result = generate(spec, out, resume=resume, progress=progress, plans=frames, executor=options)

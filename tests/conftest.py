@@ -1,13 +1,21 @@
 """Shared test set-up: a test marked with an optional dependency (``bpy``, ``torch``) is skipped
 where that dependency is not installed (a module that imports it at its top uses
-``pytest.importorskip`` instead, which skips the whole module the same way)."""
+``pytest.importorskip`` instead, which skips the whole module the same way).  The render-time
+calibration store (scenes/render_calibration.py) of the tests' renders, and of the commands
+they start, is a temporary folder, never the user's ``~/.cache/depthprobe``."""
 import importlib.util
+import os
+import tempfile
 
 import pytest
 
 #: marker -> (modules it needs, how to install them).
 OPTIONAL = {"bpy": (("bpy", "blenderproc"), "pip install -e '.[render]'"),
             "torch": (("torch",), "pip install -e '.[torch]'")}
+
+
+def pytest_configure(config):
+    os.environ["DEPTHPROBE_CACHE"] = tempfile.mkdtemp(prefix="depthprobe-test-cache-")  # also for the commands tests start
 
 
 def pytest_collection_modifyitems(config, items):
