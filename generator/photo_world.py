@@ -27,7 +27,8 @@ from scenes.world import GROUND_Y_RANGE_M
 #: Half width of the shadow-catcher plane (m): wider than any ground the camera sees below the
 #: horizon within GROUND_Y_RANGE_M at the widest field of view we render.
 CATCHER_HALF_WIDTH_M = 500.0
-#: Object name of the plane (scenes' geometry export leaves it out of the static world).
+#: Object name of the plane; the geometry export holds it as the world's road (what the geometry
+#: pass hit), and ``depthprobe verify`` checks only the objects of frames on photos.
 CATCHER_NAME = "shadow_catcher"
 
 

@@ -12,6 +12,10 @@ most renders left per worker on it), and never returns to a variant it has left:
 builds each world at most once.  Renders are history-free (generator/frame_renderer.py,
 "Determinism"), so which worker renders a frame never changes its files.
 
+A worker whose process dies (killed, crashed) is started again and handed the renders it held,
+at most MAX_RESTARTS times per worker (``RenderPool.failures`` counts them); with GPUs, worker
+i renders on GPU i mod n (generator/render_device.py).
+
 Cycles' CPU threads are split between the workers (``scene.render.threads``).  As with any
 ``spawn`` pool, a script that uses it keeps its top-level code under ``if __name__ == "__main__":``
 (each worker imports the main module).
