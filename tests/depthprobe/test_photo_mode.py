@@ -20,7 +20,7 @@ EXAMPLE_PHOTOS = ROOT / "assets" / "example_photos"
 @pytest.mark.bpy
 @pytest.mark.torch
 def test_position_vs_size_on_the_example_photos_finds_vertical_position(tmp_path):
-    """Rendered worlds (the demo, 378 frames): vertical 0.95 [0.95, 0.96] vs size 0.09 [0.08, 0.09]."""
+    """Rendered worlds (the demo, 378 frames): vertical 0.95 [0.95, 0.96] vs size 0.08 [0.07, 0.09]."""
     for args in (["generate", "position_vs_size_photos", "--out", str(tmp_path / "set")],
                  ["evaluate", str(tmp_path / "set"), "--model", "ref-fixed-camera", "--out", str(tmp_path / "eval")]):
         done = subprocess.run([*CLI, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
