@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import platform
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -60,25 +60,19 @@ class GenerateResult:
 class RenderTotals:
     """Sums over the renders of one run (generator/render_clock.py): seconds by key
     (``render_s``, ``cycles_s``, ``render_calls_s``, ``world_s``, and ``write_s`` for writing
-    frames here), the largest peak resident memory of a render process (MiB), renders done,
-    and the devices they ran on."""
+    frames here), the largest peak resident memory of a render process (MiB), renders done.
+    (The devices each frame rendered on are in its progress record and the manifest.)"""
 
-    seconds: dict[str, float]
+    seconds: dict[str, float] = field(default_factory=dict)
     peak_rss_mib: float = 0.0
     renders: int = 0
-    devices: set[str] | None = None
     #: seconds from opening the executor to the first finished render (start-up plus one render)
     first_result_s: float | None = None
     #: seconds from opening the executor to the last render written
     wall_s: float = 0.0
     workers: int = 1
     #: per render, in arrival order: (seconds from opening the executor to its arrival, its Cycles seconds)
-    arrivals: list[tuple[float, float]] | None = None
-
-    @classmethod
-    def empty(cls) -> "RenderTotals":
-        """Nothing rendered yet."""
-        return cls({}, 0.0, 0, set(), arrivals=[])
+    arrivals: list[tuple[float, float]] = field(default_factory=list)
 
     def steady_seconds_per_render(self) -> float | None:
         """Wall seconds per render after the first one arrived (start-up excluded); None below 2 renders."""
@@ -93,8 +87,6 @@ class RenderTotals:
                 self.seconds[key] = self.seconds.get(key, 0.0) + value
         self.peak_rss_mib = max(self.peak_rss_mib, result.timings.get("peak_rss_mib", 0.0))
         self.renders += 1
-        if result.device:
-            self.devices.add(result.device)
 
 
 def plan_frames(spec: StimulusSpec, catalog: Catalog, limit: int | None = None) -> list[FramePlan]:
@@ -310,7 +302,7 @@ def generate(spec: StimulusSpec, out: Path, *, limit: int | None = None, resume:
         done = reusable_records(out, spec, resume)
         out.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        totals = RenderTotals.empty()
+        totals = RenderTotals()
         records = render_missing(spec, plans, out, catalog, done, progress, options, totals)
         seconds = time.perf_counter() - start
         write_set(out, spec, plans, records, seconds, catalog)
