@@ -18,6 +18,8 @@ from generator.render_result import RenderExecutor
 
 #: The choices of ``--executor``: processes on this machine, or actors of a Ray cluster.
 EXECUTORS = ("local", "ray")
+#: Render devices that need an NVIDIA GPU (checked on this machine before anything is written).
+NVIDIA_ONLY = ("cuda", "optix")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,9 @@ class ExecutorOptions:
         for name, value in (("--workers", self.workers), ("--threads", self.threads)):
             if value is not None and value < 1:
                 raise DepthprobeError(f"{name} {value}: must be at least 1")
+        if self.executor == "local" and self.render_device in NVIDIA_ONLY and count_gpus() == 0:
+            raise DepthprobeError(f"--render-device {self.render_device}: this machine has no NVIDIA GPU "
+                                  "(its driver lists none); use auto or cpu")
         return self
 
 

@@ -43,12 +43,18 @@ class RenderActor:
         from generator.frame_renderer import FrameRenderer, quiet_stdout
 
         self._temp_dir = tempfile.mkdtemp(prefix="depthprobe-ray-")
-        with quiet_stdout():
-            load_blenderproc(self._temp_dir)
-            self._renderer = FrameRenderer(spec, catalog, threads=threads, device=device)
+        self._user_error: DepthprobeError | None = None
+        try:
+            with quiet_stdout():
+                load_blenderproc(self._temp_dir)
+                self._renderer = FrameRenderer(spec, catalog, threads=threads, device=device)
+        except DepthprobeError as exc:  # e.g. no such render device: raised by the first render, as
+            self._user_error = exc      # Ray hands the driver an actor's __init__ error as text only
 
     def render(self, group: Group, counterfactual: bool | None = None) -> RenderResult:
         """Render one render id's frames (generator/frame_renderer.py render_result)."""
+        if self._user_error is not None:
+            raise self._user_error
         return self._renderer.render_result(group, counterfactual)
 
     def close(self) -> None:

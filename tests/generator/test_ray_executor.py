@@ -9,6 +9,7 @@ import pytest
 
 from generator.executors import ExecutorOptions
 from generator.ray_executor import actor_sizes, import_ray
+from generator.render_device import count_gpus
 from scenes.errors import DepthprobeError
 from scenes.spec import load_spec
 from tests.generator.set_compare import assert_same_set, write_spec
@@ -28,6 +29,27 @@ def test_without_ray_the_executor_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(DepthprobeError, match=r"pip install 'depthprobe\[ray\]'"):
         import_ray()
+
+
+@pytest.mark.skipif(count_gpus() > 0, reason="this machine has a GPU: cuda renders")
+def test_no_cuda_device_is_a_one_line_error_before_anything_is_written(tmp_path):
+    with pytest.raises(DepthprobeError, match="--render-device cuda: this machine has no NVIDIA GPU"):
+        ExecutorOptions(render_device="cuda").checked()
+
+
+@pytest.mark.bpy
+@pytest.mark.skipif(count_gpus() > 0, reason="this machine has a GPU: cuda renders")
+def test_a_user_error_in_a_ray_actor_reaches_the_driver_as_itself(tmp_path):
+    ray = pytest.importorskip("ray")
+    from generator.generate import generate
+
+    spec = load_spec(write_spec(tmp_path, SPEC))
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        with pytest.raises(DepthprobeError, match="Cycles finds no CUDA device"):
+            generate(spec, tmp_path / "ray", executor=ExecutorOptions(workers=1, render_device="cuda", executor="ray"))
+    finally:
+        ray.shutdown()
 
 
 def test_bad_executor_options_are_one_line_errors():
