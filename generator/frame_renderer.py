@@ -123,7 +123,8 @@ class FrameRenderer:
         self._variant: str | None = None
         self._world_nodes: tuple[MeshNode, ...] | None = None  # read back after the variant's first render
         self._geometry: FrameGeometry | None = None
-        self._photo: Background | None = None  # the photo of the current variant (world.background)
+        self._photo: RenderedFrame | None = None  # the current variant's photo as a frame (world.background)
+        self._photos: dict[str, Background] | None = None  # the spec's photos by id, read once
         self._configure(spec.render, threads)
         self.device = configure_render_device(device, gpu_index)
         self._clock = RenderClock()
@@ -155,7 +156,8 @@ class FrameRenderer:
         self._bproc.clean_up(clean_up_camera=False)
         materials.clear_cache()
         self._placer.forget_meshes()
-        self._photo = self._background(variant)
+        background = self._background(variant)
+        self._photo = background_frame(background) if background is not None else None
         set_transparent_film(self._photo is not None)
         if self._photo is not None:
             build_photo_world(self._spec.world, variant)
@@ -172,7 +174,9 @@ class FrameRenderer:
         """The photo a variant of world.background stands for (None for a road-world variant)."""
         if variant.photo is None:
             return None
-        return {b.photo_id: b for b in spec_backgrounds(self._spec)}[variant.photo]
+        if self._photos is None:
+            self._photos = {b.photo_id: b for b in spec_backgrounds(self._spec)}
+        return self._photos[variant.photo]
 
     def _set_camera(self, camera: Camera) -> None:
         bproc = self._bproc
@@ -226,7 +230,7 @@ class FrameRenderer:
         self._geometry = self._read_geometry(plan)
         without = None
         if counterfactual and self._photo is not None:
-            without = background_frame(self._photo)  # the photo is the frame without its objects
+            without = self._photo  # the photo is the frame without its objects
             self._geometry = replace(self._geometry, counterfactual_objects=())
         elif counterfactual:
             self._placer.set_visible(False)

@@ -20,7 +20,8 @@ from generator import materials
 from generator.primitives import OBJECT_INDEX_OFFSET, box_geometry, mesh_object
 from scenes.camera import Camera
 from scenes.catalog import Catalog
-from scenes.design import ObjectPlacement, srgb_to_linear
+from scenes.colour import srgb_to_linear
+from scenes.design import ObjectPlacement
 from scenes.meshes import AssetMesh, MeshPart, ground_contact, load_asset_mesh, placement_matrix
 
 #: Depth (m) of the base band box, and its gap (m) in front of the object's face.
@@ -103,7 +104,7 @@ class ObjectPlacer:
                 slot.material = material
         if look.band_thickness_m > 0:
             band = mesh_object(f"band_{p.object_id}", *self._band_geometry(p, loaded),
-                               [materials.flat((srgb_to_linear(look.band_value),) * 3)])
+                               [materials.flat((float(srgb_to_linear(look.band_value)),) * 3)])
             band.pass_index = OBJECT_INDEX_OFFSET + p.object_id
             band.visible_shadow = look.shadow
             self._placed.append(band)

@@ -53,17 +53,17 @@ def set_transparent_film(transparent: bool) -> None:
 
 
 def photo_frame(colors: np.ndarray, depth: np.ndarray, instances: np.ndarray, semantic: np.ndarray,
-                background: Background) -> RenderedFrame:
+                photo: RenderedFrame) -> RenderedFrame:
     """A frame of the photo world: the render composited over the photo, the objects' depth and
     masks over the photo's known depth and road mask.
 
+    :param photo: the photo as a frame without objects (:func:`background_frame`, read once per photo).
     :param colors: the RGB pass, uint8 (H, W, 4) straight alpha.
     :param depth: the geometry pass's z-depth (m); used only on object pixels.
     :param instances: object ids (0 = none), uint16 (H, W).
     :param semantic: class ids of the geometry pass; used only on object pixels.
     """
     objects = instances > 0
-    photo = background_frame(background)
     return RenderedFrame(composite_over_photo(colors, photo.rgb), np.where(objects, depth, photo.depth).astype(np.float32),
                          instances, np.where(objects, semantic, photo.semantic).astype(np.uint8))
 

@@ -8,29 +8,14 @@ the light with and without the object).  Composited in linear light, a shadowed 
 the photo times that fraction -- what the same shadow does to a rendered road -- and an edge
 pixel of the object blends object and photo by its coverage.
 
-Colours are 8-bit sRGB in and out (IEC 61966-2-1 transfer curve); alpha is straight (not
+Colours are 8-bit sRGB in and out (the transfer curve of scenes/colour.py); alpha is straight (not
 premultiplied), as PNG stores it.
 """
 from __future__ import annotations
 
 import numpy as np
 
-#: IEC 61966-2-1 (sRGB) transfer curve: linear segment below these (encoded, linear) values.
-SRGB_ENCODED_KNEE = 0.04045
-SRGB_LINEAR_KNEE = 0.0031308
-
-
-def srgb_to_linear(encoded: np.ndarray) -> np.ndarray:
-    """Linear light (0 ... 1, float64) of sRGB-encoded values in 0 ... 1."""
-    c = np.asarray(encoded, dtype=np.float64)
-    return np.where(c <= SRGB_ENCODED_KNEE, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-
-
-def linear_to_srgb(linear: np.ndarray) -> np.ndarray:
-    """sRGB-encoded values (0 ... 1, float64) of linear light in 0 ... 1 (clipped)."""
-    c = np.clip(np.asarray(linear, dtype=np.float64), 0.0, 1.0)
-    return np.where(c <= SRGB_LINEAR_KNEE, c * 12.92, 1.055 * c ** (1 / 2.4) - 0.055)
-
+from scenes.colour import linear_to_srgb, srgb_to_linear
 
 def composite_over_photo(render_rgba: np.ndarray, photo_rgb: np.ndarray) -> np.ndarray:
     """The render laid over the photo: ``out = alpha * render + (1 - alpha) * photo`` in linear light.

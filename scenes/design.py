@@ -20,6 +20,7 @@ import numpy as np
 
 from scenes.camera import Camera
 from scenes.catalog import Asset, Catalog
+from scenes.colour import srgb_to_linear
 from scenes.errors import SpecError
 from scenes.registry import Registry
 from scenes.corruptions import CORRUPTIONS, transform_id
@@ -224,15 +225,10 @@ def _novel_objects(spec: StimulusSpec, exp: NovelObjectsSpec, catalog: Catalog) 
     return frames
 
 
-def srgb_to_linear(value: float) -> float:
-    """Display (sRGB) value 0..1 to linear light 0..1 (IEC 61966-2-1)."""
-    return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
-
-
 def hsv_to_linear_rgb(hue_deg: float, saturation: float, value: float) -> tuple[float, float, float]:
     """An HSV colour given in display space as linear RGB for the renderer."""
-    r, g, b = colorsys.hsv_to_rgb(hue_deg / 360.0, saturation, value)
-    return (srgb_to_linear(r), srgb_to_linear(g), srgb_to_linear(b))
+    r, g, b = srgb_to_linear(colorsys.hsv_to_rgb(hue_deg / 360.0, saturation, value))
+    return (float(r), float(g), float(b))
 
 
 #: Object-table values of the ground-contact factors when a sweep does not set them.
@@ -247,7 +243,7 @@ def _ground_contact_levels(exp: GroundContactSpec, fy: float) -> list[tuple[str,
         for on in (True, False):
             levels.append((f"shadow_{'on' if on else 'off'}", {"sweep": "shadow", "shadow": on}, Appearance(shadow=on)))
     if exp.band is not None:
-        grey = srgb_to_linear(exp.band.silhouette_value)
+        grey = float(srgb_to_linear(exp.band.silhouette_value))
         flat = (grey, grey, grey) if exp.band.silhouette else None
         for t in exp.band.thickness_px:
             for v in exp.band.value:

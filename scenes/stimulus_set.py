@@ -32,6 +32,7 @@ import io
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -333,13 +334,13 @@ class StimulusSet:
         rendered without its objects)."""
         return frozenset(self._flagged("has_counterfactual"))
 
-    @property
-    def photo_frame_ids(self) -> list[str]:
+    @cached_property
+    def photo_frame_ids(self) -> frozenset[str]:
         """Ids of the frames rendered into a photograph (world.background: a ``photo_id``)."""
         if "photo_id" not in self.frames:
-            return []
+            return frozenset()
         photo = self.frames["photo_id"]
-        return [fid for fid, p in zip(self.frames["frame_id"], photo) if isinstance(p, str) and p]
+        return frozenset(fid for fid, p in zip(self.frames["frame_id"], photo) if isinstance(p, str) and p)
 
     @property
     def frames_with_objects(self) -> list[str]:
@@ -356,7 +357,7 @@ class StimulusSet:
         the frames table.  Missing files are left to :meth:`problems`."""
         found = []
         sizes = dict(zip(self.frame_ids, zip(self.frames["height"], self.frames["width"])))
-        on_photo = set(self.photo_frame_ids)
+        on_photo = self.photo_frame_ids
         layers = tuple(layers)
         for fid in (self.frame_ids if frame_ids is None else frame_ids):
             for layer in layers:

@@ -22,7 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from scenes.catalog import Catalog
-from scenes.compositing import linear_to_srgb
+from scenes.colour import linear_to_srgb
 from scenes.design import FramePlan
 from scenes.rendered_frame import RenderedFrame
 from scenes.spec import StimulusSpec
@@ -128,8 +128,8 @@ def blender_frames(spec: StimulusSpec, catalog: Catalog, workers: int = 1) -> Fr
 
 
 def linear_to_srgb8(rgb: tuple[float, float, float]) -> tuple[int, int, int]:
-    """Linear RGB 0..1 to display sRGB 0..255 (scenes/compositing.py linear_to_srgb, rounded)."""
-    return tuple(int(round(255 * float(linear_to_srgb(np.array(c))))) for c in rgb)  # type: ignore[return-value]
+    """Linear RGB 0..1 to display sRGB 0..255 (scenes/colour.py, rounded)."""
+    return tuple(int(round(255 * float(v))) for v in linear_to_srgb(rgb))  # type: ignore[return-value]
 
 
 class BoxFrames:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from scenes.catalog import default_catalog
-from scenes.compositing import composite_over_photo, linear_to_srgb, srgb_to_linear
+from scenes.colour import linear_to_srgb, srgb_to_linear
+from scenes.compositing import composite_over_photo
 from scenes.design import expand, frame_record
 from scenes.photo_design import variant_name
 from scenes.spec import load_spec
