@@ -19,7 +19,7 @@ from depthprobe.console import err_console, out_console, progress_bar, say
 
 from scenes.catalog import default_catalog
 from scenes.design import MAX_FRAMES, FramePlan, expand
-from scenes.errors import DepthprobeError
+from scenes.errors import DepthprobeError, first_line
 from scenes.spec import StimulusSpec, load_spec, quick_spec
 
 DEMO_SPEC = "position_vs_size"
@@ -62,10 +62,6 @@ def is_command_line_exception(exc: BaseException) -> bool:
     return type(exc).__module__.split(".")[0] in ("click", "typer")
 
 
-def first_line(exc: BaseException) -> str:
-    """The first line of an exception's message (its type when it has none)."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def write_crash_log(exc: BaseException) -> Path:
@@ -131,7 +127,7 @@ def validate(spec: str = typer.Argument(..., help="spec YAML file or built-in pr
 
 def run_design_preview(spec: StimulusSpec, frames: list[FramePlan], sheet: Path) -> None:
     """Preview every frame's exact geometry; DepthprobeError (exit 2) when issues are not allowed."""
-    from scenes.preview import run_preview  # imports open3d
+    from scenes.raycast import run_preview  # imports open3d
 
     with progress_bar("previewing") as progress:
         lines, issues = run_preview(spec, default_catalog(), sheet, allow_issues=spec.checks.allow_issues,
@@ -330,8 +326,8 @@ def sheet(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
           limit: Optional[int] = typer.Option(12, "--limit", help="at most N frames, spread over the set"),
           columns: int = typer.Option(3, "--columns", min=1)) -> None:
     """Write a contact sheet (PNG grid of RGB frames with their ids) of a stimulus set."""
-    from scenes.contact_sheet import check_sheet_target, spread, write_rgb_sheet
-    from scenes.stimulus_set import open_stimulus_set
+    from scenes.raycast import check_sheet_target, spread, write_rgb_sheet
+    from scenes.formats import open_stimulus_set
 
     stimulus_set = open_stimulus_set(set_dir)
     check_sheet_target(out, stimulus_set.root)
@@ -393,7 +389,7 @@ def verify(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
            seed: int = typer.Option(0, "--seed", help="seed of the --sample draw")) -> None:
     """Re-cast frames from the set's geometry export (open3d) and check depth, masks and road depth;
     exit 1 naming the frames that fail."""
-    from scenes.verify import format_run, verify_set  # imports open3d
+    from scenes.raycast import format_run, verify_set  # imports open3d
 
     with progress_bar("verifying") as progress:
         run = verify_set(set_dir, sample=sample, seed=seed, progress=progress)
@@ -416,8 +412,8 @@ def export(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
                                                    "also the predicted depth (--format ply)")) -> None:
     """Export a stimulus set for other tools: KITTI's layout (images, 16-bit depth PNGs, calibration),
     or one frame's true (and predicted) depth as coloured PLY point clouds."""
-    from scenes.export_target import ExportError, check_export_format
-    from scenes.stimulus_set import open_stimulus_set
+    from depthprobe.exporters.target import ExportError, check_export_format
+    from scenes.formats import open_stimulus_set
 
     kind = check_export_format(format_name)
     stimulus_set = open_stimulus_set(set_dir)
@@ -425,21 +421,21 @@ def export(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
         raise ExportError(f"--{'frame' if frame is not None else 'eval'}: only with --format ply "
                           f"(--format {kind} exports every frame)")
     if kind == "photos":
-        from scenes.export_photos import write_photos_export
+        from depthprobe.exporters.photos import write_photos_export
 
         with progress_bar("exporting") as progress:
             target = write_photos_export(stimulus_set, out, progress)
         say(f"photos: {target.out} (every frame with a counterfactual, without its objects)")
         return
     if kind == "kitti":
-        from scenes.export_kitti import check_kitti_export, write_kitti_export
+        from depthprobe.exporters.kitti import check_kitti_export, write_kitti_export
 
         check_kitti_export(stimulus_set, out)  # refusals before the progress bar
         with progress_bar("exporting") as progress:
             target = write_kitti_export(stimulus_set, out, progress)
         say(f"KITTI export: {target.out} ({len(stimulus_set.frame_ids)} frames)")
         return
-    from scenes.export_ply import check_frame_id, write_ply_export
+    from depthprobe.exporters.ply import check_frame_id, write_ply_export
 
     if frame is None:
         raise ExportError("--frame: missing; --format ply exports one frame (give one of the set's frame ids)")

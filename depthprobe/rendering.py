@@ -1,17 +1,16 @@
 """The rendering commands' work: generate with a live progress line, and the calibration that
-makes ``validate``'s render-time estimate this machine's (scenes/render_calibration.py)."""
+makes ``validate``'s render-time estimate this machine's (scenes/design/calibration.py)."""
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
 from scenes.catalog import default_catalog
-from scenes.describe import describe_design
-from scenes.design import MAX_FRAMES, FramePlan, expand, select_frames
-from scenes.render_calibration import (Measurement, machine_key, measurement_of, read_measurements,
-                                       record_measurement)
+from scenes.design import (describe_design, MAX_FRAMES, FramePlan, expand, select_frames, Measurement,
+                           machine_key, measurement_of, read_measurements,
+                           record_measurement)
 from scenes.spec import StimulusSpec
-from scenes.stimulus_set import check_set_target
+from scenes.formats import check_set_target
 from depthprobe.console import progress_bar, say
 
 #: Frames ``validate --calibrate`` renders (the first carries the start-up, the rest the rate).

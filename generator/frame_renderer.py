@@ -30,16 +30,12 @@ from generator.render_device import configure_render_device
 from generator.render_result import RenderResult
 from generator.road_world import build_world
 from generator.scene_export import read_camera, read_mesh_nodes, visible_placed_names
-from scenes.camera import Camera
+from scenes.geometry import Camera, SEMANTIC_CLASSES
 from scenes.catalog import Catalog
-from scenes.design import FramePlan, derive_seed, frame_rng
-from scenes.backgrounds import Background
-from scenes.geometry_export import FrameGeometry, MeshNode
-from scenes.photo_design import spec_backgrounds
-from scenes.rendered_frame import RenderedFrame
+from scenes.design import FramePlan, derive_seed, frame_rng, spec_backgrounds, RoadLayout
+from scenes.photos import Background
+from scenes.formats import FrameGeometry, MeshNode, RenderedFrame
 from scenes.spec import RenderSpec, StimulusSpec, VariantSpec
-from scenes.stimulus_set import SEMANTIC_CLASSES
-from scenes.world import RoadLayout
 
 #: Cycles writes this depth (m) where a ray meets no surface; we store +inf there.
 CYCLES_NO_HIT_DEPTH_M = 1e9

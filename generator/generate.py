@@ -7,7 +7,7 @@ whose renders come back here to be written); each finished frame is appended to
 progress.jsonl with its file hashes, so ``resume=True`` redoes
 only frames whose files are missing or fail their hash; the tables and the manifest are
 written last.  Beside its layers each frame writes its geometry export (what the render showed,
-read back from the Blender scene: scenes/geometry_export.py), hashed like the layers.
+read back from the Blender scene: scenes/formats/geometry.py), hashed like the layers.
 """
 from __future__ import annotations
 
@@ -21,18 +21,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scenes.camera import kitti_like_camera
+from scenes.geometry import kitti_like_camera, measure_object
 from scenes.catalog import Catalog, default_catalog
 from scenes.design import FramePlan, expand, frame_record, object_record, select_frames
 from scenes.errors import DepthprobeError
-from scenes.geometry_export import GeometryWriter
-from scenes.image_transforms import apply_transform
+from scenes.formats import (GeometryWriter, RenderedFrame, PROGRESS, append_progress, check_set_target,
+                            read_progress, record_is_intact, remove_temporaries,
+                            write_layer, write_manifest, write_tables)
+from scenes.images import apply_transform
 from scenes.progress import Progress
-from scenes.measure import measure_object
-from scenes.rendered_frame import RenderedFrame
 from scenes.spec import StimulusSpec
-from scenes.stimulus_set import (PROGRESS, append_progress, check_set_target, read_progress, record_is_intact,
-                                 remove_temporaries, write_layer, write_manifest, write_tables)
 from scenes.storage import WriterLock
 from scenes.versioning import code_version_text
 from generator.executors import ExecutorOptions, open_executor
@@ -96,7 +94,7 @@ def plan_frames(spec: StimulusSpec, catalog: Catalog, limit: int | None = None) 
 
 def reusable_records(out: Path, spec: StimulusSpec, resume: bool) -> dict[str, dict[str, Any]]:
     """Finished frames that a resumed run can keep; refuses to write into someone else's folder
-    (:func:`scenes.stimulus_set.check_set_target`)."""
+    (:func:`scenes.formats.stimulus_set.check_set_target`)."""
     spec_hash = spec.spec_hash()
     check_set_target(out, spec_hash, resume)
     if not out.exists():
@@ -217,7 +215,7 @@ def end_progress_line(out: Path) -> None:
 
 @lru_cache(maxsize=1)
 def measure_columns() -> tuple[str, ...]:
-    """The keys of :func:`scenes.measure.measure_object`, in its order (read off a 1x1 empty frame)."""
+    """The keys of :func:`scenes.geometry.measure.measure_object`, in its order (read off a 1x1 empty frame)."""
     camera = kitti_like_camera(16, 16)
     empty = measure_object(1, np.zeros((1, 1), np.uint16), np.full((1, 1), np.inf, np.float32), camera, camera, 1.0)
     return tuple(empty)

@@ -1,11 +1,11 @@
-"""Stimulus objects: catalog meshes (scenes.meshes, read with trimesh) placed in the Blender scene.
+"""Stimulus objects: catalog meshes (scenes.design.meshes, read with trimesh) placed in the Blender scene.
 
 A mesh is built once per asset (one Blender mesh with a material slot per part) and shared by
 the objects of every frame; an object is a light-weight Blender object that links that mesh.
 Part names (``paint``, ``glass``, ``tyre``, ...; see assets/build_meshes.py) select materials
 from ``generator.materials.PALETTE``; unknown parts keep the colour stored in the file.
-The mesh arrays, the placement transform and the ground contact are scenes/meshes.py's,
-shared with the preview (scenes/preview.py).
+The mesh arrays, the placement transform and the ground contact are scenes/design/meshes.py's,
+shared with the preview (scenes/raycast/preview.py).
 """
 from __future__ import annotations
 
@@ -18,11 +18,10 @@ from mathutils import Matrix
 
 from generator import materials
 from generator.primitives import OBJECT_INDEX_OFFSET, box_geometry, mesh_object
-from scenes.camera import Camera
+from scenes.geometry import Camera, srgb_to_linear
 from scenes.catalog import Catalog
-from scenes.colour import srgb_to_linear
-from scenes.design import ObjectPlacement
-from scenes.meshes import AssetMesh, MeshPart, ground_contact, load_asset_mesh, placement_matrix
+from scenes.design import (ObjectPlacement, AssetMesh, MeshPart, ground_contact, load_asset_mesh,
+                           placement_matrix)
 
 #: Depth (m) of the base band box, and its gap (m) in front of the object's face.
 BAND_DEPTH_M, BAND_GAP_M = 0.01, 0.002
@@ -46,7 +45,7 @@ def _material_for(part: MeshPart) -> bpy.types.Material:
 
 
 def load_asset(path: Path, name: str) -> LoadedAsset:
-    """Build the Blender mesh of a mesh file (scenes.meshes.load_asset_mesh), one material per part."""
+    """Build the Blender mesh of a mesh file (scenes.design.meshes.load_asset_mesh), one material per part."""
     geometry = load_asset_mesh(path)
     mats = [_material_for(part) for part in geometry.parts]
     obj = mesh_object(f"asset_{name}", geometry.vertices, geometry.faces, mats, geometry.face_part)
@@ -142,7 +141,7 @@ class ObjectPlacer:
     def ground_contact(self, p: ObjectPlacement, camera: Camera) -> tuple[float, float]:
         """(row in pixels, z-depth in metres) of the object's ground-contact vertex lowest in the image.
 
-        From the mesh geometry, not the render: scenes.meshes.ground_contact (as the preview).
+        From the mesh geometry, not the render: scenes.design.meshes.ground_contact (as the preview).
         """
         return ground_contact(p, self.asset(p.asset).geometry, camera)
 

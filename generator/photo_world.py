@@ -4,7 +4,7 @@ the photo's sun and our sky, and nothing else; and how a render in it becomes a 
 The plane catches the objects' shadows (Cycles ``is_shadow_catcher``: it is left out of the
 image but darkens it where it is in shadow) and gives the geometry pass its ground, so an
 object's contact with it is exact.  The film is transparent, so the RGB render is the objects
-over a clear background with their shadows as partial alpha; scenes/compositing.py lays it over
+over a clear background with their shadows as partial alpha; scenes/photos/compositing.py lays it over
 the photo.  Depth, instance and semantic maps: the objects' exact z-depth and masks; elsewhere
 the photo's ground-truth depth where it has one (NaN where not), semantic ``road`` inside the
 photo's road mask and UNKNOWN_CLASS outside it.
@@ -17,12 +17,11 @@ import numpy as np
 from generator import materials
 from generator.primitives import add_rect
 from generator.road_world import OVERCAST_SKY, add_sun
-from scenes.backgrounds import Background
-from scenes.compositing import composite_over_photo
-from scenes.rendered_frame import RenderedFrame
+from scenes.photos import Background, composite_over_photo
+from scenes.formats import RenderedFrame
 from scenes.spec import VariantSpec, WorldSpec
-from scenes.stimulus_set import SEMANTIC_CLASSES, UNKNOWN_CLASS
-from scenes.world import GROUND_Y_RANGE_M
+from scenes.geometry import SEMANTIC_CLASSES, UNKNOWN_CLASS
+from scenes.design import GROUND_Y_RANGE_M
 
 #: Half width of the shadow-catcher plane (m): wider than any ground the camera sees below the
 #: horizon within GROUND_Y_RANGE_M at the widest field of view we render.

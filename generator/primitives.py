@@ -1,7 +1,7 @@
 """Small mesh builders on bpy: boxes, planes, cylinders and spheres in world metres.
 
 Every object gets a pass index that encodes what it is, read back from Cycles' object-index
-pass: 1 ... 99 = a semantic class of the road world (scenes.stimulus_set.SEMANTIC_CLASSES),
+pass: 1 ... 99 = a semantic class of the road world (scenes.formats.stimulus_set.SEMANTIC_CLASSES),
 ``OBJECT_INDEX_OFFSET + object_id`` = a stimulus object.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Sequence
 import bpy
 import numpy as np
 
-from scenes.stimulus_set import SEMANTIC_CLASSES
+from scenes.geometry import SEMANTIC_CLASSES
 
 #: Pass index of stimulus object k is OBJECT_INDEX_OFFSET + k (world classes stay below it).
 OBJECT_INDEX_OFFSET = 1000

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Protocol
 
 from scenes.design import FramePlan
-from scenes.geometry_export import FrameGeometry
-from scenes.rendered_frame import RenderedFrame
+from scenes.formats import FrameGeometry, RenderedFrame
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,7 @@ class RenderResult:
     :ivar frame: the rendered arrays (RGB untransformed).
     :ivar counterfactual: the same frame without its objects, or None when the spec asks for none.
     :ivar contacts: per object_id, (image row in pixels, z-depth in metres) of its ground contact.
-    :ivar geometry: what the render showed (scenes/geometry_export.py), with the first plan's frame id.
+    :ivar geometry: what the render showed (scenes/formats/geometry.py), with the first plan's frame id.
     :ivar timings: seconds and MiB of this render (generator/render_clock.py TIMING_KEYS, MEMORY_KEYS).
     :ivar device: what Cycles rendered it on, e.g. ``"CPU"`` (generator/render_device.py).
     """

@@ -3,7 +3,7 @@ roadside structures of the frame's variant, a sky and a sun that casts shadows.
 
 World convention (docs/design.md "Conventions"): metres, x right, y forward, z up; the camera stands at x = 0
 in the middle of the ego lane.  Road and verges are exactly the plane z = 0 (so the road's
-depth is exactly f·H/(v − cy)); their extent and layout are scenes/world.py's (shared with the
+depth is exactly f·H/(v − cy)); their extent and layout are scenes/design/world.py's (shared with the
 preview); markings lie 1 mm above it and are labelled ``marking``.
 """
 from __future__ import annotations
@@ -18,8 +18,8 @@ from generator import materials
 from generator.primitives import (add_rect, box_geometry, cylinder_geometry, merge_geometry,
                                   sphere_geometry)
 from scenes.spec import SunSpec, VariantSpec, WorldSpec
-from scenes.stimulus_set import SEMANTIC_CLASSES
-from scenes.world import GROUND_Y_RANGE_M, RoadLayout, ground_surfaces
+from scenes.geometry import SEMANTIC_CLASSES
+from scenes.design import GROUND_Y_RANGE_M, RoadLayout, ground_surfaces
 
 #: Height of markings above the road (m): enough to avoid z-fighting at 3 km.
 MARKING_LIFT_M = 0.001
@@ -31,7 +31,7 @@ DETAIL_RANGE_M = 400.0
 
 
 def build_road(layout: RoadLayout) -> None:
-    """Road surface and verges (scenes.world.ground_surfaces), edge lines and dashed lane lines."""
+    """Road surface and verges (scenes.design.world.ground_surfaces), edge lines and dashed lane lines."""
     y0, y1 = GROUND_Y_RANGE_M
     surface_material = {"road": materials.named("asphalt", noise_scale=8.0, noise_amount=0.35),
                         "verge": materials.named("grass", noise_scale=2.0, noise_amount=0.5)}

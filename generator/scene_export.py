@@ -1,7 +1,7 @@
 """Read back from the Blender scene what Cycles rendered: its mesh objects and its camera.
 
 This is what makes ``depthprobe verify`` independent of the plan: the geometry export
-(scenes/geometry_export.py) is not rebuilt from the spec but read from the scene after the
+(scenes/formats/geometry.py) is not rebuilt from the spec but read from the scene after the
 render, with numpy (``foreach_get``) -- every mesh object a camera ray can hit (in the scene,
 not hidden from the render, visible to camera rays), its evaluated mesh (modifiers applied, as
 Cycles gets it) triangulated as Blender triangulates it (``loop_triangles``), its
@@ -16,8 +16,8 @@ import bpy
 import numpy as np
 
 from generator.primitives import OBJECT_INDEX_OFFSET
-from scenes.geometry_export import CameraGeometry, MeshNode
-from scenes.stimulus_set import SEMANTIC_CLASSES
+from scenes.formats import CameraGeometry, MeshNode
+from scenes.geometry import SEMANTIC_CLASSES
 
 #: Class name of a world object's pass index.
 CLASS_OF_INDEX = {index: name for name, index in SEMANTIC_CLASSES.items()}

@@ -29,3 +29,10 @@ def problems_line(problems: list[str], lead: str = "") -> str:
     """
     extra = f"; and {len(problems) - MAX_LISTED_PROBLEMS} more" if len(problems) > MAX_LISTED_PROBLEMS else ""
     return f"{len(problems)} problem(s){lead}: " + "; ".join(problems[:MAX_LISTED_PROBLEMS]) + extra
+
+
+def first_line(exc: BaseException) -> str:
+    """The first non-empty line of an exception's message (error messages stay one line); its type's
+    name when it has no message."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

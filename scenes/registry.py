@@ -2,7 +2,7 @@
 
 A :class:`Registry` maps names to entries of one declared type ``T``: the built-in models and
 the adapter families (``hf:``, ``monodepth2:``, ``hub:``) of :mod:`evaluator.models.registry`,
-the experiment kinds of :mod:`scenes.spec` and their expanders in :mod:`scenes.design`.
+the experiment kinds of :mod:`scenes.spec.schema` and their expanders in :mod:`scenes.design.plans`.
 
 * An entry is an object, or a lazy ``"module:attr"`` string (``attr`` may be dotted; a bare
   ``"module"`` names the module itself): nothing is imported until the entry is first
@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
-from scenes.errors import DepthprobeError
+from scenes.errors import DepthprobeError, first_line
 
 T = TypeVar("T")
 
@@ -71,7 +71,7 @@ def import_target(target: str, label: str, error: type[Exception] = EntryLoadErr
         module = importlib.import_module(module_name)
     except Exception as exc:  # any import-time failure of user code is reported the same way
         raise error(f"{label}: cannot import module {module_name!r} "
-                    f"({type(exc).__name__}: {_first_line(exc)})") from None
+                    f"({type(exc).__name__}: {first_line(exc)})") from None
     obj: Any = module
     for part in attr_path.split(".") if attr_path else ():
         if not hasattr(obj, part):
@@ -234,6 +234,3 @@ def _describe(obj: Any) -> str:
     return type(obj).__name__
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else "no message"

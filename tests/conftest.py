@@ -1,7 +1,7 @@
 """Shared test set-up: a test marked with an optional dependency (``bpy``, ``torch``) is skipped
 where that dependency is not installed (a module that imports it at its top uses
 ``pytest.importorskip`` instead, which skips the whole module the same way).  The render-time
-calibration store (scenes/render_calibration.py) of the tests' renders, and of the commands
+calibration store (scenes/design/calibration.py) of the tests' renders, and of the commands
 they start, is a temporary folder, never the user's ``~/.cache/depthprobe``."""
 import importlib.util
 import os

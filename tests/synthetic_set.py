@@ -13,7 +13,7 @@ constant z-depth over its pixels; semantic road below the horizon, sky above, ve
 object; instance 1 on the object.  RGB: sky, road and object in flat colours, and the frame's
 index encoded in a 2x2 block at the top-left (see :func:`frame_index`) so a planted model can
 tell which frame it sees.  The objects table is computed from the rasterised mask exactly as the
-generator measures a render (:func:`scenes.measure.measure_object`).
+generator measures a render (:func:`scenes.geometry.measure.measure_object`).
 
 :func:`write_frames` writes any list of :class:`FrameSpec` (camera with pitch, roll and height;
 several boxes, raised, coloured, with a shadow band; counterfactual layers) by ray casting; the
@@ -29,10 +29,11 @@ import pandas as pd
 
 from dataclasses import replace
 
-from scenes.camera import Camera
-from scenes.measure import measure_object
-from scenes.stimulus_set import SEMANTIC_CLASSES, write_layer, write_manifest, write_tables
-from scenes.synthetic import (BACKGROUND_RGB, CAMERA, CLASS_HEIGHT_M, INDEX_BLOCK, OBJECT_RGB, OBJECT_WIDTH_M,  # noqa: F401
+from scenes.geometry.camera import Camera
+from scenes.geometry.measure import measure_object
+from scenes.formats.stimulus_set import write_layer, write_manifest, write_tables
+from scenes.geometry.classes import SEMANTIC_CLASSES
+from scenes.formats.synthetic import (BACKGROUND_RGB, CAMERA, CLASS_HEIGHT_M, INDEX_BLOCK, OBJECT_RGB, OBJECT_WIDTH_M,  # noqa: F401
                               ROAD_RGB, SHADOW_RGB, SHADOW_ROWS, SKY_RGB, Box, FrameSpec, encode_index, frame_index, pixel_rays,
                               raycast_box, render_spec, write_frames)
 
@@ -76,7 +77,7 @@ def object_mask(image: np.ndarray) -> np.ndarray:
 def cues_from_mask(mask: np.ndarray, camera: Camera = CAMERA,
                    class_height_m: float = CLASS_HEIGHT_M) -> dict:
     """Image measurements and cue-implied distances of one object mask (canonical camera), as
-    :func:`scenes.measure.measure_object` makes them (a planted model measures its input so)."""
+    :func:`scenes.geometry.measure.measure_object` makes them (a planted model measures its input so)."""
     return measure_object(1, mask.astype(np.int32), np.ones(mask.shape, np.float32), camera, camera,
                           class_height_m)
 

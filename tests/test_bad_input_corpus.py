@@ -26,8 +26,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from scenes.spec import load_spec
-from scenes.stimulus_set import layer_path, read_layer
+from scenes.spec.schema import load_spec
+from scenes.formats.stimulus_set import layer_path, read_layer
 from scenes.storage import npy_bytes, sha256_file
 from tests.synthetic_set import write_synthetic_set
 

@@ -1,7 +1,7 @@
 """``depthprobe search``: where in a spec's factor space does a depth model fail?
 
 Black-box optimisation with Optuna over the factors a spec's ``search:`` section declares
-(scenes/search_spec.py).  The package lives beside the command line because it needs both the
+(scenes/spec/search.py).  The package lives beside the command line because it needs both the
 generator (to render each trial) and the evaluator (to run the model on it), which never import
 each other.  Modules: :mod:`~depthprobe.search.space` (the factors and a trial's frame plan),
 :mod:`~depthprobe.search.render` (frame sources: Blender, or ray-cast boxes),

@@ -16,7 +16,7 @@ trial.  Objectives (larger = worse for the model):
   from the counterfactual frame); the object is *missed* when ``fraction`` is below
   ``SEEN_FRACTION`` (0.5), i.e. the objective is above 0.5;
 * ``module:callable`` -- a user's function ``f(plan, frame, prediction) -> float`` (the
-  :class:`~scenes.design.FramePlan`, the :class:`~scenes.rendered_frame.RenderedFrame`, the
+  :class:`~scenes.design.plans.FramePlan`, the :class:`~scenes.formats.rendered_frame.RenderedFrame`, the
   aligned prediction in metres (H, W)); it should return a finite number.
 """
 from __future__ import annotations
@@ -37,10 +37,10 @@ from evaluator.models.callable_model import CallableModel
 from evaluator.models.registry import check_model_name, load_model
 from evaluator.pipeline.alignment import (Alignment, AlignmentPolicy, RoadSamples, choose_policy, fit_alignment)
 from evaluator.pipeline.batching import predict_images
-from scenes.camera import Camera
+from scenes.geometry import Camera
 from scenes.design import FramePlan
 from scenes.registry import import_target
-from scenes.rendered_frame import RenderedFrame
+from scenes.formats import RenderedFrame
 
 BUILTIN_OBJECTIVES = ("depth-error", "missed")
 #: The depth-error of an object over which every prediction is unusable (NaN, inf, <= 0): a

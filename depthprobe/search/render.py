@@ -7,7 +7,7 @@ a stimulus set of chosen plans.
 * :class:`PoolFrames` -- the same renders from the generator's worker pool (generator/pool.py),
   a batch of trials at a time in parallel, the pool kept open between batches (each worker
   keeps its world); :func:`blender_frames` chooses it for more than one worker.
-* :class:`BoxFrames` -- exact ray-cast boxes of scenes/synthetic.py (no Blender; tests and quick
+* :class:`BoxFrames` -- exact ray-cast boxes of scenes/formats/synthetic.py (no Blender; tests and quick
   checks of an objective): each object is a fronto-parallel box of its asset's width and height
   at the nearest point of its footprint, in its paint colour; sun and roadside are not drawn.
 
@@ -22,12 +22,10 @@ from typing import Protocol
 import numpy as np
 
 from scenes.catalog import Catalog
-from scenes.colour import linear_to_srgb
+from scenes.geometry import linear_to_srgb, SEMANTIC_CLASSES
 from scenes.design import FramePlan
-from scenes.rendered_frame import RenderedFrame
+from scenes.formats import RenderedFrame, OBJECT_RGB, Box, FrameSpec, render_spec, write_frames
 from scenes.spec import StimulusSpec
-from scenes.stimulus_set import SEMANTIC_CLASSES
-from scenes.synthetic import OBJECT_RGB, Box, FrameSpec, render_spec, write_frames
 
 #: One rendered plan: the frame, and its counterfactual (the same frame without objects) or None.
 Rendered = tuple[RenderedFrame, RenderedFrame | None]
@@ -128,13 +126,13 @@ def blender_frames(spec: StimulusSpec, catalog: Catalog, workers: int = 1) -> Fr
 
 
 def linear_to_srgb8(rgb: tuple[float, float, float]) -> tuple[int, int, int]:
-    """Linear RGB 0..1 to display sRGB 0..255 (scenes/colour.py, rounded)."""
+    """Linear RGB 0..1 to display sRGB 0..255 (scenes/geometry/colour.py, rounded)."""
     return tuple(int(round(255 * float(v))) for v in linear_to_srgb(rgb))  # type: ignore[return-value]
 
 
 class BoxFrames:
-    """Ray-cast boxes (scenes/synthetic.py) instead of renders; see the module docstring.  The
-    frame's index in the RGB (``scenes.synthetic.encode_index``) is its trial number."""
+    """Ray-cast boxes (scenes/formats/synthetic.py) instead of renders; see the module docstring.  The
+    frame's index in the RGB (``scenes.formats.synthetic.encode_index``) is its trial number."""
 
     workers = 1
 
@@ -176,7 +174,7 @@ class BoxFrames:
         """Nothing to release."""
 
     def write_set(self, spec: StimulusSpec, plans: Sequence[FramePlan], out: Path) -> None:
-        """A synthetic stimulus set of the plans (``scenes.synthetic.write_frames``)."""
+        """A synthetic stimulus set of the plans (``scenes.formats.synthetic.write_frames``)."""
         specs = [self.frame_spec(p, spec.render.counterfactual) for p in plans]
         write_frames(out, specs, canonical=spec.camera.to_camera(), spec_hash=spec.spec_hash())
 

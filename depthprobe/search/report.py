@@ -27,7 +27,7 @@ from depthprobe.search.space import FACTORS, SearchSpace
 from evaluator.results.format import StagedResults
 from scenes.errors import DepthprobeError
 from scenes.spec import StimulusSpec
-from scenes.stimulus_set import open_stimulus_set
+from scenes.formats import open_stimulus_set
 from scenes.storage import atomic_write_bytes, parquet_bytes
 
 TRIALS_FILE = "trials.parquet"

@@ -43,7 +43,7 @@ from scenes.catalog import Catalog, default_catalog
 from scenes.design import derive_seed
 from scenes.progress import Progress
 from scenes.spec import StimulusSpec
-from scenes.stimulus_set import check_set_target
+from scenes.formats import check_set_target
 from scenes.storage import WriterLock, atomic_write_bytes, json_bytes
 
 FORMAT_NAME = "depthprobe-search"

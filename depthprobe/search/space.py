@@ -3,8 +3,8 @@
 A trial's values are a complete mapping factor -> value: what the sampler chose for the factors
 the section searches (ranges with ``min < max``, categoricals with two or more choices), the
 section's fixed values, and the spec's own values for the rest (:meth:`SearchSpace.defaults`).
-:meth:`SearchSpace.plan` turns them into one :class:`scenes.design.FramePlan` with one object,
-through the helpers of :mod:`scenes.design` (footprint offset, paint colour, geometry check),
+:meth:`SearchSpace.plan` turns them into one :class:`scenes.design.plans.FramePlan` with one object,
+through the helpers of :mod:`scenes.design.plans` (footprint offset, paint colour, geometry check),
 the spec's camera (with the trial's pose) and its world (the first variant, with the trial's
 sun and roadside).  A frame's id is ``trial<number>`` (five digits); its seed is
 ``derive_seed(search_seed, frame_id)``.
@@ -17,11 +17,10 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from scenes.catalog import Catalog
-from scenes.design import (Appearance, FramePlan, ObjectPlacement, check_geometry, derive_seed, hsv_to_linear_rgb,
-                           nearest_footprint_offset)
+from scenes.design import (Appearance, FramePlan, ObjectPlacement, check_geometry, derive_seed,
+                           hsv_to_linear_rgb, nearest_footprint_offset)
 from scenes.errors import DepthprobeError, SpecError
-from scenes.search_spec import SearchSpec
-from scenes.spec import StimulusSpec, VariantSpec
+from scenes.spec import SearchSpec, StimulusSpec, VariantSpec
 
 #: Every factor a trial has a value for, in table order (continuous and categorical).
 FACTORS = ("asset", "distance_m", "lateral_m", "yaw_deg", "elevation_m", "hue_deg", "pitch_deg", "roll_deg",
@@ -128,7 +127,7 @@ class SearchSpace:
              is_reference: bool = False, check: bool = True) -> FramePlan:
         """The frame of a trial's values (frame factor ``trial``: its number, -1 for the reference);
         :class:`InfeasibleTrial` when its object leaves the image or comes nearer than the camera
-        can see (:func:`scenes.design.check_geometry`)."""
+        can see (:func:`scenes.design.plans.check_geometry`)."""
         asset = self.catalog.get(values["asset"])
         camera = self.spec.camera.to_camera(height_m=float(values["height_m"]), pitch_deg=float(values["pitch_deg"]),
                                             roll_deg=float(values["roll_deg"]))

@@ -26,8 +26,8 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 import pandas as pd
 
-from scenes.camera import Camera
-from scenes.stimulus_set import StimulusSet
+from scenes.geometry import Camera
+from scenes.formats import StimulusSet
 
 
 @dataclass(frozen=True)

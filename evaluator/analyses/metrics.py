@@ -33,7 +33,7 @@ import pandas as pd
 
 from evaluator.analyses.base import AnalysisOutput, FrameData, SetContext
 from evaluator.analyses.intervals import bootstrap_mean_columns
-from scenes.stimulus_set import SEMANTIC_CLASSES
+from scenes.geometry import SEMANTIC_CLASSES
 
 #: monodepth2 evaluate_depth.py: MIN_DEPTH = 1e-3, MAX_DEPTH = 80 (metres, the KITTI cap).
 MIN_DEPTH_M = 1e-3

@@ -2,7 +2,7 @@
 
 On a flat road, inverse z-depth (disparity, 1/m) is affine in the pixel coordinates:
 ``1/z = (a (u - cx) + b (v - cy) + c)`` with, for a level camera, ``a = 0``, ``b = 1 / (fy H)``
-and ``c = 0``; its zero line is the horizon.  (Derivation: :meth:`scenes.camera.Camera.road_depth`
+and ``c = 0``; its zero line is the horizon.  (Derivation: :meth:`scenes.geometry.camera.Camera.road_depth`
 is ``H / -up`` with ``up`` affine in (u, v).)  So from the aligned predicted depth of the road
 pixels (semantic class road) of one frame:
 
@@ -17,7 +17,7 @@ pixels (semantic class road) of one frame:
   fitted by Huber-weighted iteratively reweighted least squares over the road pixels (at most
   ``MAX_PLANE_PX``, taken on a regular stride); its iso-disparity lines have slope ``-a / b``
   rows per column, so the implied roll is ``atan(-a / b * fx / fy)`` (the convention of
-  :mod:`scenes.camera`: roll > 0 makes the horizon run down to the right).
+  :mod:`scenes.geometry.camera`: roll > 0 makes the horizon run down to the right).
 
 Following (1 = the network's implied pose moves fully with the true one, 0 = not at all):
 over the frames that change one pose factor (the others at the canonical camera's values), the
@@ -44,8 +44,7 @@ import pandas as pd
 
 from evaluator.analyses.base import AnalysisOutput, FrameData, SetContext
 from evaluator.analyses.intervals import OLS_HC3_T, Estimate, bootstrap_mean, ols, slope
-from scenes.camera import Camera
-from scenes.stimulus_set import SEMANTIC_CLASSES
+from scenes.geometry import Camera, SEMANTIC_CLASSES
 
 #: The paper's centre column: 40 px of the 1242 px wide KITTI frame.
 PAPER_BAND_FRACTION = 40 / 1242

@@ -2,7 +2,7 @@
 and RoboDepth's resilience rate (mRR) and corruption error (mCE).
 
 Applies to a set whose frames table has ``corruption`` and ``severity`` columns (the
-``robustness`` experiment kind, :mod:`scenes.corruptions`; severity 0 = the clean frame), and
+``robustness`` experiment kind, :mod:`scenes.images.corruptions`; severity 0 = the clean frame), and
 ``base_frame_id`` (the rendered frame a corrupted frame was made from).
 
 Error per frame (RoboDepth, Kong et al., *RoboDepth: Robust Out-of-Distribution Depth Estimation
@@ -44,9 +44,9 @@ from evaluator.analyses.intervals import (BOOTSTRAP, CONFIDENCE, MIN_BOOTSTRAP_U
 from evaluator.analyses.metrics import frame_metrics
 from evaluator.analyses.pose import FOLLOWING, frame_pose, pose_row, summarise_pose
 from evaluator.errors import EvaluationArgumentError
-from scenes.corruptions import CORRUPTION_NAMES, FAMILIES
+from scenes.images import CORRUPTION_NAMES, FAMILIES
 
-#: The ``corruption`` of clean frames (scenes.design.CLEAN) and their severity.
+#: The ``corruption`` of clean frames (scenes.design.plans.CLEAN) and their severity.
 CLEAN, CLEAN_SEVERITY = "clean", 0
 #: Columns a set needs for this analysis.
 REQUIRED_COLUMNS = ("corruption", "severity")

@@ -27,7 +27,7 @@ from evaluator.analyses.base import Analysis, AnalysisOutput, FrameData, SetCont
 from evaluator.analyses.metrics import MAX_DEPTH_M
 from evaluator.analyses.objects import ObjectEstimates, check_statistic
 from scenes.errors import StimulusSetError
-from scenes.stimulus_set import StimulusSet
+from scenes.formats import StimulusSet
 
 #: Frames-table columns the analyses attach to the objects table (when it lacks them).
 FRAME_COLUMNS = ("variant", "is_reference", "has_counterfactual", "pitch_deg", "roll_deg", "camera_height_m")

@@ -25,7 +25,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
-from scenes.camera import Camera
+from scenes.geometry import Camera
 
 
 class OutputKind(str, enum.Enum):

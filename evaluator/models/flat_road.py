@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from evaluator.models.base import DepthModel, ModelContext, OutputKind
-from scenes.camera import Camera
+from scenes.geometry import Camera
 
 
 class FlatRoadModel(DepthModel):

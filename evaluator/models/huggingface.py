@@ -47,8 +47,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evaluator.models.base import IMAGENET_NORMALISATION, ModelContext, Normalisation, OutputKind
+from scenes.errors import first_line
 from evaluator.models.spec import (COMMON_OPTIONS, AdapterSpec, ModelOptionError, ModelSourceError,
-                                   existing_folder, first_line, looks_like_path, parse_bool,
+                                   existing_folder, looks_like_path, parse_bool,
                                    required_file)
 from evaluator.models.torch_adapter import TorchAdapterModel, as_maps, resize_bilinear
 

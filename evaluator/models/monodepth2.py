@@ -41,8 +41,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evaluator.models.base import ModelContext, Normalisation, OutputKind
+from scenes.errors import first_line
 from evaluator.models.spec import (COMMON_OPTIONS, AdapterSpec, ModelOptionError, ModelSourceError,
-                                   existing_folder, first_line, parse_bool, parse_positive_float, required_file)
+                                   existing_folder, parse_bool, parse_positive_float, required_file)
 from evaluator.models.torch_adapter import TorchAdapterModel
 
 if TYPE_CHECKING:

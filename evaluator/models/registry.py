@@ -36,13 +36,13 @@ import importlib.util
 from collections.abc import Callable, Mapping
 from typing import Any, Union
 
-from scenes.errors import DepthprobeError
+from scenes.errors import DepthprobeError, first_line
 from scenes.registry import Registry, did_you_mean, import_target
 from evaluator.errors import ModelLoadError, UnknownModelError
 from evaluator.models.base import DepthModel, ModelContext, check_contract
 from evaluator.models.callable_model import CallableModel
 from evaluator.models.family import AdapterFamily
-from evaluator.models.spec import AdapterSpec, first_line, parse_spec
+from evaluator.models.spec import AdapterSpec, parse_spec
 
 #: Built-in models: name -> factory ``f(context) -> DepthModel``, registered as "module:factory".
 #: To extend, ``MODELS.copy()`` and register, then pass it as ``registry=``.

@@ -222,7 +222,3 @@ def required_file(spec: AdapterSpec, folder: Path, filename: str, what: str) -> 
     return path
 
 
-def first_line(exc: BaseException) -> str:
-    """The first line of an exception's message (error messages stay one line)."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else "no message"

@@ -26,8 +26,9 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from evaluator.models.base import ModelContext, Normalisation, OutputKind
+from scenes.errors import first_line
 from evaluator.models.spec import (COMMON_OPTIONS, AdapterSpec, ModelSourceError, existing_folder,
-                                   first_line, parse_bool, parse_normalisation, required_file)
+                                   parse_bool, parse_normalisation, required_file)
 from evaluator.models.torch_adapter import TorchAdapterModel
 
 if TYPE_CHECKING:

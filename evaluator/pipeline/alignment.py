@@ -34,7 +34,7 @@ import numpy as np
 
 from evaluator.errors import AlignmentError
 from evaluator.models.base import OutputKind
-from scenes.stimulus_set import SEMANTIC_CLASSES
+from scenes.geometry import SEMANTIC_CLASSES
 
 #: Upper bound on pooled road pixels kept for the fit (two float32 arrays: 16 MB).
 MAX_ALIGNMENT_PX = 2_000_000

@@ -24,7 +24,7 @@ import numpy as np
 
 from evaluator.errors import EvaluationArgumentError, ModelOutputError
 from evaluator.models.base import DepthModel
-from scenes.stimulus_set import StimulusSet
+from scenes.formats import StimulusSet
 
 #: ``progress(stage, frames_done, frames_total)``, called after every batch.
 ProgressCallback = Callable[[str, int, int], None]

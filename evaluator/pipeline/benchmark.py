@@ -50,8 +50,8 @@ from typing import Any
 
 import numpy as np
 
-from scenes.camera import Camera, kitti_like_camera
-from scenes.synthetic import Box, FrameSpec, write_frames
+from scenes.geometry import Camera, kitti_like_camera
+from scenes.formats import Box, FrameSpec, write_frames
 
 #: The boxes stand at 1 ... 3 times this distance, metres (21 levels, as the study's design).
 BASE_DISTANCE_M = 10.0
@@ -60,7 +60,7 @@ BASE_DISTANCE_M = 10.0
 def write_benchmark_set(root: Path, n_frames: int, camera: Camera, hash_files: bool = True) -> Path:
     """A synthetic set of ``n_frames`` frames (see the module docstring); returns ``root``.
 
-    Written by :func:`scenes.synthetic.write_frames` (the same writer the tests use): one box per
+    Written by :func:`scenes.formats.synthetic.write_frames` (the same writer the tests use): one box per
     frame at ``BASE_DISTANCE_M * d``, every third frame a reference frame.
     """
     specs = []
@@ -135,7 +135,7 @@ def bare_forward_seconds(model, stimulus_root: Path, batch_size: int) -> tuple[f
     the process's, all threads (torch's included)."""
     import torch
 
-    from scenes.stimulus_set import open_stimulus_set
+    from scenes.formats import open_stimulus_set
 
     stimulus_set = open_stimulus_set(stimulus_root)
     refs = stimulus_set.reference_frame_ids
@@ -206,7 +206,7 @@ def memory_child(set_root: Path, batch_size: int, channels: int) -> dict[str, An
     import torch
 
     from evaluator.pipeline.evaluate import evaluate_set
-    from scenes.stimulus_set import open_stimulus_set
+    from scenes.formats import open_stimulus_set
 
     n_frames = len(open_stimulus_set(set_root).frames)
     model = build_model(channels)

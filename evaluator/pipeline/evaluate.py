@@ -56,7 +56,7 @@ from evaluator.pipeline.verify import open_verified
 from evaluator.results.format import (SUMMARY_FILE, TABLE_FILES, StagedResults, check_results_target,
                                       write_results)
 from scenes.errors import StimulusSetError
-from scenes.stimulus_set import MANIFEST, StimulusSet
+from scenes.formats import MANIFEST, StimulusSet
 from scenes.storage import WriterLock
 
 

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from scenes.errors import DepthprobeError, problems_line
-from scenes.stimulus_set import FRAMES_TABLE, OBJECTS_TABLE, StimulusSet
+from scenes.formats import FRAMES_TABLE, OBJECTS_TABLE, StimulusSet
 from scenes.storage import atomic_write_bytes, npy_bytes, sha256_file, write_unsynced
 
 PREDICTIONS_DIR = "predictions"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scenes.errors import StimulusSetError, problems_line
-from scenes.stimulus_set import OBJECTS_TABLE, StimulusSet, open_stimulus_set
+from scenes.formats import OBJECTS_TABLE, StimulusSet, open_stimulus_set
 
 #: Objects-table columns the cue fit reads.
 REQUIRED_OBJECT_COLUMNS = ("z_vertical", "z_size")
@@ -20,7 +20,7 @@ def open_verified(path: str | Path) -> StimulusSet:
     Checks (all problems are collected, then raised together): each frame's RGB, depth,
     instance and semantic files exist; files listed in the manifest match their SHA-256; every
     layer decodes and holds what the format says (dtype, size, depth > 0 or +inf:
-    :meth:`~scenes.stimulus_set.StimulusSet.layer_problems`); the objects table has the cue columns;
+    :meth:`~scenes.formats.stimulus_set.StimulusSet.layer_problems`); the objects table has the cue columns;
     the manifest has a canonical camera; the counterfactual layers of the frames that claim
     them exist and decode.
 

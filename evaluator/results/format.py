@@ -35,7 +35,7 @@ import pandas as pd
 
 from evaluator.analyses import TABLE_NAMES
 from scenes.errors import DepthprobeError
-from scenes.stimulus_set import manifest_of
+from scenes.formats import manifest_of
 from scenes.storage import atomic_write_bytes, current_umask, json_bytes, parquet_bytes, read_format_file
 
 FORMAT_NAME = "depthprobe-results"

@@ -32,7 +32,7 @@ from evaluator.pipeline.store import INDEX_FILE, PREDICTIONS_DIR, StoredPredicti
 from evaluator.results.figures import png_bytes
 from evaluator.results.format import Results
 from scenes.errors import DepthprobeError
-from scenes.stimulus_set import StimulusSet, open_stimulus_set
+from scenes.formats import StimulusSet, open_stimulus_set
 
 #: Frames of the worst object errors, most conditions shown, and most frames in all.
 N_WORST = 3

@@ -29,7 +29,8 @@ import numpy as np
 import torch
 
 from scenes.errors import StimulusSetError
-from scenes.stimulus_set import SEMANTIC_CLASSES, StimulusSet, open_stimulus_set
+from scenes.formats import StimulusSet, open_stimulus_set
+from scenes.geometry import SEMANTIC_CLASSES
 
 REGION_IGNORE = 0
 REGION_OTHER = 1

@@ -206,11 +206,11 @@ def train_on_spec(spec: StimulusSpec, out_dir: str | Path, *, set_dir: str | Pat
     ``--quick`` variant, pass that variant), so a model card never names the wrong distribution.
     The network goes to ``out_dir/model``.
 
-    :param spec: the parsed training spec (:func:`scenes.spec.load_spec`, parsed once by the caller).
+    :param spec: the parsed training spec (:func:`scenes.spec.schema.load_spec`, parsed once by the caller).
     :param kwargs: passed on to :func:`train` (``config``, ``epochs``, ``max_steps``, ...).
     :raises DepthprobeError: missing or unfinished set, or a set of another spec.
     """
-    from scenes.stimulus_set import MANIFEST
+    from scenes.formats import MANIFEST
 
     out = Path(out_dir)
     stimuli = Path(set_dir) if set_dir is not None else out / "stimuli"
@@ -286,7 +286,7 @@ def evaluate_frames(network: DepthUNet, data: FrameData, device: str, object_wei
                     batch_size: int = 16) -> dict[str, Any]:
     """Loss and metrics (mean over frames) per region on ``data``; see the module docstring."""
     from evaluator.analyses.metrics import frame_metrics
-    from scenes.stimulus_set import SEMANTIC_CLASSES
+    from scenes.geometry import SEMANTIC_CLASSES
 
     rows, losses = [], []
     road = SEMANTIC_CLASSES["road"]

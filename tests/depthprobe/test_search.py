@@ -1,5 +1,5 @@
 """``depthprobe search`` finds a planted failure, resumes after being killed, and leaves a
-stimulus set, a trial table and failures.md (frames ray-cast by scenes/synthetic.py, no Blender).
+stimulus set, a trial table and failures.md (frames ray-cast by scenes/formats/synthetic.py, no Blender).
 
 The planted model (:func:`planted_model`, loaded as ``tests.depthprobe.test_search:planted_model``)
 reads the true depth of the frame it is shown from a side channel (:data:`TRUTH`, filled by
@@ -26,10 +26,10 @@ import pytest
 from depthprobe.search.render import BoxFrames
 from depthprobe.search.runner import run_search
 from scenes.catalog import default_catalog
-from scenes.design import derive_seed
-from scenes.spec import StimulusSpec, load_spec, parse_spec
-from scenes.stimulus_set import open_stimulus_set
-from scenes.synthetic import frame_index
+from scenes.design.plans import derive_seed
+from scenes.spec.schema import StimulusSpec, load_spec, parse_spec
+from scenes.formats.stimulus_set import open_stimulus_set
+from scenes.formats.synthetic import frame_index
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "tests.depthprobe.test_search:planted_model"

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from scenes.stimulus_set import open_stimulus_set
+from scenes.formats.stimulus_set import open_stimulus_set
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,8 +17,8 @@ from depthprobe.search.runner import run_search
 from depthprobe.search.space import InfeasibleTrial, SearchError, SearchSpace
 from scenes.catalog import default_catalog
 from scenes.errors import DepthprobeError, SpecError
-from scenes.search_spec import Roadside
-from scenes.spec import VariantSpec, load_spec
+from scenes.spec.search import Roadside
+from scenes.spec.schema import VariantSpec, load_spec
 from tests.depthprobe.test_search import MODEL, ROOT, RecordingBoxes, search_spec, truth_of
 
 runner = CliRunner()

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from scenes import open_stimulus_set
-from scenes.stimulus_set import read_progress
+from scenes.formats.stimulus_set import read_progress
 from scenes.storage import sha256_file
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from scenes import open_stimulus_set
-from scenes.stimulus_set import PROGRESS, layer_path
+from scenes.formats.stimulus_set import PROGRESS, layer_path
 from tests.generator.set_compare import CLI, ROOT, assert_same_set, cli_generate, write_spec
 
 pytestmark = pytest.mark.bpy

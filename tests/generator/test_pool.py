@@ -18,7 +18,7 @@ import generator.pool as pool_module
 from generator.pool import RenderPool, RenderWorkerError
 from scenes import open_stimulus_set
 from scenes.catalog import default_catalog
-from scenes.spec import load_spec
+from scenes.spec.schema import load_spec
 from tests.generator.set_compare import assert_same_set, write_spec
 
 pytestmark = pytest.mark.bpy

@@ -7,8 +7,8 @@ import pytest
 from generator.pool import MIN_SHARED_RENDERS, VariantScheduler, default_workers, threads_per_worker
 from generator.render_result import group_renders
 from scenes.catalog import default_catalog
-from scenes.design import expand
-from scenes.spec import load_spec
+from scenes.design.plans import expand
+from scenes.spec.schema import load_spec
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from generator.executors import ExecutorOptions
 from generator.ray_executor import actor_sizes, import_ray
 from generator.render_device import count_gpus
 from scenes.errors import DepthprobeError
-from scenes.spec import load_spec
+from scenes.spec.schema import load_spec
 from tests.generator.set_compare import assert_same_set, write_spec
 from tests.generator.test_pool import SPEC
 

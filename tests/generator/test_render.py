@@ -7,8 +7,9 @@ import pytest
 from generator.generate import generate
 from scenes import open_stimulus_set
 from scenes.errors import DepthprobeError
-from scenes.spec import load_spec, quick_spec
-from scenes.stimulus_set import SEMANTIC_CLASSES, layer_path, read_progress
+from scenes.spec.schema import load_spec, quick_spec
+from scenes.formats.stimulus_set import layer_path, read_progress
+from scenes.geometry.classes import SEMANTIC_CLASSES
 
 pytestmark = pytest.mark.bpy
 #: Cycles traces rays in float32: a ray direction error of ~1e-6 rad is magnified at grazing

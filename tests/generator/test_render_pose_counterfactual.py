@@ -6,8 +6,8 @@ from scipy import ndimage
 
 from generator.generate import generate
 from scenes import open_stimulus_set
-from scenes.spec import load_spec, quick_spec
-from scenes.stimulus_set import SEMANTIC_CLASSES
+from scenes.spec.schema import load_spec, quick_spec
+from scenes.geometry.classes import SEMANTIC_CLASSES
 
 pytestmark = pytest.mark.bpy
 

@@ -4,8 +4,8 @@ import pytest
 from generator.generate import generate
 from scenes import open_stimulus_set
 from scenes.catalog import default_catalog
-from scenes.design import expand
-from scenes.spec import load_spec, preset_names, quick_spec
+from scenes.design.plans import expand
+from scenes.spec.schema import load_spec, preset_names, quick_spec
 
 pytestmark = pytest.mark.bpy
 

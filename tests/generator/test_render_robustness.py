@@ -11,9 +11,9 @@ import pytest
 from generator.generate import generate
 from scenes import open_stimulus_set
 from scenes.catalog import default_catalog
-from scenes.corruptions import corrupt
-from scenes.design import expand
-from scenes.spec import load_spec
+from scenes.images.corruptions import corrupt
+from scenes.design.plans import expand
+from scenes.spec.schema import load_spec
 
 pytestmark = pytest.mark.bpy
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,13 +18,13 @@ from generator.generate import generate
 from generator.road_world import MARKING_LIFT_M
 from scenes import open_stimulus_set
 from scenes.catalog import default_catalog
-from scenes.design import expand
-from scenes.geometry_export import read_frame_geometry
-from scenes.meshes import placement_matrix
-from scenes.spec import load_spec, preset_names, quick_spec
+from scenes.design.plans import expand
+from scenes.formats.geometry import read_frame_geometry
+from scenes.design.meshes import placement_matrix
+from scenes.spec.schema import load_spec, preset_names, quick_spec
 from scenes.storage import atomic_write_bytes, npy_bytes, sha256_file
-from scenes.stimulus_set import MANIFEST, layer_path, write_manifest
-from scenes.verify import format_run, verify_set
+from scenes.formats.stimulus_set import MANIFEST, layer_path, write_manifest
+from scenes.raycast.verify import format_run, verify_set
 
 pytestmark = pytest.mark.bpy
 

@@ -1,4 +1,4 @@
-"""scenes.backgrounds and scenes.photo_calibration: photo folders (flat and KITTI raw), their
+"""scenes.photos.backgrounds and scenes.photos.calibration: photo folders (flat and KITTI raw), their
 calibration, depth and road masks, the assignment of photos to renders, the folder digest and
 the one-line errors for every user mistake."""
 from __future__ import annotations
@@ -12,11 +12,11 @@ import pytest
 import yaml
 from PIL import Image
 
-from scenes.backgrounds import (Background, assign_backgrounds, folder_digest, read_backgrounds,
+from scenes.photos.backgrounds import (Background, assign_backgrounds, folder_digest, read_backgrounds,
                                 read_kitti_calibration)
-from scenes.camera import KITTI_CAMERA_HEIGHT_M, KITTI_CX_PX, KITTI_CY_PX, KITTI_FOCAL_PX, Camera
+from scenes.geometry.camera import KITTI_CAMERA_HEIGHT_M, KITTI_CX_PX, KITTI_CY_PX, KITTI_FOCAL_PX, Camera
 from scenes.errors import DepthprobeError
-from scenes.photo_calibration import PhotoCalibration, SunCalibration
+from scenes.photos.calibration import PhotoCalibration, SunCalibration
 
 W, H = 32, 16
 K3 = [[20.0, 0, 15.5], [0, 20.0, 7.5], [0, 0, 1]]

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from scenes.camera import Camera, kitti_like_camera
+from scenes.geometry.camera import Camera, kitti_like_camera
 
 
 def test_level_camera_road_depth_is_f_h_over_row_offset():

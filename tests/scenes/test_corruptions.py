@@ -1,4 +1,4 @@
-"""Common image corruptions (scenes/corruptions.py): the reference definitions, determinism per
+"""Common image corruptions (scenes/images/corruptions.py): the reference definitions, determinism per
 seed, no global random state, severity ordering, and RGB-only application."""
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scenes.corruptions import CORRUPTION_NAMES, CORRUPTIONS, FAMILIES, SEVERITIES, corrupt, parse_transform_id, transform_id
-from scenes.image_transforms import apply_transform
-from scenes.rendered_frame import RenderedFrame
+from scenes.images.corruptions import CORRUPTION_NAMES, CORRUPTIONS, FAMILIES, SEVERITIES, corrupt, parse_transform_id, transform_id
+from scenes.images.transforms import apply_transform
+from scenes.formats.rendered_frame import RenderedFrame
 
 DATA = Path(__file__).parent / "data"
 _spec = importlib.util.spec_from_file_location("make_corruption_oracle", DATA / "make_corruption_oracle.py")

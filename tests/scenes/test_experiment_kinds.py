@@ -5,8 +5,8 @@ from typer.testing import CliRunner
 
 from depthprobe.cli import app
 from scenes.catalog import default_catalog
-from scenes.design import expand
-from scenes.spec import load_spec, preset_names
+from scenes.design.plans import expand
+from scenes.spec.schema import load_spec, preset_names
 
 runner = CliRunner()
 
@@ -93,7 +93,7 @@ def test_image_transform_frames_share_one_render():
 
 
 def test_variant_levels_are_recorded_in_frames_table_rows():
-    from scenes.design import frame_record
+    from scenes.design.plans import frame_record
 
     spec = load_spec("position_vs_size")
     frames = expand(spec, default_catalog())

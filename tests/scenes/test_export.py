@@ -13,12 +13,12 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from depthprobe.cli import app
-from scenes.export_kitti import (CALIB_DIR, DEPTH_DIR, FRAMES_LIST, IMAGE_DIR, MAX_DEPTH_M, kitti_depth, parse_calib,
+from depthprobe.exporters.kitti import (CALIB_DIR, DEPTH_DIR, FRAMES_LIST, IMAGE_DIR, MAX_DEPTH_M, kitti_depth, parse_calib,
                                  read_kitti_depth)
-from scenes.export_target import FORMAT_NAME, FORMAT_VERSION, MARKER
-from scenes.stimulus_set import open_stimulus_set, write_layer
+from depthprobe.exporters.target import FORMAT_NAME, FORMAT_VERSION, MARKER
+from scenes.formats.stimulus_set import open_stimulus_set, write_layer
 from scenes.storage import WriterLock
-from scenes.synthetic import CAMERA, Box, FrameSpec, write_frames
+from scenes.formats.synthetic import CAMERA, Box, FrameSpec, write_frames
 from tests.synthetic_set import write_synthetic_set
 
 runner = CliRunner()

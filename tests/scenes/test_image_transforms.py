@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from scenes.image_transforms import CLASS_COLOURS, TRANSFORMS, apply_transform
-from scenes.stimulus_set import SEMANTIC_CLASSES
+from scenes.images.transforms import CLASS_COLOURS, TRANSFORMS, apply_transform
+from scenes.geometry.classes import SEMANTIC_CLASSES
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Designs on photographs (scenes/photo_design.py) and compositing (scenes/compositing.py):
+"""Designs on photographs (scenes/design/photos.py) and compositing (scenes/photos/compositing.py):
 pure Python, on the shipped example photos."""
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from scenes.catalog import default_catalog
-from scenes.colour import linear_to_srgb, srgb_to_linear
-from scenes.compositing import composite_over_photo
-from scenes.design import expand, frame_record
-from scenes.photo_design import variant_name
-from scenes.spec import load_spec
+from scenes.geometry.colour import linear_to_srgb, srgb_to_linear
+from scenes.photos.compositing import composite_over_photo
+from scenes.design.plans import expand, frame_record
+from scenes.design.photos import variant_name
+from scenes.spec.schema import load_spec
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,13 @@ import pytest
 from PIL import Image
 
 from scenes.catalog import default_catalog
-from scenes.design import FramePlan, ObjectPlacement, expand, select_frames
-from scenes.spec import load_spec, quick_spec
-from scenes.stimulus_set import SEMANTIC_CLASSES
+from scenes.design.plans import FramePlan, ObjectPlacement, expand, select_frames
+from scenes.spec.schema import load_spec, quick_spec
+from scenes.geometry.classes import SEMANTIC_CLASSES
 
-from scenes import preview
-from scenes.meshes import CONTACT_TOLERANCE_M, ground_contact, load_asset_mesh, placement_matrix
-from scenes.world import GROUND_Y_RANGE_M, RoadLayout, ground_quad, ground_surfaces
+from scenes.raycast import preview
+from scenes.design.meshes import CONTACT_TOLERANCE_M, ground_contact, load_asset_mesh, placement_matrix
+from scenes.design.world import GROUND_Y_RANGE_M, RoadLayout, ground_quad, ground_surfaces
 
 try:
     import open3d  # noqa: F401  (the wheel needs libusb-1.0 from the system)
@@ -179,7 +179,7 @@ def test_preview_ray_casts_the_world_the_renderer_builds(quick):
 
 
 def test_preview_places_meshes_and_finds_contacts_as_the_renderer(plans, catalog):
-    """One mesh model: the preview's contact row is scenes.meshes.ground_contact (which the renderer's
+    """One mesh model: the preview's contact row is scenes.design.meshes.ground_contact (which the renderer's
     objects table uses too), and the Blender placement matrix is ObjectPlacement.to_world."""
     plan = _with_objects(plans[0], ObjectPlacement(1, "car_sedan", -1.0, 12.0, yaw_deg=33.0, scale=1.2),
                          ObjectPlacement(2, "van", 3.0, 20.0, yaw_deg=90.0, elevation_m=0.4))

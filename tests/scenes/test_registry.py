@@ -170,7 +170,7 @@ def test_a_prefix_that_is_not_an_adapter_family_is_a_model_load_error():
     from evaluator.errors import ModelLoadError
     from evaluator.models.base import ModelContext
     from evaluator.models.registry import load_model
-    from scenes.camera import kitti_like_camera
+    from scenes.geometry.camera import kitti_like_camera
 
     with pytest.raises(ModelLoadError) as info:
         load_model("bad:x", ModelContext(kitti_like_camera(width=64, height=32), device="cpu"),
@@ -183,8 +183,8 @@ def test_a_prefix_that_is_not_an_adapter_family_is_a_model_load_error():
 def test_every_experiment_kind_has_one_spec_model_and_one_expander():
     from typing import get_args
 
-    from scenes.design import EXPANDERS
-    from scenes.spec import EXPERIMENT_KINDS, Experiment, StimulusSpec, kind_tag
+    from scenes.design.plans import EXPANDERS
+    from scenes.spec.schema import EXPERIMENT_KINDS, Experiment, StimulusSpec, kind_tag
 
     union = get_args(get_args(Experiment)[0])
     assert [kind_tag(model) for model in union] == list(EXPERIMENT_KINDS)
@@ -195,8 +195,8 @@ def test_every_experiment_kind_has_one_spec_model_and_one_expander():
 
 
 def test_an_expander_table_that_drifts_from_the_kinds_fails():
-    from scenes.design import _expanders, _position_vs_size
-    from scenes.spec import PositionVsSizeSpec, Strict, kind_tag
+    from scenes.design.plans import _expanders, _position_vs_size
+    from scenes.spec.schema import PositionVsSizeSpec, Strict, kind_tag
 
     with pytest.raises(TypeError, match="expanders for \\['position_vs_size'\\] but experiment kinds"):
         _expanders({PositionVsSizeSpec: _position_vs_size})

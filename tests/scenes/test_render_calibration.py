@@ -1,13 +1,13 @@
-"""Render-time estimates from this machine's measurements (scenes/render_calibration.py)."""
+"""Render-time estimates from this machine's measurements (scenes/design/calibration.py)."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from scenes.render_calibration import (MAX_MEASUREMENTS, Measurement, estimate_render_seconds, read_measurements,
+from scenes.design.calibration import (MAX_MEASUREMENTS, Measurement, estimate_render_seconds, read_measurements,
                                        record_measurement, render_work, uncalibrated_seconds_per_render)
-from scenes.spec import load_spec, quick_spec, scaled_spec
+from scenes.spec.schema import load_spec, quick_spec, scaled_spec
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 
 from scenes.catalog import default_catalog
-from scenes.corruptions import CORRUPTION_NAMES, CORRUPTIONS
-from scenes.design import derive_seed, expand, frame_count, frame_record
+from scenes.images.corruptions import CORRUPTION_NAMES, CORRUPTIONS
+from scenes.design.plans import derive_seed, expand, frame_count, frame_record
 from scenes.errors import SpecError
-from scenes.spec import load_spec, parse_spec
+from scenes.spec.schema import load_spec, parse_spec
 
 BASE = {"kind": "position_vs_size", "asset": "car_sedan", "base_distance_m": 8.0,
         "relative_distance": {"start": 1.0, "stop": 2.0, "step": 0.5},

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from depthprobe.cli import app
 from scenes.catalog import default_catalog
-from scenes.design import expand
+from scenes.design.plans import expand
 from scenes.errors import SpecError
-from scenes.spec import load_spec, parse_spec
+from scenes.spec.schema import load_spec, parse_spec
 
 runner = CliRunner()
 POSE_OBJECTS = [{"asset": "car_sedan", "distance_m": 12}]
@@ -71,7 +71,7 @@ def test_camera_pose_levels_closer_than_the_id_precision_get_distinct_ids(tmp_pa
 
 
 def test_level_text_keeps_two_decimals_when_exact_and_reads_back_otherwise():
-    from scenes.design import level_text
+    from scenes.design.plans import level_text
 
     assert [level_text(v) for v in (1.0, 1.5, 2.675, 1.004, 1e-7)] == ["1.00", "1.50", "2.675", "1.004", "1e-07"]
     assert [level_text(v, "+.2f") for v in (-5.0, 0.5, 0.001, -0.001)] == ["-5.00", "+0.50", "+0.001", "-0.001"]
@@ -222,7 +222,7 @@ def test_max_frames_flag_lowers_and_raises_the_limit(tmp_path):
 
 @pytest.mark.parametrize("preset", sorted(PRESET_IDS))
 def test_each_frame_count_matches_its_expansion(preset):
-    from scenes.design import frame_count
+    from scenes.design.plans import frame_count
 
     spec = load_spec(preset)
     assert frame_count(spec) == len(expand(spec, default_catalog()))
@@ -247,7 +247,7 @@ def test_an_alias_bomb_under_a_key_shared_with_an_include_is_refused(tmp_path, s
 
 
 def test_deep_merge_merges_shared_mappings_once():
-    from scenes.spec import deep_merge  # re-exported from scenes.spec_files
+    from scenes.spec.schema import deep_merge  # re-exported from scenes.spec.files
 
     def shared(levels: int) -> dict:
         node: dict = {"k": 1}

@@ -9,7 +9,7 @@ import stat
 import pytest
 
 from scenes import storage
-from scenes.stimulus_set import remove_temporaries
+from scenes.formats.stimulus_set import remove_temporaries
 from scenes.storage import StorageError, WriterLock, atomic_write_bytes, is_temporary
 
 

@@ -1,6 +1,6 @@
 """The geometry export's format and `depthprobe verify`, without Blender.
 
-A synthetic stimulus set (scenes/synthetic.py: boxes on a flat road, ray-cast analytically) gets
+A synthetic stimulus set (scenes/formats/synthetic.py: boxes on a flat road, ray-cast analytically) gets
 a geometry export of the same scene written with the generator's writer (GeometryWriter): the
 road as one large quad, each box as a two-triangle mesh moved by its matrix_world.  The
 verifier re-casts it with open3d, so passing means the two independent computations agree.
@@ -14,14 +14,14 @@ from typer.testing import CliRunner
 
 from depthprobe.cli import app
 from scenes import open_stimulus_set
-from scenes.camera import kitti_like_camera
+from scenes.geometry.camera import kitti_like_camera
 from scenes.errors import DepthprobeError, StimulusSetError
-from scenes.geometry_export import (CameraGeometry, FrameGeometry, GeometryWriter, MeshNode, frame_path, glb_bytes,
+from scenes.formats.geometry import (CameraGeometry, FrameGeometry, GeometryWriter, MeshNode, frame_path, glb_bytes,
                                     mesh_path, read_frame_geometry, read_glb, world_path)
 from scenes.storage import atomic_write_bytes, npy_bytes
-from scenes.stimulus_set import MANIFEST, encode_layer, layer_path, write_manifest
-from scenes.synthetic import Box, FrameSpec, write_frames
-from scenes.verify import (DEPTH_TOLERANCE_M, depth_tolerance, format_run, near_discontinuity, recast, sample_frames,
+from scenes.formats.stimulus_set import MANIFEST, encode_layer, layer_path, write_manifest
+from scenes.formats.synthetic import Box, FrameSpec, write_frames
+from scenes.raycast.verify import (DEPTH_TOLERANCE_M, depth_tolerance, format_run, near_discontinuity, recast, sample_frames,
                            verify_set)
 
 pytest.importorskip("open3d")

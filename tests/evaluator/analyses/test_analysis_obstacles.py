@@ -18,7 +18,7 @@ from evaluator.analyses.obstacles import SEEN_FRACTION, object_responses
 from evaluator.pipeline.evaluate import evaluate_set
 from evaluator.results.format import SUMMARY_FILE
 from scenes.errors import StimulusSetError
-from scenes.stimulus_set import layer_path
+from scenes.formats.stimulus_set import layer_path
 from tests.synthetic_set import CAMERA, SHADOW_RGB, obstacle_specs, object_pixels, write_frames
 
 ROAD = CAMERA.road_depth_map()

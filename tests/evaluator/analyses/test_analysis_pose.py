@@ -16,7 +16,7 @@ from scipy import ndimage
 
 from evaluator.analyses.pose import FOLLOWING, following, frame_pose
 from evaluator.pipeline.evaluate import evaluate_set
-from scenes.camera import Camera
+from scenes.geometry.camera import Camera
 from tests.synthetic_set import CAMERA, FrameSpec, frame_index, object_pixels, pose_specs, write_frames
 
 PITCH_LEVELS = tuple(float(x) for x in range(-4, 5))

@@ -16,7 +16,7 @@ from evaluator.analyses.robustness import (corruption_errors, depth_estimation_e
                                            resilience_rates)
 from evaluator.pipeline.evaluate import evaluate_set
 from evaluator.results.format import read_results
-from scenes.stimulus_set import open_stimulus_set
+from scenes.formats.stimulus_set import open_stimulus_set
 from tests.synthetic_set import CAMERA, FrameSpec, frame_index, position_vs_size_specs, write_frames
 
 # RoboDepth KITTI-C (github.com/ldkong1205/RoboDepth README and docs/results/kitti_c): DEE_2 per

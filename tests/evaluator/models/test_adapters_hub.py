@@ -16,7 +16,7 @@ from evaluator.models.base import IMAGENET_NORMALISATION, ModelContext, Normalis
 from evaluator.models.registry import MODEL_PREFIXES, check_model_name, load_model  # noqa: E402
 from evaluator.models.spec import ModelOptionError, ModelSourceError, parse_spec  # noqa: E402
 from evaluator.models.torch_hub import TorchHubModel  # noqa: E402
-from scenes.camera import kitti_like_camera  # noqa: E402
+from scenes.geometry.camera import kitti_like_camera  # noqa: E402
 
 pytestmark = pytest.mark.torch
 CONTEXT = ModelContext(kitti_like_camera(width=160, height=48), device="cpu")

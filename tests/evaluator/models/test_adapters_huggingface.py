@@ -30,7 +30,7 @@ from evaluator.models.huggingface import (FALLBACK_PREPROCESSING, HuggingFaceDep
                                           preprocessing_from_processor)
 from evaluator.models.registry import check_model_name, load_model  # noqa: E402
 from evaluator.models.spec import ModelOptionError, ModelSourceError  # noqa: E402
-from scenes.camera import kitti_like_camera  # noqa: E402
+from scenes.geometry.camera import kitti_like_camera  # noqa: E402
 
 pytestmark = pytest.mark.torch
 CAMERA = kitti_like_camera(width=160, height=48)

@@ -35,7 +35,7 @@ from evaluator.models.base import ModelContext, OutputKind  # noqa: E402
 from evaluator.models.monodepth2 import Monodepth2Model  # noqa: E402
 from evaluator.models.registry import check_model_name, load_model  # noqa: E402
 from evaluator.models.spec import ModelOptionError, ModelSourceError  # noqa: E402
-from scenes.camera import kitti_like_camera  # noqa: E402
+from scenes.geometry.camera import kitti_like_camera  # noqa: E402
 
 pytestmark = pytest.mark.torch
 CONTEXT = ModelContext(kitti_like_camera(width=160, height=48), device="cpu")

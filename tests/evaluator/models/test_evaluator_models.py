@@ -11,7 +11,7 @@ from evaluator.models.base import DepthModel, ModelContext, OutputKind
 from evaluator.models.callable_model import CallableModel
 from evaluator.models.flat_road import FlatRoadModel
 from evaluator.models.registry import BUILTIN_MODELS, available_models, load_model
-from scenes.camera import kitti_like_camera
+from scenes.geometry.camera import kitti_like_camera
 
 CAMERA = kitti_like_camera(width=320, height=96)
 CONTEXT = ModelContext(CAMERA, device="cpu")

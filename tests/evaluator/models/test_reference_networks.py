@@ -18,7 +18,7 @@ LIMITS = {"position_vs_size": 63, "elevation": 11, "camera_pitch": 21}
 def evaluated(tmp_path_factory):
     from evaluator.pipeline.evaluate import evaluate_set
     from generator.generate import generate
-    from scenes.spec import load_spec, quick_spec
+    from scenes.spec.schema import load_spec, quick_spec
 
     root = tmp_path_factory.mktemp("reference")
     results = {}

@@ -5,7 +5,7 @@ import pytest
 
 from evaluator.pipeline.benchmark import time_run, write_benchmark_set
 from evaluator.pipeline.verify import open_verified
-from scenes.camera import kitti_like_camera
+from scenes.geometry.camera import kitti_like_camera
 
 pytest.importorskip("torch")
 

@@ -8,8 +8,8 @@ from evaluator.pipeline.alignment import (MIN_ALIGNMENT_PX, Alignment, Alignment
                                  fit_alignment)
 from evaluator.errors import AlignmentError
 from evaluator.models.base import OutputKind
-from scenes.camera import kitti_like_camera
-from scenes.stimulus_set import SEMANTIC_CLASSES
+from scenes.geometry.camera import kitti_like_camera
+from scenes.geometry.classes import SEMANTIC_CLASSES
 
 CAMERA = kitti_like_camera(width=160, height=48)
 TRUE = CAMERA.road_depth_map()

@@ -21,7 +21,7 @@ from evaluator.results.format import SUMMARY_FILE, TABLE_FILES
 
 OBJECTS_FILE = TABLE_FILES["objects"]
 from scenes.errors import StimulusSetError
-from scenes.stimulus_set import layer_path
+from scenes.formats.stimulus_set import layer_path
 from tests.synthetic_set import CAMERA, cues_from_mask, frame_index, object_mask, write_synthetic_set
 
 ROAD_DEPTH = CAMERA.road_depth_map()

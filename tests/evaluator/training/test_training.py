@@ -17,14 +17,14 @@ from evaluator.models.base import ModelContext, OutputKind  # noqa: E402
 from evaluator.models.reference import REFERENCE_NAMES, WEIGHTS_ROOT, ReferenceNetworkModel  # noqa: E402
 from evaluator.models.registry import BUILTIN_MODELS, load_model  # noqa: E402
 from evaluator.training import TrainingConfig, train, train_on_spec  # noqa: E402
-from scenes.spec import load_spec  # noqa: E402
+from scenes.spec.schema import load_spec  # noqa: E402
 from evaluator.models.checkpoint import (CARD_JSON, CARD_MD, LOG_FILE, WEIGHTS_FILE, is_safetensors_file,  # noqa: E402
                                            load_network)
 from evaluator.training.data import (REGION_IGNORE, REGION_OBJECT, REGION_ROAD, load_frames,  # noqa: E402
                                      region_codes, split_frames)
 from evaluator.models.reference_network import NetworkConfig, build_network  # noqa: E402
 from evaluator.training.trainer import log_l1_loss  # noqa: E402
-from scenes.camera import kitti_like_camera  # noqa: E402
+from scenes.geometry.camera import kitti_like_camera  # noqa: E402
 from scenes.errors import DepthprobeError, StimulusSetError  # noqa: E402
 from tests.synthetic_set import write_synthetic_set  # noqa: E402
 
@@ -160,8 +160,8 @@ def test_a_pickle_under_the_weights_name_is_refused(tmp_path):
 def test_shipped_networks_predict_road_depth_on_rendered_frames(tmp_path):
     from generator.generate import generate
     from scenes import open_stimulus_set
-    from scenes.spec import load_spec, quick_spec
-    from scenes.stimulus_set import SEMANTIC_CLASSES
+    from scenes.spec.schema import load_spec, quick_spec
+    from scenes.geometry.classes import SEMANTIC_CLASSES
 
     generate(quick_spec(load_spec("position_vs_size")), tmp_path / "set", limit=2)
     s = open_stimulus_set(tmp_path / "set")

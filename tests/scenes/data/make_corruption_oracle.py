@@ -2,7 +2,7 @@
 ``tests/scenes/test_corruptions.py::test_matches_the_reference_implementations``.
 
 Not run by the tests (it needs ``imagecorruptions`` 1.1.2, which does not install beside this
-project's pinned OpenCV; see scenes/corruptions.py).  Run it in a separate venv with
+project's pinned OpenCV; see scenes/images/corruptions.py).  Run it in a separate venv with
 ``pip install imagecorruptions==1.1.2 scikit-image numpy pillow scipy``:
 
     python tests/scenes/data/make_corruption_oracle.py tests/scenes/data/corruption_oracle.npz

@@ -1,0 +1,292 @@
+"""Reading spec files: YAML within limits, ``include:`` confined to two folders, and the merge.
+
+A spec file is read as UTF-8 YAML (PyYAML's safe loader) within limits that keep a hostile or
+broken file from exhausting memory or the stack: its size, its aliases, how deep it nests and
+how many nodes it has once its aliases are expanded.  ``include:`` names a file beside the
+including file or a built-in preset; every included file must lie inside the top-level spec's
+folder (or a subfolder) or the built-in presets folder.  Every problem is a one-line
+:class:`~scenes.errors.SpecError` that names the file.  Pure Python (PyYAML only).
+"""
+from __future__ import annotations
+
+import codecs
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scenes.errors import SpecError, first_line
+
+PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
+
+#: Largest spec file, bytes (1 MiB).  The presets are under 2 KB; a spec is a design, not data.
+MAX_SPEC_FILE_BYTES = 1 << 20
+#: Deepest nesting of mappings and lists, counted through aliases.  The schema nests 5 deep
+#: (``experiment.band.value.0``); 32 leaves room for mistakes to be reported by the schema while
+#: keeping the recursive YAML composer, the merge and the validation far from Python's stack limit.
+MAX_YAML_DEPTH = 32
+#: Most aliases (``*name``) in one file.  A spec reuses a block (a sun, an object) a few times;
+#: thousands of aliases only serve an "alias bomb" (each one doubling the expanded document).
+MAX_YAML_ALIASES = 256
+#: Most nodes (scalars, lists, mappings, keys) in one file, also once its aliases are expanded.
+#: The presets have under 200; 50 000 holds explicit lists of thousands of levels, and keeps
+#: reading (PyYAML's pure-Python composer, ~20 us a node), merging and validating near a second.
+MAX_YAML_NODES = 50_000
+#: Most files read for one spec (the spec and all its includes, transitively; presets use 2).
+MAX_INCLUDE_FILES = 32
+#: Byte-order marks that show a file is UTF-16 or UTF-32 text, for the error message.
+_WIDE_BOMS = {codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32",
+              codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16"}
+
+
+class _LimitError(yaml.MarkedYAMLError):
+    """A YAML document beyond one of the limits above, or a value that cannot be constructed
+    (valid syntax, so not reported as "not valid YAML")."""
+
+
+class _LimitedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that stops at MAX_YAML_DEPTH nesting levels, MAX_YAML_ALIASES aliases
+    and MAX_YAML_NODES nodes while composing (before the rest of the file is read), and turns a
+    value that cannot be constructed (``!!float abc``, an integer of more than 4300 digits) into
+    a YAML error with its line."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+        self._nodes = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise _LimitError(problem=f"more than {MAX_YAML_ALIASES} aliases (*name)",
+                                  problem_mark=self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        self._depth += 1
+        self._nodes += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH or self._nodes > MAX_YAML_NODES:
+                too_many = f"more than {MAX_YAML_NODES} values" if self._nodes > MAX_YAML_NODES else ""
+                raise _LimitError(problem=too_many or f"nested deeper than {MAX_YAML_DEPTH} levels",
+                                  problem_mark=self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            reason = first_line(exc).split(";")[0]  # Python's hint (sys.set_int_max_str_digits) is not for users
+            raise _LimitError(problem=f"cannot read the value {_short(str(node.value))!r} ({reason})",
+                              problem_mark=node.start_mark) from None
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """``text`` cut to ``limit`` characters (with ``...``), for error messages."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+
+
+def _measure(node: yaml.Node, depth: int, memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """(expanded node count, height) of a composed node, each shared (aliased) node measured once.
+
+    Raises _LimitError beyond MAX_YAML_DEPTH (also for an alias inside its own anchor) or
+    MAX_YAML_NODES; recursion never goes deeper than MAX_YAML_DEPTH + 1 calls.
+    """
+    known = memo.get(id(node))
+    if depth > MAX_YAML_DEPTH or (known is not None and depth + known[1] > MAX_YAML_DEPTH):
+        raise _LimitError(problem=f"nested deeper than {MAX_YAML_DEPTH} levels once its aliases are expanded",
+                          problem_mark=node.start_mark)
+    if known is not None:
+        return known
+    if isinstance(node, yaml.SequenceNode):
+        children = node.value
+    elif isinstance(node, yaml.MappingNode):
+        children = [part for pair in node.value for part in pair]
+    else:
+        children = []
+    size, height = 1, 0
+    for child in children:
+        child_size, child_height = _measure(child, depth + 1, memo)
+        size, height = size + child_size, max(height, child_height + 1)
+        if size > MAX_YAML_NODES:
+            raise _LimitError(problem=f"more than {MAX_YAML_NODES} values once its aliases are expanded",
+                              problem_mark=node.start_mark)
+    memo[id(node)] = (size, height)
+    return size, height
+
+
+def _read_text(path: Path) -> str:
+    """The file's text: at most MAX_SPEC_FILE_BYTES of UTF-8 (a UTF-8 byte-order mark is allowed)."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_SPEC_FILE_BYTES + 1)
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read the spec file ({exc.strerror or type(exc).__name__})") from None
+    if len(raw) > MAX_SPEC_FILE_BYTES:
+        raise SpecError(f"{path}: larger than {MAX_SPEC_FILE_BYTES // 1024} KiB; a spec file is a design, not data")
+    wide = next((name for bom, name in _WIDE_BOMS.items() if raw.startswith(bom)), None)
+    if wide:
+        raise SpecError(f"{path}: {wide} text; save the spec as UTF-8")
+    if b"\x00" in raw:
+        raise SpecError(f"{path}: contains NUL bytes: a binary (or UTF-16) file, not a YAML spec")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                        "save the spec as UTF-8") from None
+
+
+def _yaml_error(path: Path, exc: yaml.YAMLError) -> SpecError:
+    """One line for a YAML error: the file, the line and what is wrong."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f" line {mark.line + 1}:" if mark is not None else ""
+    if isinstance(exc, _LimitError):
+        return SpecError(f"{path}:{where} {exc.problem}")
+    problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or first_line(exc)
+    return SpecError(f"{path}:{where} not valid YAML ({first_line(Exception(problem))})")
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """One spec file as a mapping (empty file: ``{}``), within the limits of this module.
+
+    :raises SpecError: unreadable, too large, not UTF-8, not YAML, beyond a limit, or not a mapping.
+    """
+    loader = _LimitedLoader(_read_text(path))
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _measure(node, 0, {})
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        raise _yaml_error(path, exc) from None
+    finally:
+        loader.dispose()
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: a spec must be a mapping of keys to values")
+    return data
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any],
+               _memo: dict[tuple[int, int], dict[str, Any]] | None = None, _depth: int = 0) -> dict[str, Any]:
+    """``override`` on top of ``base``: mappings merge key by key, anything else is replaced.
+
+    Neither input is changed.  A pair of mappings shared by several keys (YAML aliases) is
+    merged once and its result shared, so the work is linear in the distinct mappings, not in
+    the expanded document.  :raises SpecError: mappings nested deeper than MAX_YAML_DEPTH.
+    """
+    memo: dict[tuple[int, int], dict[str, Any]] = {} if _memo is None else _memo
+    if _depth > MAX_YAML_DEPTH:
+        raise SpecError(f"mappings nested deeper than {MAX_YAML_DEPTH} levels")
+    pair = (id(base), id(override))
+    if pair in memo:
+        return memo[pair]
+    merged = dict(base)
+    memo[pair] = merged  # before the loop: a mapping that contains itself ends in the depth check
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value, memo, _depth + 1)
+        else:
+            merged[key] = value
+    return merged
+
+
+def preset_names() -> list[str]:
+    """Names of the built-in presets (YAML files in scenes/presets, without ``_`` prefix)."""
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.yaml") if not p.stem.startswith("_"))
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; False for a name the OS refuses (too long, NUL byte)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; False for a name the OS refuses (too long, NUL byte)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def resolve_spec_path(name_or_path: str | Path) -> Path:
+    """A spec file path, or the file of a built-in preset named ``name_or_path``."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or _exists(path):
+        if not _is_file(path):
+            raise SpecError(f"{_short(str(path), 200)}: no such spec file")
+        return path
+    preset = PRESETS_DIR / f"{name_or_path}.yaml"
+    if _is_file(preset):
+        return preset
+    close = difflib.get_close_matches(str(name_or_path), preset_names(), n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; presets: {', '.join(preset_names())}"
+    raise SpecError(f"{_short(str(name_or_path), 200)}: neither a spec file nor a built-in preset{hint}")
+
+
+@dataclass
+class _IncludeWalk:
+    """The include chain of one spec: the folders includes may reach, and the files read so far."""
+
+    roots: tuple[Path, ...]
+    files_read: int = 0
+
+    def target(self, path: Path, item: str) -> Path:
+        """The file an ``include:`` item of ``path`` names: beside ``path``, else a built-in preset;
+        it must lie inside one of ``roots`` (after following symbolic links)."""
+        candidate = path.parent / item
+        target = candidate if _is_file(candidate) else PRESETS_DIR / item
+        if not _is_file(target):
+            raise SpecError(f"{path}: include: no such file {_short(item, 200)!r}")
+        resolved = target.resolve()
+        if not any(resolved.is_relative_to(root) for root in self.roots):
+            raise SpecError(f"{path}: include: {_short(item, 200)!r} is outside the spec's folder "
+                            f"{self.roots[0]} and the built-in presets {self.roots[-1]}; "
+                            "an included file must lie in one of them")
+        return resolved
+
+    def load(self, path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+        """``path`` with its includes merged under it (the including file's keys win)."""
+        if path in seen:
+            raise SpecError(f"{path}: include cycle ({' -> '.join(p.name for p in seen + (path,))})")
+        self.files_read += 1
+        if self.files_read > MAX_INCLUDE_FILES:
+            raise SpecError(f"{path}: more than {MAX_INCLUDE_FILES} files included in one spec")
+        data = read_yaml(path)
+        includes = data.pop("include", [])
+        if isinstance(includes, str):
+            includes = [includes]
+        if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
+            raise SpecError(f"{path}: include: must be a file name or a list of file names")
+        merged: dict[str, Any] = {}
+        for item in includes:
+            merged = self.merge(path, merged, self.load(self.target(path, item), seen + (path,)))
+        return self.merge(path, merged, data)
+
+    @staticmethod
+    def merge(path: Path, base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+        """:func:`deep_merge`, its errors naming ``path`` (the file whose keys are merged)."""
+        try:
+            return deep_merge(base, override)
+        except SpecError as exc:
+            raise SpecError(f"{path}: {exc}") from None
+
+
+def load_raw_spec(path: Path) -> dict[str, Any]:
+    """Read a spec file and resolve its ``include:`` chain into one mapping.
+
+    Includes may only reach files inside the spec's own folder (and its subfolders) and the
+    built-in presets folder; at most MAX_INCLUDE_FILES files in all.
+    """
+    path = path.resolve()
+    return _IncludeWalk((path.parent, PRESETS_DIR.resolve())).load(path, ())
