@@ -9,7 +9,9 @@ import pytest
 from PIL import Image
 
 from scenes.catalog import default_catalog
-from scenes.design.plans import FramePlan, ObjectPlacement, expand, select_frames
+from scenes.design.frames import FramePlan, ObjectPlacement
+from scenes.design.plans import expand
+from scenes.design.records import select_frames
 from scenes.spec.schema import load_spec, quick_spec
 from scenes.geometry.classes import SEMANTIC_CLASSES
 
