@@ -20,29 +20,34 @@ from scenes.images import CORRUPTIONS, transform_id
 from scenes.spec import (EXPERIMENT_KINDS, CameraPoseSpec, ElevationSpec, GroundContactSpec,
                          ImageTransformsSpec, LevelRange, NovelObjectsSpec,
                          PositionVsSizeSpec, RandomScenesSpec, RobustnessSpec,
-                         StimulusSpec, kind_tag)
+                         StimulusSpec, VariantSpec, kind_tag)
 from scenes.design.frames import (MIN_OBJECT_DEPTH_M, Appearance, FramePlan, ObjectPlacement, derive_seed,
                                   frame_rng, hsv_to_linear_rgb, level_text, standing)
+
+
+def _frame(spec: StimulusSpec, frame_id: str, variant: VariantSpec, camera: Camera,
+           objects: tuple[ObjectPlacement, ...], factors: dict[str, Any], is_reference: bool) -> FramePlan:
+    """The plan of one frame rendered on its own: seeded from the set's seed and its id, its
+    factor levels followed by its variant's name."""
+    return FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, objects,
+                     {**factors, "variant": variant.name}, is_reference=is_reference)
 
 
 def _position_vs_size(spec: StimulusSpec, exp: PositionVsSizeSpec, catalog: Catalog) -> list[FramePlan]:
     asset = catalog.get(exp.asset, field="experiment.asset")
     camera = spec.camera.to_camera()
     frames = []
-    for variant in spec.world.variants:
-        for condition in exp.conditions:
-            for d in exp.relative_distance.values():
-                distance, scale = {
-                    "position_and_size": (d * exp.base_distance_m, 1.0),
-                    "position_only": (d * exp.base_distance_m, d),
-                    "size_only": (exp.base_distance_m, 1.0 / d),
-                }[condition]
-                factors = {"condition": condition, "relative_distance": d}
-                obj = standing(asset, 1, distance, exp.lateral_m, exp.yaw_deg, scale, factors=factors)
-                frame_id = f"{condition}-d{level_text(d)}-{variant.name}"
-                frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, (obj,),
-                                        {**factors, "variant": variant.name},
-                                        is_reference=condition == exp.reference_condition))
+    for variant, condition, d in product(spec.world.variants, exp.conditions, exp.relative_distance.values()):
+        distance, scale = {
+            "position_and_size": (d * exp.base_distance_m, 1.0),
+            "position_only": (d * exp.base_distance_m, d),
+            "size_only": (exp.base_distance_m, 1.0 / d),
+        }[condition]
+        factors = {"condition": condition, "relative_distance": d}
+        obj = standing(asset, 1, distance, exp.lateral_m, exp.yaw_deg, scale, factors=factors)
+        frame_id = f"{condition}-d{level_text(d)}-{variant.name}"
+        frames.append(_frame(spec, frame_id, variant, camera, (obj,), factors,
+                             is_reference=condition == exp.reference_condition))
     return frames
 
 
@@ -50,14 +55,11 @@ def _elevation(spec: StimulusSpec, exp: ElevationSpec, catalog: Catalog) -> list
     asset = catalog.get(exp.asset, field="experiment.asset")
     camera = spec.camera.to_camera()
     frames = []
-    for variant in spec.world.variants:
-        for elevation in exp.elevation_m.values():
-            factors = {"elevation_m": elevation}
-            obj = standing(asset, 1, exp.distance_m, exp.lateral_m, exp.yaw_deg, elevation_m=elevation,
-                           factors=factors)
-            frame_id = f"elevation{level_text(elevation)}-{variant.name}"
-            frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, (obj,),
-                                    {**factors, "variant": variant.name}, is_reference=elevation == 0.0))
+    for variant, elevation in product(spec.world.variants, exp.elevation_m.values()):
+        factors = {"elevation_m": elevation}
+        obj = standing(asset, 1, exp.distance_m, exp.lateral_m, exp.yaw_deg, elevation_m=elevation, factors=factors)
+        frame_id = f"elevation{level_text(elevation)}-{variant.name}"
+        frames.append(_frame(spec, frame_id, variant, camera, (obj,), factors, is_reference=elevation == 0.0))
     return frames
 
 
@@ -71,9 +73,8 @@ def _camera_pose(spec: StimulusSpec, exp: CameraPoseSpec, catalog: Catalog) -> l
         for level in exp.level_values():
             camera = spec.camera.to_camera(**{exp.vary: level})
             frame_id = f"{exp.vary}{level_text(level, '+.2f')}-{variant.name}"
-            frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, objects,
-                                    {"vary": exp.vary, "level": level, "variant": variant.name},
-                                    is_reference=abs(level - canonical) < 1e-9))
+            frames.append(_frame(spec, frame_id, variant, camera, objects, {"vary": exp.vary, "level": level},
+                                 is_reference=abs(level - canonical) < 1e-9))
     return frames
 
 
@@ -90,8 +91,7 @@ def _novel_objects(spec: StimulusSpec, exp: NovelObjectsSpec, catalog: Catalog) 
         factors = {"relative_distance": d}
         obj = standing(asset, 1, d * exp.base_distance_m, exp.lateral_m, exp.yaw_deg, factors=factors)
         frame_id = f"{asset.id}-d{level_text(d)}-{variant.name}"
-        frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, (obj,),
-                                {"asset": asset.id, **factors, "variant": variant.name}, is_reference=True))
+        frames.append(_frame(spec, frame_id, variant, camera, (obj,), {"asset": asset.id, **factors}, is_reference=True))
     return frames
 
 
@@ -133,16 +133,14 @@ def _ground_contact(spec: StimulusSpec, exp: GroundContactSpec, catalog: Catalog
     asset = catalog.get(exp.asset, field="experiment.asset")
     camera = spec.camera.to_camera()
     frames = []
-    for variant in spec.world.variants:
-        for condition, levels, appearance in _ground_contact_levels(exp, camera.fy):
-            for d in exp.relative_distance:
-                factors = {**_GROUND_CONTACT_DEFAULTS, "condition": condition, **levels, "relative_distance": d}
-                obj = standing(asset, 1, d * exp.base_distance_m, exp.lateral_m, exp.yaw_deg, factors=factors)
-                obj = replace(obj, appearance=appearance)
-                frame_id = f"{condition}-d{level_text(d)}-{variant.name}"
-                frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, (obj,),
-                                        {"condition": condition, "relative_distance": d, "variant": variant.name},
-                                        is_reference=condition == "shadow_on" or not exp.shadow))
+    sweeps = _ground_contact_levels(exp, camera.fy)
+    for variant, (condition, levels, appearance), d in product(spec.world.variants, sweeps, exp.relative_distance):
+        factors = {**_GROUND_CONTACT_DEFAULTS, "condition": condition, **levels, "relative_distance": d}
+        obj = standing(asset, 1, d * exp.base_distance_m, exp.lateral_m, exp.yaw_deg, factors=factors)
+        frame_id = f"{condition}-d{level_text(d)}-{variant.name}"
+        frames.append(_frame(spec, frame_id, variant, camera, (replace(obj, appearance=appearance),),
+                             {"condition": condition, "relative_distance": d},
+                             is_reference=condition == "shadow_on" or not exp.shadow))
     return frames
 
 
@@ -236,10 +234,9 @@ def _random_scenes(spec: StimulusSpec, exp: RandomScenesSpec, catalog: Catalog) 
         variant = spec.world.variants[int(rng.integers(len(spec.world.variants)))]
         camera, objects, pose = _random_frame(spec, exp, assets, key, rng)
         frame_id = f"{key}-{variant.name}"
-        frames.append(FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, objects,
-                                {"scene": index, "variant": variant.name},
-                                is_reference=pose["height_m"] == spec.camera.height_m
-                                and pose["pitch_deg"] == spec.camera.pitch_deg))
+        frames.append(_frame(spec, frame_id, variant, camera, objects, {"scene": index},
+                             is_reference=pose["height_m"] == spec.camera.height_m
+                             and pose["pitch_deg"] == spec.camera.pitch_deg))
     return frames
 
 

@@ -27,6 +27,13 @@ LEVEL_DECIMALS = 6
 MAX_RANGE_LEVELS = 10_001
 
 
+def _unique(what: str, value: list[str]) -> list[str]:
+    """``value`` if no entry repeats; ValueError ``<what> must be unique (got [...])`` otherwise."""
+    if len(set(value)) != len(value):
+        raise ValueError(f"{what} must be unique (got {value})")
+    return value
+
+
 class LevelRange(Strict):
     """Evenly spaced levels ``start, start + step, ..., stop`` (stop included), any sign.
 
@@ -96,9 +103,7 @@ class PositionVsSizeSpec(Strict):
     @field_validator("conditions")
     @classmethod
     def _unique_conditions(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError(f"conditions must be unique (got {value})")
-        return value
+        return _unique("conditions", value)
 
     @model_validator(mode="after")
     def _has_reference(self) -> "PositionVsSizeSpec":
@@ -183,9 +188,7 @@ class NovelObjectsSpec(Strict):
     @field_validator("assets")
     @classmethod
     def _unique_assets(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError(f"assets must be unique (got {value})")
-        return value
+        return _unique("assets", value)
 
 
 class BandSweep(Strict):
@@ -301,9 +304,7 @@ class ImageTransformsSpec(Strict):
     def _has_reference(cls, value: list[str]) -> list[str]:
         if "none" not in value:
             raise ValueError("must include 'none' (the untransformed reference frames)")
-        if len(set(value)) != len(value):
-            raise ValueError(f"transforms must be unique (got {value})")
-        return value
+        return _unique("transforms", value)
 
 
 #: Experiment kinds a ``robustness`` experiment may corrupt (its ``base``): every kind whose frames
