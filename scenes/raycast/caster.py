@@ -8,7 +8,8 @@ triangle it hit, so depths are exact to float64 rounding; only which triangle a 
 edge hits is decided in float32.  Rays through pixel centres have camera-z component 1
 (:meth:`scenes.geometry.Camera.pixel_rays`), so a hit's ray parameter is its z-depth in metres.
 
-Pure Python: numpy and open3d (imported on first use, :mod:`scenes.raycast.open3d_runtime`).
+Runs without Blender: numpy and open3d (a compiled library, imported on first use by
+:mod:`scenes.raycast.open3d_runtime`).
 """
 from __future__ import annotations
 

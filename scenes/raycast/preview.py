@@ -21,7 +21,8 @@ Per frame the checks report (:class:`PreviewIssue`):
   mask (:func:`off_road_issues`);
 * ``overlap``: the 3D bounding boxes of two objects intersect.
 
-Pure Python: numpy, trimesh and open3d (imported on first use; Embree ray casting).
+Runs without Blender: numpy, trimesh and open3d (a compiled library, imported on first use; Embree
+ray casting), and Pillow and matplotlib for the contact sheet.
 """
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ the photo's own ground truth (or NaN), so neither the road-plane check nor the c
 
 Depth conventions: z-depth along the optical axis, float32 metres, +inf for sky.
 
-Pure Python: numpy, trimesh and open3d (imported on first use).
+Runs without Blender: numpy, trimesh and open3d (a compiled library, imported on first use).
 """
 from __future__ import annotations
 

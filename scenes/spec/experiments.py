@@ -4,7 +4,8 @@ level ranges they share, and the registry :data:`EXPERIMENT_KINDS` that declares
 Each model names its kind in a ``kind: Literal["<tag>"]`` field; :data:`Experiment` is the
 discriminated union the whole spec (:mod:`scenes.spec.schema`) validates ``experiment:`` with.
 Distances are metres, angles degrees; the bounds of each field are in its type
-(:mod:`scenes.spec.types`).  Pure Python (pydantic only).
+(:mod:`scenes.spec.types`).  Pydantic models; the names of the corruptions come from
+:mod:`scenes.images`.
 """
 from __future__ import annotations
 
