@@ -140,8 +140,10 @@ def nearest_footprint_offset(asset: Asset, yaw_deg: float, scale: float) -> floa
 
 
 def standing(asset: Asset, object_id: int, distance_m: float, lateral_m: float, yaw_deg: float,
-              scale: float = 1.0, elevation_m: float = 0.0, factors: dict[str, Any] | None = None) -> ObjectPlacement:
-    """An object whose footprint's nearest point is ``distance_m`` ahead of the camera."""
+             scale: float = 1.0, elevation_m: float = 0.0, factors: dict[str, Any] | None = None) -> ObjectPlacement:
+    """An object whose footprint's nearest point is ``distance_m`` (m, > 0) ahead of the camera,
+    its footprint centre ``lateral_m`` (m) right of it, turned by ``yaw_deg`` (degrees), scaled by
+    ``scale`` (> 0) and raised by ``elevation_m`` (m, >= 0); ``factors`` are its object-table levels."""
     y = distance_m + nearest_footprint_offset(asset, yaw_deg, scale)
     return ObjectPlacement(object_id, asset.id, lateral_m, y, yaw_deg, scale, elevation_m, dict(factors or {}))
 
