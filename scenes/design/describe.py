@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from scenes.design.plans import FramePlan
+from scenes.design.frames import FramePlan
 from scenes.design.calibration import Measurement, estimate_render_seconds
 from scenes.spec import StimulusSpec
 

@@ -21,9 +21,9 @@ import numpy as np
 
 from scenes.errors import CatalogError
 
-if TYPE_CHECKING:  # scenes.design.plans imports the catalog and the specs; only types are needed here
+if TYPE_CHECKING:  # scenes.design.frames imports the catalog and the specs; only types are needed here
     from scenes.geometry import Camera
-    from scenes.design.plans import ObjectPlacement
+    from scenes.design.frames import ObjectPlacement
 
 #: Vertices this close to a mesh's lowest point (m, asset frame, before scaling) touch the
 #: ground: assets/build_meshes.py puts the lowest point (tyre facets, soles, paws, legs) on

@@ -96,7 +96,7 @@ def photo_variants(spec: StimulusSpec, backgrounds: tuple[Background, ...]) -> d
 
 def expand_on_photos(spec: StimulusSpec, expand_design: Callable[[StimulusSpec], list], seed: int) -> list:
     """The frames of ``spec`` on its photos (see the module docstring); ``expand_design`` expands
-    a spec whose variants are given (scenes.design.plans's expander of the kind); ``seed`` draws the
+    a spec whose variants are given (scenes.design.kinds's expander of the kind); ``seed`` draws the
     photos of a ``seeded`` design."""
     kind = getattr(spec.experiment, "base", spec.experiment).kind
     if kind in POSE_KINDS:

@@ -77,10 +77,8 @@ class FrameSpec:
 
 
 def pixel_rays(camera: Camera) -> np.ndarray:
-    """World direction (H, W, 3) of each pixel's ray, scaled to unit z-depth."""
-    v, u = np.mgrid[0:camera.height, 0:camera.width].astype(float)
-    d_cam = np.stack([(u - camera.cx) / camera.fx, (v - camera.cy) / camera.fy, np.ones_like(u)], axis=-1)
-    return d_cam @ camera.rotation_cam_to_world.T
+    """World direction (H, W, 3) of each pixel's ray, scaled to unit z-depth (:meth:`Camera.pixel_rays`)."""
+    return camera.pixel_rays()[1].reshape(camera.height, camera.width, 3)
 
 
 def raycast_box(camera: Camera, box: Box, rays: np.ndarray | None = None) -> np.ndarray:

@@ -139,6 +139,21 @@ class Camera:
             v = np.where(z > 0, self.fy * pc[:, 1] / z + self.cy, np.nan)
         return u, v, z
 
+    def pixel_rays(self, u: np.ndarray | None = None, v: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Origin (3,) and world directions (N, 3), float64, of the rays through pixels (u, v).
+
+        ``u``, ``v``: pixel columns and rows (any shape, flattened; pixel centres at integers);
+        left out, every pixel centre of the image, row-major (N = width * height).  Directions
+        are ``R K^-1 [u, v, 1]``: their camera-z component is 1, so the ray parameter of a hit
+        is its z-depth in metres.
+        """
+        if u is None or v is None:
+            v, u = np.mgrid[0:self.height, 0:self.width]
+        u = np.asarray(u, dtype=np.float64).ravel()
+        v = np.asarray(v, dtype=np.float64).ravel()
+        d_cam = np.stack([(u - self.cx) / self.fx, (v - self.cy) / self.fy, np.ones_like(u)], axis=1)
+        return self.position.astype(np.float64), d_cam @ self.rotation_cam_to_world.T
+
     def _ray_up_component(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """World z-component of the ray through pixel (u, v) scaled to unit camera z."""
         r3 = self.rotation_cam_to_world[2]

@@ -1,6 +1,7 @@
-"""Exact geometry by ray casting (open3d, float64, imported on first use): the preview of a spec
-before rendering (``preview``), the independent re-cast of a rendered set from its exported geometry
-(``verify``), the contact-sheet writer (``contact_sheet``) and the open3d loader (``open3d_runtime``).
+"""Exact geometry by ray casting (open3d, float64, imported on first use): the one ray caster over
+triangle meshes (``caster``), the preview of a spec before rendering (``preview``), the independent
+re-cast of a rendered set from its exported geometry (``verify``), the one contact-sheet writer with
+the RGB and depth sheets made from it (``contact_sheet``) and the open3d loader (``open3d_runtime``).
 """
 from scenes.raycast.contact_sheet import check_sheet_target, spread, write_rgb_sheet
 from scenes.raycast.open3d_runtime import load_open3d

@@ -21,11 +21,11 @@ Per frame the checks report (:class:`PreviewIssue`):
   mask (:func:`off_road_issues`);
 * ``overlap``: the 3D bounding boxes of two objects intersect.
 
-Pure Python: numpy, trimesh and open3d (imported on first use; Embree ray casting).
+Runs without Blender: numpy, trimesh and open3d (a compiled library, imported on first use; Embree
+ray casting), and Pillow and matplotlib for the contact sheet.
 """
 from __future__ import annotations
 
-import io
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -35,16 +35,15 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from scenes.raycast.open3d_runtime import load_open3d
+from scenes.raycast.caster import RayCaster
+from scenes.raycast.contact_sheet import Tile, colormap, write_sheet
 from scenes.photos import Background
 from scenes.geometry import Camera
 from scenes.catalog import Catalog
 from scenes.design import (FramePlan, ObjectPlacement, expand, ground_contact, load_asset_mesh,
                            spec_backgrounds, RoadLayout, ground_quad)
-from scenes.errors import DepthprobeError
 from scenes.spec import RoadSpec, StimulusSpec
 from scenes.progress import Progress
-from scenes.storage import atomic_write_bytes
 
 #: Default minimum visible fraction of an object (visible pixels / pixels when ray-cast alone).
 DEFAULT_OCCLUSION_THRESHOLD = 0.9
@@ -55,11 +54,6 @@ OVERLAP_TOLERANCE_M = 1e-6
 #: Vertices nearer than this to the camera plane (m) count as behind the camera.
 MIN_VERTEX_DEPTH_M = 1e-3
 
-_INVALID_ID = 0xFFFFFFFF
-
-
-def _open3d() -> Any:
-    return load_open3d('--preview')
 
 
 # --------------------------------------------------------------------------------------------
@@ -72,78 +66,17 @@ def placed_mesh(placement: ObjectPlacement, catalog: Catalog) -> tuple[np.ndarra
     return placement.to_world(mesh.vertices), mesh.faces
 
 
-# --------------------------------------------------------------------------------------------
-# Ray casting
-
-
-def pixel_rays(camera: Camera, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Origin (3,) and world directions (N, 3), float64, of the rays through pixels (u, v).
-
-    Directions are ``R @ K^-1 [u, v, 1]``: their camera-z component is 1, so the ray parameter
-    of a hit is its z-depth.
-    """
-    u = np.asarray(u, dtype=np.float64).ravel()
-    v = np.asarray(v, dtype=np.float64).ravel()
-    d_cam = np.stack([(u - camera.cx) / camera.fx, (v - camera.cy) / camera.fy, np.ones_like(u)], axis=1)
-    return camera.position.astype(np.float64), d_cam @ camera.rotation_cam_to_world.T
-
-
 @lru_cache(maxsize=8)
 def _image_rays(camera: Camera) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`pixel_rays` through every pixel centre, row-major (cached per camera; read-only)."""
-    vv, uu = np.mgrid[0:camera.height, 0:camera.width]
-    origin, dirs = pixel_rays(camera, uu, vv)
+    """:meth:`Camera.pixel_rays` through every pixel centre, row-major (cached per camera; read-only)."""
+    origin, dirs = camera.pixel_rays()
     dirs.setflags(write=False)
     return origin, dirs
 
 
-class _Caster:
-    """An open3d RaycastingScene over meshes given in float64, with float64 hit refinement.
-
-    open3d's RaycastingScene (Embree) takes float32 vertices and rays and returns float32 hit
-    distances: about 1.5e-7 relative error on the road and the objects (measured at 640x192),
-    more at grazing incidence.  Each hit's ray parameter is recomputed in float64 against the
-    plane of the triangle it hit, so depths are exact to float64 rounding (then stored as
-    float32); only which triangle a ray very near an edge hits is decided in float32.
-    """
-
-    def __init__(self, meshes: Sequence[tuple[np.ndarray, np.ndarray]]):
-        o3d = _open3d()
-        self._scene = o3d.t.geometry.RaycastingScene()
-        self._o3d = o3d
-        self._planes: list[tuple[np.ndarray, np.ndarray]] = []  # per geometry id: normals (M, 3), offsets (M,)
-        for verts, faces in meshes:
-            gid = self._scene.add_triangles(o3d.core.Tensor(np.ascontiguousarray(verts, dtype=np.float32)),
-                                            o3d.core.Tensor(np.ascontiguousarray(faces, dtype=np.uint32)))
-            assert gid == len(self._planes)
-            tri = np.asarray(verts, dtype=np.float64)[np.asarray(faces)]
-            normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-            self._planes.append((normal, np.einsum("ij,ij->i", normal, tri[:, 0])))
-
-    def cast(self, origin: np.ndarray, directions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Ray parameter t (N,) float64 (+inf for no hit) and geometry index (N,) int64 (-1 for none)."""
-        n = len(directions)
-        rays = np.empty((n, 6), dtype=np.float32)
-        rays[:, :3] = origin
-        rays[:, 3:] = directions
-        hit = self._scene.cast_rays(self._o3d.core.Tensor(rays))
-        t32 = hit["t_hit"].numpy().astype(np.float64)
-        gids = hit["geometry_ids"].numpy().astype(np.int64)
-        prims = hit["primitive_ids"].numpy().astype(np.int64)
-        gids[gids == _INVALID_ID] = -1
-        t = np.full(n, np.inf)
-        for gid, (normals, offsets) in enumerate(self._planes):
-            sel = np.nonzero(gids == gid)[0]
-            if sel.size == 0:
-                continue
-            normal = normals[prims[sel]]
-            denom = np.einsum("ij,ij->i", normal, directions[sel])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                exact = (offsets[prims[sel]] - normal @ origin) / denom
-            # Keep Embree's value where the refinement is ill-conditioned (grazing hits).
-            good = np.isfinite(exact) & (np.abs(exact - t32[sel]) <= 1e-3 * np.maximum(t32[sel], 1.0))
-            t[sel] = np.where(good, exact, t32[sel])
-        return t, gids
+def _caster(meshes: Sequence[tuple[np.ndarray, np.ndarray]]) -> RayCaster:
+    """The float64 ray caster over ``meshes`` (open3d missing: DepthprobeError naming ``--preview``)."""
+    return RayCaster(meshes, "--preview")
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,7 +140,7 @@ def _unclipped_range(lo: float, hi: float, size: int) -> tuple[int, int]:
     return first, last
 
 
-def _object_alone(caster: _Caster, camera: Camera, u_range: tuple[float, float],
+def _object_alone(caster: RayCaster, camera: Camera, u_range: tuple[float, float],
                   v_range: tuple[float, float]) -> tuple[int, int]:
     """(silhouette pixels on an unclipped grid, of which inside the image) of one object ray-cast alone."""
     if not all(np.isfinite(u_range + v_range)):
@@ -217,9 +150,7 @@ def _object_alone(caster: _Caster, camera: Camera, u_range: tuple[float, float],
     if u1 < u0 or v1 < v0:
         return 0, 0
     vv, uu = np.mgrid[v0:v1 + 1, u0:u1 + 1]
-    origin, dirs = pixel_rays(camera, uu, vv)
-    t, _ = caster.cast(origin, dirs)
-    hit = np.isfinite(t) & (t > 0)
+    hit = np.isfinite(caster.cast(*camera.pixel_rays(uu, vv)).t)
     inside = (uu.ravel() >= 0) & (uu.ravel() < camera.width) & (vv.ravel() >= 0) & (vv.ravel() < camera.height)
     return int(hit.sum()), int((hit & inside).sum())
 
@@ -230,8 +161,8 @@ def preview_frame(plan: FramePlan, catalog: Catalog, road: RoadSpec | None = Non
     Builds an ``open3d.t.geometry.RaycastingScene`` with the ground quad
     (:func:`scenes.design.world.ground_quad`) and each placed catalog mesh, casts one ray per pixel
     centre from the camera's optical centre along ``R K^-1 [u, v, 1]`` (set up in float64),
-    and refines every hit in float64 (see :class:`_Caster`: open3d/Embree itself works in
-    float32).  Then each object is ray-cast alone over its projected extent for the occlusion
+    and refines every hit in float64 (:class:`scenes.raycast.caster.RayCaster`: open3d/Embree
+    itself works in float32).  Then each object is ray-cast alone over its projected extent for the occlusion
     and out-of-frame checks; its contact row is :func:`scenes.design.meshes.ground_contact`'s, as the
     renderer's objects table.
 
@@ -241,14 +172,10 @@ def preview_frame(plan: FramePlan, catalog: Catalog, road: RoadSpec | None = Non
     cam = plan.camera
     ground = ground_quad(RoadLayout.from_spec(road) if road is not None else None)
     meshes = [ground] + [placed_mesh(p, catalog) for p in plan.objects]
-    caster = _Caster(meshes)
-    origin, dirs = _image_rays(cam)
-    t, gids = caster.cast(origin, dirs)
-    t = np.where(t > 0, t, np.inf)
+    hits = _caster(meshes).cast(*_image_rays(cam)).reshaped(cam.height, cam.width)
     ids = np.array([0] + [p.object_id for p in plan.objects], dtype=np.int64)
-    instances = np.where(gids > 0, ids[np.clip(gids, 0, None)], 0).reshape(cam.height, cam.width)
-    depth = t.reshape(cam.height, cam.width).astype(np.float32)
-    instances = instances.astype(np.uint16)
+    instances = np.where(hits.geometry > 0, ids[np.clip(hits.geometry, 0, None)], 0).astype(np.uint16)
+    depth = hits.t.astype(np.float32)
 
     views = {}
     for p, (verts, faces) in zip(plan.objects, meshes[1:]):
@@ -257,7 +184,7 @@ def preview_frame(plan: FramePlan, catalog: Catalog, road: RoadSpec | None = Non
         nan2 = (float("nan"), float("nan"))
         u_range = nan2 if behind else (float(u.min()), float(u.max()))
         v_range = nan2 if behind else (float(v.min()), float(v.max()))
-        silhouette, unoccluded = _object_alone(_Caster([(verts, faces)]), cam, u_range, v_range)
+        silhouette, unoccluded = _object_alone(_caster([(verts, faces)]), cam, u_range, v_range)
         contact_row, contact_depth = ground_contact(p, load_asset_mesh(catalog.mesh_path(p.asset)), cam,
                                                     min_depth_m=MIN_VERTEX_DEPTH_M)
         views[p.object_id] = ObjectView(p.object_id, p.asset, int((instances == p.object_id).sum()), unoccluded,
@@ -398,91 +325,24 @@ def check_design(plans: Sequence[FramePlan], catalog: Catalog,
 # --------------------------------------------------------------------------------------------
 # Contact sheet
 
-#: matplotlib's 'magma' at 17 evenly spaced points (8-bit sRGB), interpolated linearly.
-_MAGMA = np.array([
-    [0, 0, 4], [10, 8, 34], [29, 17, 71], [54, 16, 107], [81, 18, 124], [106, 28, 129], [131, 38, 129],
-    [156, 46, 127], [183, 55, 121], [208, 65, 111], [231, 82, 99], [245, 107, 92], [252, 137, 97],
-    [254, 167, 114], [254, 196, 136], [253, 226, 163], [252, 253, 191]], dtype=np.float64)
-OUTLINE_RGB = (80, 230, 255)
-ISSUE_RGB = (255, 40, 40)
-BACKGROUND_RGB = (32, 32, 32)
-LABEL_HEIGHT_PX = 12
+#: Tiles of the preview's contact sheet: columns, and width in pixels.
+SHEET_COLUMNS = 6
+SHEET_TILE_WIDTH_PX = 320
 
 
-def _magma_lut() -> np.ndarray:
-    x = np.linspace(0.0, len(_MAGMA) - 1, 256)
-    i = np.minimum(np.floor(x).astype(int), len(_MAGMA) - 2)
-    f = (x - i)[:, None]
-    return np.rint(_MAGMA[i] * (1 - f) + _MAGMA[i + 1] * f).astype(np.uint8)
-
-
-_MAGMA_LUT = _magma_lut()
-
-
-def colormap(values: np.ndarray) -> np.ndarray:
-    """Values in [0, 1] (H, W) to uint8 RGB (H, W, 3) with the magma colour map (256 levels)."""
-    x = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0), 0.0, 1.0)
-    return _MAGMA_LUT[np.rint(x * 255).astype(np.uint8)]
-
-
-def object_outlines(instances: np.ndarray) -> np.ndarray:
-    """Boolean (H, W): object pixels with a 4-neighbour of another instance value."""
-    edge = np.zeros(instances.shape, dtype=bool)
-    diff_v = instances[1:] != instances[:-1]
-    diff_h = instances[:, 1:] != instances[:, :-1]
-    edge[1:] |= diff_v
-    edge[:-1] |= diff_v
-    edge[:, 1:] |= diff_h
-    edge[:, :-1] |= diff_h
-    return edge & (instances > 0)
-
-
-def write_contact_sheet(previews: Sequence[PreviewFrame], path: Path | str, columns: int = 6,
-                        issues: Sequence[PreviewIssue] = (), tile_width: int | None = 320) -> Path:
-    """Write a PNG grid of the previews' inverse depth (magma; all tiles share one scale).
-
-    Objects are outlined in cyan; frames with ``issues`` get a red border.  Each tile is
-    ``tile_width`` pixels wide (None: the frame's own width) with its frame id below.
-    Written atomically; returns the path.
-    """
-    from PIL import Image, ImageDraw, ImageFont
-
-    path = Path(path)
-    if not previews:
-        raise DepthprobeError(f"{path}: no frames to put on a contact sheet")
-    columns = max(1, min(columns, len(previews)))
+def preview_tiles(previews: Sequence[PreviewFrame], issues: Sequence[PreviewIssue] = ()) -> list[Tile]:
+    """Contact-sheet tiles of the previews' inverse depth (magma; all tiles share one scale, from
+    0 to 1 / the nearest depth of any frame), their objects outlined; frames with ``issues`` flagged."""
     finite = [p.depth[np.isfinite(p.depth) & (p.depth > 0)] for p in previews]
     nearest = min((f.min() for f in finite if f.size), default=1.0)
     max_inv = 1.0 / max(float(nearest), 1e-6)
-    tw = tile_width or max(p.camera.width for p in previews)
-    th = max(int(round(p.camera.height * tw / p.camera.width)) for p in previews)
-    rows = -(-len(previews) // columns)
-    pad = 4
-    sheet = Image.new("RGB", (columns * (tw + pad) + pad, rows * (th + LABEL_HEIGHT_PX + pad) + pad), BACKGROUND_RGB)
-    draw = ImageDraw.Draw(sheet)
-    font = ImageFont.load_default()
     bad = {i.frame_id for i in issues}
-    for k, p in enumerate(previews):
-        h = int(round(p.camera.height * tw / p.camera.width))
+    tiles = []
+    for p in previews:
         with np.errstate(divide="ignore"):
             inv = np.where(np.isfinite(p.depth) & (p.depth > 0), 1.0 / p.depth, 0.0)
-        tile = Image.fromarray(colormap(inv / max_inv)).resize((tw, h), Image.BILINEAR)
-        inst = np.asarray(Image.fromarray(p.instances).resize((tw, h), Image.NEAREST))
-        arr = np.asarray(tile).copy()
-        arr[object_outlines(inst)] = OUTLINE_RGB
-        x = pad + (k % columns) * (tw + pad)
-        y = pad + (k // columns) * (th + LABEL_HEIGHT_PX + pad)
-        sheet.paste(Image.fromarray(arr), (x, y))
-        if p.frame_id in bad:
-            draw.rectangle([x - 2, y - 2, x + tw + 1, y + h + 1], outline=ISSUE_RGB, width=2)
-        label = p.frame_id
-        while len(label) > 1 and draw.textlength(label, font=font) > tw:
-            label = label[:-1]
-        draw.text((x, y + h + 1), label, fill=ISSUE_RGB if p.frame_id in bad else (220, 220, 220), font=font)
-    buf = io.BytesIO()
-    sheet.save(buf, format="PNG", compress_level=6)
-    atomic_write_bytes(path, buf.getvalue())
-    return path
+        tiles.append(Tile(colormap(inv / max_inv), p.frame_id, p.frame_id in bad, p.instances))
+    return tiles
 
 
 # --------------------------------------------------------------------------------------------
@@ -518,7 +378,9 @@ def preview_design(spec: StimulusSpec, catalog: Catalog, sheet_path: Path | str 
             issues.extend(off_road_issues(plan, catalog, photos[plan.variant.photo]))
     if progress:
         progress("preview", len(plans), len(plans), "done")
-    sheet = write_contact_sheet(previews, sheet_path, issues=issues) if sheet_path is not None and previews else None
+    sheet = None
+    if sheet_path is not None and previews:
+        sheet = write_sheet(preview_tiles(previews, issues), sheet_path, SHEET_COLUMNS, SHEET_TILE_WIDTH_PX)
     return PreviewRun(previews, issues, time.perf_counter() - start, sheet)
 
 

@@ -38,17 +38,18 @@ the photo's own ground truth (or NaN), so neither the road-plane check nor the c
 
 Depth conventions: z-depth along the optical axis, float32 metres, +inf for sky.
 
-Pure Python: numpy, trimesh and open3d (imported on first use).
+Runs without Blender: numpy, trimesh and open3d (a compiled library, imported on first use).
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
+from scenes.raycast.caster import RayCaster
 from scenes.raycast.open3d_runtime import load_open3d
 from scenes.geometry import Camera, SEMANTIC_CLASSES
 from scenes.errors import DepthprobeError, StimulusSetError
@@ -79,11 +80,6 @@ SKY = SEMANTIC_CLASSES["sky"]
 ROAD = SEMANTIC_CLASSES["road"]
 #: The 8 neighbours within 1 px, (row, column) offsets.
 NEIGHBOURS = tuple((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0))
-_INVALID_ID = 0xFFFFFFFF
-
-
-def _open3d() -> Any:
-    return load_open3d('verify')
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,46 +112,13 @@ class Recast:
 
 def recast(nodes: Sequence[MeshNode], camera: CameraGeometry) -> Recast:
     """Ray-cast ``nodes`` (in world coordinates through their matrix_world) through every pixel
-    centre of ``camera``; hits refined in float64 against the triangle's plane."""
-    o3d = _open3d()
-    scene = o3d.t.geometry.RaycastingScene()
-    planes = []
-    for k, node in enumerate(nodes):
-        verts = node.world_vertices()
-        faces = np.asarray(node.faces, dtype=np.int64)
-        gid = scene.add_triangles(o3d.core.Tensor(verts.astype(np.float32)),
-                                  o3d.core.Tensor(np.ascontiguousarray(faces, dtype=np.uint32)))
-        assert gid == k
-        tri = verts[faces]
-        normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-        planes.append((normal, np.einsum("ij,ij->i", normal, tri[:, 0])))
-    origin, dirs = camera.pixel_rays()
-    rays = np.empty((len(dirs), 6), dtype=np.float32)
-    rays[:, :3], rays[:, 3:] = origin, dirs
-    hit = scene.cast_rays(o3d.core.Tensor(rays))
-    t32 = hit["t_hit"].numpy().astype(np.float64)
-    gids = hit["geometry_ids"].numpy().astype(np.int64)
-    prims = hit["primitive_ids"].numpy().astype(np.int64)
-    gids[gids == _INVALID_ID] = -1
-    n = len(dirs)
-    depth, normal, offset = np.full(n, np.inf), np.zeros((n, 3)), np.zeros(n)
-    for gid, (normals, offsets) in enumerate(planes):
-        sel = np.nonzero(gids == gid)[0]
-        if sel.size == 0:
-            continue
-        normal[sel], offset[sel] = normals[prims[sel]], offsets[prims[sel]]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            exact = (offset[sel] - normal[sel] @ origin) / np.einsum("ij,ij->i", normal[sel], dirs[sel])
-        good = np.isfinite(exact) & (np.abs(exact - t32[sel]) <= 1e-3 * np.maximum(t32[sel], 1.0))
-        depth[sel] = np.where(good, exact, t32[sel])  # Embree's value where the plane is grazing
-    gids[~(depth > 0)] = -1
-    depth[gids < 0] = np.inf
+    centre of ``camera``; hits refined in float64 against the triangle's plane (:class:`RayCaster`)."""
+    caster = RayCaster([(node.world_vertices(), node.faces) for node in nodes], "verify")
+    hits = caster.cast_image(camera)
     instance_of = np.array([node.instance_id for node in nodes] + [0], dtype=np.int64)
     class_of = np.array([SEMANTIC_CLASSES[node.semantic] for node in nodes] + [SKY], dtype=np.int64)
-    shape = (camera.height, camera.width)
-    return Recast(depth.reshape(shape), gids.reshape(shape), instance_of[gids].reshape(shape),
-                  class_of[gids].reshape(shape), normal.reshape(shape + (3,)), offset.reshape(shape),
-                  origin, dirs.reshape(shape + (3,)))
+    return Recast(hits.t, hits.geometry, instance_of[hits.geometry], class_of[hits.geometry], hits.normal,
+                  hits.offset, hits.origin, hits.directions)
 
 
 def _shifted(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
@@ -428,7 +391,7 @@ def verify_set(path: Path | str, sample: int | None = None, seed: int = 0,
     stimulus_set = open_stimulus_set(path)
     frame_ids = sample_frames(stimulus_set.frame_ids, sample, seed)
     stimulus_set.verify(check_hashes=True)
-    _open3d()  # imported once, before the frames are timed
+    load_open3d("verify")  # imported once, before the frames are timed
     cache: dict[str, tuple[MeshNode, ...]] = {}
     geometries = {fid: read_frame_geometry(stimulus_set.root, fid, cache) for fid in frame_ids}
     for fid, geometry in geometries.items():

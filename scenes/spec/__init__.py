@@ -1,9 +1,14 @@
-"""The stimulus-set spec: its pydantic schema (``schema``: the experiment kinds, render, world
-and camera sections, ``load_spec``, quick and scaled variants), the shared field types and the
-``Strict`` base (``types``), the world and background section (``world``), reading spec files with
-presets, includes and YAML limits (``files``), and the failure search's search section (``search``).
+"""The stimulus-set spec: its pydantic schema (``schema``: the whole spec with its camera, render
+and checks sections, ``load_spec``, quick and scaled variants), the experiment kinds and their
+registry (``experiments``), the shared field types, bounds and the ``Strict`` base (``types``), the
+world and background section (``world``), reading spec files with presets, includes and YAML
+limits (``files``), and the failure search's search section (``search``).
 """
-from scenes.spec.schema import CameraPoseSpec, EXPERIMENT_KINDS, ElevationSpec, GroundContactSpec, ImageTransformsSpec, LevelRange, NovelObjectsSpec, PositionVsSizeSpec, RandomScenesSpec, RenderSpec, RoadSpec, RobustnessSpec, StimulusSpec, SunSpec, VariantSpec, WorldSpec, kind_tag, load_spec, quick_spec, scaled_spec
+from scenes.spec.experiments import (EXPERIMENT_KINDS, CameraPoseSpec, ElevationSpec, GroundContactSpec,
+                                     ImageTransformsSpec, LevelRange, NovelObjectsSpec, PositionVsSizeSpec,
+                                     RandomScenesSpec, RobustnessSpec, kind_tag)
+from scenes.spec.schema import RenderSpec, StimulusSpec, load_spec, quick_spec, scaled_spec
+from scenes.spec.world import RoadSpec, SunSpec, VariantSpec, WorldSpec
 from scenes.spec.search import SearchSpec
 
 __all__ = [

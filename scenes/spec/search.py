@@ -20,50 +20,28 @@ Pure Python (pydantic); the section is the field ``StimulusSpec.search`` of :mod
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from scenes.spec.types import AssetId, Distinct, UnitValue
+from scenes.spec.types import PLACEMENT_BOUNDS, POSE_BOUNDS, AssetId, Distinct, Interval, Roadside, Strict, UnitValue
 
-#: The roadside kinds (as ``VariantSpec.roadside`` of scenes/spec/schema.py; a test keeps them equal).
-Roadside = Literal["open", "buildings", "trees", "fence"]
-#: Continuous factors: name -> (lowest, highest) allowed value, in the factor's unit.
+#: Continuous factors: name -> (lowest, highest) allowed value, in the factor's unit: the object's
+#: placement and the camera pose within the spec's own bounds (scenes/spec/types.py), the paint
+#: hue in degrees, and the sun as ``SunSpec`` (scenes/spec/world.py) allows it.  The order is the
+#: order of :meth:`SearchSpec.ranges`.
 SEARCH_BOUNDS: dict[str, tuple[float, float]] = {
-    "distance_m": (0.5, 500.0), "lateral_m": (-50.0, 50.0), "yaw_deg": (-180.0, 180.0),
-    "elevation_m": (0.0, 20.0), "hue_deg": (0.0, 360.0), "pitch_deg": (-30.0, 30.0),
-    "roll_deg": (-45.0, 45.0), "height_m": (0.2, 20.0), "sun_elevation_deg": (2.0, 90.0),
+    **PLACEMENT_BOUNDS, "hue_deg": (0.0, 360.0), **POSE_BOUNDS, "sun_elevation_deg": (2.0, 90.0),
     "sun_azimuth_deg": (-180.0, 180.0)}
 #: Categorical factors: the trial parameter's name -> the section's field.
 CATEGORICAL_FIELDS = {"asset": "assets", "roadside": "roadside"}
 
 
-class _SearchStrict(BaseModel):
-    """Same rules as ``scenes.spec.schema.Strict`` (unknown keys are errors, finite floats, frozen);
-    its own base so that this module need not import scenes.spec.schema, which imports it."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True, allow_inf_nan=False)
-
-
-class SearchRange(_SearchStrict):
+class SearchRange(Interval):
     """A continuous factor's range, ``min`` ... ``max`` (``min == max``: fixed at that value)."""
 
-    min: float
-    max: float
 
-    @model_validator(mode="after")
-    def _ordered(self) -> "SearchRange":
-        if self.max < self.min:
-            raise ValueError(f"max ({self.max}) must not be below min ({self.min})")
-        return self
-
-    @property
-    def fixed(self) -> bool:
-        """True when the range is one value (nothing to search)."""
-        return self.max == self.min
-
-
-class SearchSpec(_SearchStrict):
+class SearchSpec(Strict):
     """What ``depthprobe search`` varies (see the module docstring); units are in the names."""
 
     assets: Annotated[list[AssetId], Distinct] = Field(min_length=1, description="asset ids to choose from")

@@ -1,4 +1,5 @@
-"""Field types shared by the spec sections (scenes/spec/schema.py): names, distances, levels.
+"""Field types shared by the spec sections (scenes/spec/schema.py, experiments.py, world.py and
+search.py): names, distances, levels, intervals, the bounds of the camera pose and of a placement.
 
 Units and ranges live here once.  Names become parts of frame ids, and frame ids become file
 names (``rgb/<id>.png``), so every name in a spec is one constrained type, :data:`Name`.
@@ -8,9 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Sequence
-from typing import Annotated, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Longest name (spec, variant, asset id), characters.  A frame id joins a few names and levels
 #: (``position_and_size-d1.00-<variant>``), and file systems allow 255 bytes per file name:
@@ -73,3 +77,41 @@ class Strict(BaseModel):
     every float must be finite (NaN and infinity are errors), for every field of every section."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True, allow_inf_nan=False)
+
+
+#: Allowed range of each camera-pose value: pitch and roll in degrees (> 0 tilts down; > 0 turns
+#: counter-clockwise), height of the optical centre above the road in metres.  The bounds of the
+#: ``camera`` section, of camera_pose levels, of random scenes' cameras and of the search.
+POSE_BOUNDS = {"pitch_deg": (-30.0, 30.0), "roll_deg": (-45.0, 45.0), "height_m": (0.2, 20.0)}
+#: Allowed range of where an object is drawn or searched: forward distance to its footprint's
+#: nearest point (m; 0.5 m keeps it beyond Blender's 0.1 m clip start), footprint centre right of
+#: the camera (m), heading (degrees), height of its lowest point above the road (m).
+PLACEMENT_BOUNDS = {"distance_m": (0.5, 500.0), "lateral_m": (-50.0, 50.0), "yaw_deg": (-180.0, 180.0),
+                    "elevation_m": (0.0, 20.0)}
+#: What stands beside the road in a world variant (``VariantSpec.roadside``; a searchable factor).
+Roadside = Literal["open", "buildings", "trees", "fence"]
+
+
+class Interval(Strict):
+    """A closed interval [min, max] of one factor, in the factor's unit (``min == max``: one value).
+
+    A random scene draws uniformly from it (:meth:`sample`); the search searches it.
+    """
+
+    min: float
+    max: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Interval":
+        if self.max < self.min:
+            raise ValueError(f"max ({self.max}) must not be below min ({self.min})")
+        return self
+
+    @property
+    def fixed(self) -> bool:
+        """True when the interval is one value (nothing to draw or search)."""
+        return self.max == self.min
+
+    def sample(self, rng: "np.random.Generator") -> float:
+        """One uniform draw from the interval with the caller's generator (``min`` when fixed)."""
+        return float(rng.uniform(self.min, self.max)) if self.max > self.min else float(self.min)

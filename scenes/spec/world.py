@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from scenes.spec.types import Name, Strict
+from scenes.spec.types import Name, Roadside, Strict
 
 
 class SunSpec(Strict):
@@ -34,7 +34,7 @@ class VariantSpec(Strict):
     """
 
     name: Name
-    roadside: Literal["open", "buildings", "trees", "fence"] = "open"
+    roadside: Roadside = "open"
     sun: SunSpec | None = Field(None, description="this variant's sun (default: world.sun)")
     overcast: bool = Field(False, description="no direct sun: a brighter, greyer sky lights the scene")
     lanes: int | None = Field(None, ge=1, le=6, description="number of lanes (default: world.road.lanes)")

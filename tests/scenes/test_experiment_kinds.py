@@ -93,7 +93,7 @@ def test_image_transform_frames_share_one_render():
 
 
 def test_variant_levels_are_recorded_in_frames_table_rows():
-    from scenes.design.plans import frame_record
+    from scenes.design.records import frame_record
 
     spec = load_spec("position_vs_size")
     frames = expand(spec, default_catalog())

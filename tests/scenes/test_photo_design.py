@@ -10,7 +10,8 @@ import pytest
 from scenes.catalog import default_catalog
 from scenes.geometry.colour import linear_to_srgb, srgb_to_linear
 from scenes.photos.compositing import composite_over_photo
-from scenes.design.plans import expand, frame_record
+from scenes.design.plans import expand
+from scenes.design.records import frame_record
 from scenes.design.photos import variant_name
 from scenes.spec.schema import load_spec
 

@@ -9,11 +9,13 @@ import pytest
 from PIL import Image
 
 from scenes.catalog import default_catalog
-from scenes.design.plans import FramePlan, ObjectPlacement, expand, select_frames
+from scenes.design.frames import FramePlan, ObjectPlacement
+from scenes.design.plans import expand
+from scenes.design.records import select_frames
 from scenes.spec.schema import load_spec, quick_spec
 from scenes.geometry.classes import SEMANTIC_CLASSES
 
-from scenes.raycast import preview
+from scenes.raycast import contact_sheet, preview
 from scenes.design.meshes import CONTACT_TOLERANCE_M, ground_contact, load_asset_mesh, placement_matrix
 from scenes.design.world import GROUND_Y_RANGE_M, RoadLayout, ground_quad, ground_surfaces
 
@@ -148,9 +150,9 @@ def test_contact_sheet_and_cli_lines(quick, plans, catalog, tmp_path):
     assert issues == []
     assert lines[-2].startswith("preview: 7 frames, no issues") and lines[-1] == f"contact sheet: {sheet}"
     with Image.open(sheet) as image:
-        assert image.mode == "RGB" and image.size == (6 * (320 + 4) + 4, 2 * (96 + preview.LABEL_HEIGHT_PX + 4) + 4)
+        assert image.mode == "RGB" and image.size == (6 * (320 + 4) + 4, 2 * (96 + contact_sheet.LABEL_HEIGHT_PX + 4) + 4)
         pixels = np.asarray(image)
-    assert (pixels == preview.OUTLINE_RGB).all(axis=-1).sum() > 7 * 20  # object outlines drawn
+    assert (pixels == contact_sheet.OUTLINE_RGB).all(axis=-1).sum() > 7 * 20  # object outlines drawn
     bad = [_with_objects(plans[0], ObjectPlacement(1, "van", 0.0, 12.0), ObjectPlacement(2, "car_sedan", 0.0, 24.0),
                          frame_id="hidden"), plans[1]]
     lines, issues = preview.run_preview(quick, catalog, tmp_path / "bad.png", allow_issues=True, plans=bad)
@@ -159,7 +161,7 @@ def test_contact_sheet_and_cli_lines(quick, plans, catalog, tmp_path):
     assert lines[1].startswith("  object 2 (car_sedan): occluded: ")
     assert lines[2].startswith("preview: 1 issue in 1 of 2 frames (occluded 1); allowed by the spec")
     with Image.open(tmp_path / "bad.png") as image:
-        assert (np.asarray(image) == preview.ISSUE_RGB).all(axis=-1).sum() > 100  # red frame round it
+        assert (np.asarray(image) == contact_sheet.ISSUE_RGB).all(axis=-1).sum() > 100  # red frame round it
 
 
 def test_preview_ray_casts_the_world_the_renderer_builds(quick):

@@ -183,8 +183,9 @@ def test_a_prefix_that_is_not_an_adapter_family_is_a_model_load_error():
 def test_every_experiment_kind_has_one_spec_model_and_one_expander():
     from typing import get_args
 
-    from scenes.design.plans import EXPANDERS
-    from scenes.spec.schema import EXPERIMENT_KINDS, Experiment, StimulusSpec, kind_tag
+    from scenes.design.kinds import EXPANDERS
+    from scenes.spec.experiments import EXPERIMENT_KINDS, Experiment, kind_tag
+    from scenes.spec.schema import StimulusSpec
 
     union = get_args(get_args(Experiment)[0])
     assert [kind_tag(model) for model in union] == list(EXPERIMENT_KINDS)
@@ -195,8 +196,9 @@ def test_every_experiment_kind_has_one_spec_model_and_one_expander():
 
 
 def test_an_expander_table_that_drifts_from_the_kinds_fails():
-    from scenes.design.plans import _expanders, _position_vs_size
-    from scenes.spec.schema import PositionVsSizeSpec, Strict, kind_tag
+    from scenes.design.kinds import _expanders, _position_vs_size
+    from scenes.spec.experiments import PositionVsSizeSpec, kind_tag
+    from scenes.spec.types import Strict
 
     with pytest.raises(TypeError, match="expanders for \\['position_vs_size'\\] but experiment kinds"):
         _expanders({PositionVsSizeSpec: _position_vs_size})

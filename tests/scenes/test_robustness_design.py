@@ -5,7 +5,8 @@ import pytest
 
 from scenes.catalog import default_catalog
 from scenes.images.corruptions import CORRUPTION_NAMES, CORRUPTIONS
-from scenes.design.plans import derive_seed, expand, frame_count, frame_record
+from scenes.design.plans import derive_seed, expand, frame_count
+from scenes.design.records import frame_record
 from scenes.errors import SpecError
 from scenes.spec.schema import load_spec, parse_spec
 

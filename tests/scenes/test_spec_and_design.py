@@ -8,7 +8,8 @@ from typer.testing import CliRunner
 
 from depthprobe.cli import app
 from scenes.catalog import default_catalog
-from scenes.design.plans import derive_seed, expand, select_frames
+from scenes.design.plans import derive_seed, expand
+from scenes.design.records import select_frames
 from scenes.errors import SpecError
 from scenes.spec.schema import load_spec, quick_spec
 

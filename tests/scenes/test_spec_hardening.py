@@ -71,7 +71,7 @@ def test_camera_pose_levels_closer_than_the_id_precision_get_distinct_ids(tmp_pa
 
 
 def test_level_text_keeps_two_decimals_when_exact_and_reads_back_otherwise():
-    from scenes.design.plans import level_text
+    from scenes.design.frames import level_text
 
     assert [level_text(v) for v in (1.0, 1.5, 2.675, 1.004, 1e-7)] == ["1.00", "1.50", "2.675", "1.004", "1e-07"]
     assert [level_text(v, "+.2f") for v in (-5.0, 0.5, 0.001, -0.001)] == ["-5.00", "+0.50", "+0.001", "-0.001"]
