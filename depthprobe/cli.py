@@ -448,7 +448,7 @@ def export(set_dir: Path = typer.Argument(..., help="stimulus-set directory"),
 def stored_prediction(eval_dir: Path, stimulus_set, frame_id: str):
     """One frame's aligned predicted depth (float32 metres) from an evaluation's results folder, read
     through the results and prediction-store readers: refused unless made for this very set and intact."""
-    from evaluator.pipeline.store import KINDS, PREDICTIONS_DIR, PredictionStoreError, StoredPredictions
+    from evaluator.results.store import KINDS, PREDICTIONS_DIR, PredictionStoreError, StoredPredictions
     from evaluator.results.format import read_results
     from scenes.storage import sha256_file
 

@@ -11,5 +11,8 @@ Public entry points:
 * :func:`evaluator.pipeline.evaluate.analyse_predictions` -- rerun every analysis from stored predictions,
   without the model;
 * :func:`evaluator.results.report.format_summary` -- the summary as a few lines for a terminal;
-* :func:`evaluator.models.registry.load_model` / :func:`~evaluator.models.registry.available_models`.
+* :func:`evaluator.models.loading.load_depth_model` -- any model (a name, a DepthModel, a callable)
+  built for a canonical camera, with its one name and its results record;
+  :func:`evaluator.models.registry.load_model` / :func:`~evaluator.models.registry.available_models`
+  for names.
 """

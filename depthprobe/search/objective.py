@@ -1,6 +1,6 @@
 """What a search maximises: how badly the model does on one trial's frame.
 
-The model runs through the evaluator (:func:`evaluator.models.registry.load_model`, the batching
+The model runs through the evaluator (:func:`evaluator.models.loading.load_depth_model`, the batching
 code's :func:`~evaluator.pipeline.batching.predict_images`) and its output is aligned to metres
 as ``evaluate`` aligns it (:mod:`evaluator.pipeline.alignment`): metric output as is; disparity
 and relative output with a scale (and shift) fitted once, on the road pixels of one reference
@@ -31,10 +31,8 @@ import numpy as np
 from depthprobe.search.space import InfeasibleTrial, SearchError
 from evaluator.analyses.objects import estimate_objects
 from evaluator.analyses.obstacles import SEEN_FRACTION, object_responses
-from evaluator.errors import ModelLoadError
-from evaluator.models.base import DepthModel, ModelContext, OutputKind, check_contract
-from evaluator.models.callable_model import CallableModel
-from evaluator.models.registry import check_model_name, load_model
+from evaluator.models.base import DepthModel, OutputKind
+from evaluator.models.loading import ModelSource, load_depth_model
 from evaluator.pipeline.alignment import (Alignment, AlignmentPolicy, RoadSamples, choose_policy, fit_alignment)
 from evaluator.pipeline.batching import predict_images
 from scenes.geometry import Camera
@@ -153,20 +151,12 @@ class AlignedModel:
         self.alignment = alignment
 
     @classmethod
-    def load(cls, model: str | DepthModel | Callable, canonical: Camera, device: str | None = None,
+    def load(cls, model: ModelSource, canonical: Camera, device: str | None = None,
              alignment: str | None = None) -> "AlignedModel":
         """Build ``model`` (a name as for ``evaluate``, a DepthModel or a callable) for the
-        canonical camera; its alignment is fitted later (:meth:`fit`) unless it needs none."""
-        if isinstance(model, str):
-            check_model_name(model)
-            built = load_model(model, ModelContext(canonical, device))
-        else:
-            label = f"{getattr(model, '__module__', '?')}:{getattr(model, '__qualname__', type(model).__qualname__)}"
-            built = model if isinstance(model, DepthModel) else CallableModel(model, name=label)
-            try:
-                check_contract(built, "model")
-            except TypeError as exc:
-                raise ModelLoadError(str(exc)) from None
+        canonical camera (:func:`evaluator.models.loading.load_depth_model`); its alignment is
+        fitted later (:meth:`fit`) unless it needs none."""
+        built = load_depth_model(model, canonical, device).model
         policy = choose_policy(built.output_kind, alignment)
         fitted = fit_alignment(None, policy, OutputKind(built.output_kind)) if policy == AlignmentPolicy.NONE else None
         return cls(built, policy, fitted)

@@ -38,7 +38,7 @@ from depthprobe.search.report import (FAILURES_FILE, TRIALS_FILE, WORST_DIR, fai
                                       worst_trials, write_outputs)
 from depthprobe.search.space import InfeasibleTrial, SearchError, SearchSpace
 from evaluator.pipeline.alignment import Alignment, AlignmentPolicy
-from evaluator.models.base import OutputKind
+from evaluator.models.loading import model_name
 from scenes.catalog import Catalog, default_catalog
 from scenes.design import derive_seed
 from scenes.progress import Progress
@@ -93,15 +93,6 @@ def make_sampler(name: str, seed: int):
         return optuna.samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False,
                                             independent_sampler=optuna.samplers.RandomSampler(seed=seed))
     return optuna.samplers.RandomSampler(seed=seed)
-
-
-def model_label(model: Any) -> str:
-    """How search.json names the model: the name given, a DepthModel's name, ``module:function``."""
-    if isinstance(model, str):
-        return model
-    if isinstance(getattr(model, "name", None), str):
-        return model.name
-    return f"{getattr(model, '__module__', '?')}:{getattr(model, '__qualname__', type(model).__qualname__)}"
 
 
 def check_search_target(out: Path, identity: dict[str, Any]) -> dict[str, Any] | None:
@@ -243,9 +234,7 @@ def prepare_alignment(run: SearchRun, record: dict[str, Any] | None) -> dict[str
         return model.alignment.to_dict()
     saved = (record or {}).get("alignment")
     if saved:
-        model.alignment = Alignment(AlignmentPolicy(saved["policy"]), OutputKind(saved["output_kind"]),
-                                    float(saved["scale"]), float(saved["shift"]), int(saved["n_px"]),
-                                    int(saved["n_frames"]))
+        model.alignment = Alignment.from_dict(saved)
     else:
         frame, _ = run.source.render([run.space.reference_plan(run.seed)], False)[0]
         model.fit(frame, np.random.default_rng(run.seed))
@@ -274,9 +263,8 @@ def run_search(spec: StimulusSpec, out: str | Path, *, model: str | Any, budget:
     space = SearchSpace.from_spec(spec, catalog)
     chosen = load_objective(objective)
     out = Path(out)
-    model_name = model_label(model)
     identity = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "spec_hash": spec.spec_hash(),
-                "seed": seed, "model": model_name, "objective": chosen.name, "sampler": sampler,
+                "seed": seed, "model": model_name(model), "objective": chosen.name, "sampler": sampler,
                 "study_name": study_name(spec.spec_hash(), seed)}
     record = check_search_target(out, identity)
     aligned = AlignedModel.load(model, spec.camera.to_camera(), device, alignment)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, Union
 
 from scenes.errors import DepthprobeError, first_line
@@ -86,7 +87,8 @@ def check_model_name(name: str, registry: Entries = MODELS, prefixes: Entries = 
 
     Cheap (imports no torch and no network code), so callers can reject a typo before
     verifying a large set: unknown names, misspelt prefixes, and for adapter names bad options
-    and missing folders or files.
+    and missing folders or files.  (To check a name and load it later without resolving it
+    again, use :func:`resolve_model_name`.)
 
     :param registry: name -> model factory (default: :data:`MODELS`); a Registry or a mapping.
     :param prefixes: adapter prefix -> family (default: :data:`ADAPTER_FAMILIES`); likewise.
@@ -94,17 +96,7 @@ def check_model_name(name: str, registry: Entries = MODELS, prefixes: Entries = 
     :raises ModelLoadError: an adapter name with a bad option (``ModelOptionError``) or a
         missing folder or file (``ModelSourceError``).
     """
-    models, families = _models(registry), _families(prefixes)
-    if name in models:
-        return
-    prefix = _adapter_prefix(name, families)
-    if prefix is not None:
-        family, spec = _adapter(name, prefix, families)
-        family.check_spec(spec)
-        return
-    if ":" not in name:
-        raise UnknownModelError(_unknown_message(name, models, families))
-    _check_prefix_typo(name, families)
+    resolve_model_name(name, registry, prefixes)
 
 
 def load_model(name: str, context: ModelContext, registry: Entries = MODELS,
@@ -122,18 +114,48 @@ def load_model(name: str, context: ModelContext, registry: Entries = MODELS,
         for adapters, its subclasses ``ModelSourceError`` (missing folder or file, not a
         depth model, ...) and ``ModelOptionError`` (bad option).
     """
+    return resolve_model_name(name, registry, prefixes)(context)
+
+
+def resolve_model_name(name: str, registry: Entries = MODELS,
+                       prefixes: Entries = ADAPTER_FAMILIES) -> Callable[[ModelContext], DepthModel]:
+    """Resolve and check ``name`` once, cheaply (as :func:`check_model_name`); what builds it.
+
+    An adapter name's spec is parsed and checked here, once; nothing is imported from a
+    registered factory or a ``module:attribute`` target until the builder is called.
+
+    :returns: ``build(context) -> DepthModel`` (raising as :func:`load_model` does).
+    :raises UnknownModelError, ModelLoadError: as :func:`check_model_name`.
+    """
     models, families = _models(registry), _families(prefixes)
     if name in models:
-        factory = models.get(name)
-        target = models.targets()[name]
-        label = f"model {name!r} ({target})" if isinstance(target, str) else f"model {name!r}"
-        return _build(factory, context, label=label, call_plain=True)
+        return partial(_build_registered, models, name)
     prefix = _adapter_prefix(name, families)
     if prefix is not None:
         family, spec = _adapter(name, prefix, families)
         family.check_spec(spec)
-        return _checked_model(f"model {name!r}", lambda: family.load_spec(spec, context), DepthprobeError)
-    check_model_name(name, models, families)
+        return partial(_build_adapter, family, spec)
+    if ":" not in name:
+        raise UnknownModelError(_unknown_message(name, models, families))
+    _check_prefix_typo(name, families)
+    return partial(_build_user, name)
+
+
+def _build_registered(models: Registry[Any], name: str, context: ModelContext) -> DepthModel:
+    """The registered model ``name``, built by its factory."""
+    factory = models.get(name)
+    target = models.targets()[name]
+    label = f"model {name!r} ({target})" if isinstance(target, str) else f"model {name!r}"
+    return _build(factory, context, label=label, call_plain=True)
+
+
+def _build_adapter(family: AdapterFamily, spec: AdapterSpec, context: ModelContext) -> DepthModel:
+    """The adapter model of a parsed and checked spec."""
+    return _checked_model(f"model {spec.name!r}", lambda: family.load_spec(spec, context), DepthprobeError)
+
+
+def _build_user(name: str, context: ModelContext) -> DepthModel:
+    """The user's model ``module:attribute``."""
     obj = resolve_target(name, model_name=name)
     return _build(obj, context, label=f"model {name!r}", call_plain=False, wrap_name=name)
 

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -147,6 +149,21 @@ class Alignment:
                 "scale": self.scale, "shift": self.shift, "n_px": self.n_px,
                 "n_frames": self.n_frames,
                 "fitted_on": None if self.policy == AlignmentPolicy.NONE else "road pixels of reference frames"}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Alignment":
+        """The alignment :meth:`to_dict` wrote (``fitted_on`` is derived, so it is not read back).
+
+        :raises AlignmentError: a missing entry, an unknown policy or output kind, a value that
+            is not a number (one line).
+        """
+        try:
+            return cls(AlignmentPolicy(data["policy"]), OutputKind(data["output_kind"]), float(data["scale"]),
+                       float(data["shift"]), int(data["n_px"]), int(data["n_frames"]))
+        except KeyError as exc:
+            raise AlignmentError(f"recorded alignment has no {exc.args[0]!r}") from None
+        except (TypeError, ValueError) as exc:
+            raise AlignmentError(f"recorded alignment is damaged ({exc})") from None
 
 
 @dataclass

@@ -7,12 +7,13 @@ that notebooks and other analyses can reuse them:
 1. :func:`~evaluator.pipeline.verify.open_verified` -- open the set, check every file first
    (the four layers of every frame, every hashed file, the counterfactual layers of frames
    that claim them);
-2. :func:`load_for_set` -- build the model for the set's canonical camera;
+2. :func:`~evaluator.models.loading.load_depth_model` -- build the model for the set's canonical
+   camera (its name checked once, before the set is read: :func:`~evaluator.models.loading.check_model`);
 3. :func:`fit_set_alignment` -- predict the reference frames, fit the alignment on their road
    pixels (skipped for policy ``none``); their raw outputs are kept on disk for step 4, so no
    frame goes through the model twice;
 4. :func:`predict_and_analyse` -- predict every frame (and counterfactual), align, store the
-   aligned depth under ``OUT/predictions/`` (:mod:`evaluator.pipeline.store`) and hand each
+   aligned depth under ``OUT/predictions/`` (:mod:`evaluator.results.store`) and hand each
    frame to the streaming analyses (:class:`evaluator.analyses.set_analysis.SetAnalysis`), one
    batch in memory (batching and read-ahead: :mod:`evaluator.pipeline.batching`);
 5. :meth:`~evaluator.analyses.set_analysis.SetAnalysis.finish` -- object estimates, cue and factor fits,
@@ -42,26 +43,24 @@ import numpy as np
 from evaluator.pipeline.alignment import (Alignment, AlignmentPolicy, RoadSamples, choose_policy, fit_alignment,
                                           parse_policy)
 from evaluator.analyses.set_analysis import AnalysisResult, SetAnalysis, check_shape
-from evaluator.errors import AlignmentError, EvaluationArgumentError, ModelLoadError, ModelOutputError
+from evaluator.errors import AlignmentError, EvaluationArgumentError, ModelOutputError
 from evaluator.pipeline.batching import ProgressCallback, check_batch_size, model_batches, pipelined
 from evaluator.analyses.metrics import MAX_DEPTH_M, MAX_INVALID_FRACTION
-from evaluator.models.base import DepthModel, ModelContext, OutputKind, check_contract
-from evaluator.models.callable_model import CallableModel
+from evaluator.models.base import DepthModel, OutputKind
 from evaluator.models.device import check_device_name
-from evaluator.models.registry import check_model_name, load_model
+from evaluator.models.loading import LoadedModel, ModelRecord, ModelSource, check_model, load_depth_model
 from evaluator.analyses.objects import check_statistic
-from evaluator.pipeline.store import PREDICTIONS_DIR, PredictionWriter, StoredPredictions, check_dtype, set_identity
 from scenes.versioning import code_version
 from evaluator.pipeline.verify import open_verified
 from evaluator.results.format import (SUMMARY_FILE, TABLE_FILES, StagedResults, check_results_target,
                                       write_results)
+from evaluator.results.store import PREDICTIONS_DIR, PredictionWriter, StoredPredictions, check_dtype, set_identity
 from scenes.errors import StimulusSetError
 from scenes.formats import MANIFEST, StimulusSet
 from scenes.storage import WriterLock
 
 
-
-def evaluate_set(set_path: str | Path, model_name: str | DepthModel | Callable[[np.ndarray], Any],
+def evaluate_set(set_path: str | Path, model_name: ModelSource,
                  out_dir: str | Path, *,
                  batch_size: int = 8, device: str | None = None, alignment: str | None = None,
                  statistic: str = "median", progress: ProgressCallback | None = None,
@@ -96,32 +95,43 @@ def evaluate_set(set_path: str | Path, model_name: str | DepthModel | Callable[[
     seed = check_seed(seed)
     parse_policy(alignment)  # arguments are checked before any file is read
     check_device_name(device)
-    if isinstance(model_name, str):
-        check_model_name(model_name)  # a typo fails before the set's files are hashed
+    request = check_model(model_name)  # a typo fails before the set's files are hashed
     out = check_results_target(out_dir)
     stimulus_set = open_verified(set_path)
-    model = load_for_set(model_name, stimulus_set, device)
-    policy = choose_policy(model.output_kind, alignment)
-    require_references(stimulus_set, model, policy)  # before anything is predicted or written
+    loaded = load_depth_model(request, stimulus_set.canonical_camera, device)
+    policy = choose_policy(loaded.model.output_kind, alignment)
+    require_references(stimulus_set, loaded.model, policy)  # before anything is predicted or written
+    config = {"batch_size": int(batch_size), "device": device, "alignment": alignment, "statistic": statistic,
+              "seed": seed, "prediction_dtype": prediction_dtype, "max_depth_m": max_depth_m}
     with WriterLock(out, "depthprobe evaluate"), StagedResults(out) as staged:
-        writer = PredictionWriter(staged.path / PREDICTIONS_DIR, prediction_dtype)
-        fitted = fit_set_alignment(stimulus_set, model, policy, batch_size, np.random.default_rng(seed), progress,
-                                   keep_raw=writer.keep_raw)
-        analysis = SetAnalysis(stimulus_set, statistic, max_depth_m)
-        predict_and_analyse(stimulus_set, model, fitted, batch_size, writer, analysis, progress)
-        info = model_info(model)
-        writer.finish({"model": info, "alignment": fitted.to_dict(), "stimulus_set": set_identity(stimulus_set),
-                       "n_frames": len(stimulus_set.frames), "n_counterfactual": len(analysis.counterfactual_ids)})
-        result = analysis.finish(seed)
-        require_valid_output(result, info["name"])
-        config = {"batch_size": int(batch_size), "device": device, "alignment": alignment, "statistic": statistic,
-                  "seed": seed, "prediction_dtype": prediction_dtype, "max_depth_m": max_depth_m}
-        predictions = {"path": str(out / PREDICTIONS_DIR), "dtype": prediction_dtype, "reused": False,
-                       "n_frames": len(stimulus_set.frames), "n_counterfactual": len(analysis.counterfactual_ids)}
-        summary = build_summary(stimulus_set, info, fitted.to_dict(), result, config, out,
-                                time.perf_counter() - started, predictions)
-        write_results(staged.path, result.tables, summary)
+        summary = run_model(stimulus_set, loaded, policy, config, staged.path, out, progress, started)
         staged.commit()
+    return summary
+
+
+def run_model(stimulus_set: StimulusSet, loaded: LoadedModel, policy: AlignmentPolicy, config: Mapping[str, Any],
+              staging: Path, out: Path, progress: ProgressCallback | None, started: float) -> dict[str, Any]:
+    """Steps 3 to 6 of :func:`evaluate_set`, written into ``staging`` (which becomes ``out``).
+
+    :param config: the checked arguments of :func:`evaluate_set` (``summary["config"]``).
+    :param started: :func:`time.perf_counter` when the run began (for ``elapsed_s``).
+    :returns: the summary.
+    """
+    batch_size, seed = config["batch_size"], config["seed"]
+    writer = PredictionWriter(staging / PREDICTIONS_DIR, config["prediction_dtype"])
+    fitted = fit_set_alignment(stimulus_set, loaded.model, policy, batch_size, np.random.default_rng(seed), progress,
+                               keep_raw=writer.keep_raw)
+    analysis = SetAnalysis(stimulus_set, config["statistic"], config["max_depth_m"])
+    predict_and_analyse(stimulus_set, loaded.model, fitted, batch_size, writer, analysis, progress)
+    counts = {"n_frames": len(stimulus_set.frames), "n_counterfactual": len(analysis.counterfactual_ids)}
+    writer.finish({**loaded.record.entries(), "alignment": fitted.to_dict(),
+                   "stimulus_set": set_identity(stimulus_set), **counts})
+    result = analysis.finish(seed)
+    require_valid_output(result, loaded.record.name)
+    predictions = {"path": str(out / PREDICTIONS_DIR), "dtype": config["prediction_dtype"], "reused": False, **counts}
+    summary = build_summary(stimulus_set, loaded.record, fitted.to_dict(), result, config, out,
+                            time.perf_counter() - started, predictions)
+    write_results(staging, result.tables, summary)
     return summary
 
 
@@ -155,12 +165,12 @@ def analyse_predictions(set_path: str | Path, out_dir: str | Path, *, prediction
             if progress is not None and ((i + 1) % 50 == 0 or i + 1 == len(frame_ids)):
                 progress("analyse", i + 1, len(frame_ids))
         result = analysis.finish(seed)
-        index = stored.index
-        require_valid_output(result, index["model"]["name"])
+        index, record = stored.index, stored.model_record
+        require_valid_output(result, record.name)
         config = {"statistic": statistic, "seed": seed, "max_depth_m": max_depth_m, "reused_predictions": True}
         predictions = {"path": str(pred_root), "dtype": index.get("dtype"), "reused": True,
                        "n_frames": index.get("n_frames"), "n_counterfactual": index.get("n_counterfactual")}
-        summary = build_summary(stimulus_set, index["model"], index["alignment"], result, config, out,
+        summary = build_summary(stimulus_set, record, index["alignment"], result, config, out,
                                 time.perf_counter() - started, predictions)
         write_results(staged.path, result.tables, summary)
         in_out = pred_root.resolve() == (out / PREDICTIONS_DIR).resolve()
@@ -187,31 +197,6 @@ def check_seed(seed: object) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise EvaluationArgumentError(f"seed must be a whole number >= 0, got {seed!r}")
     return int(seed)
-
-
-def load_for_set(model_name: str | DepthModel | Callable[[np.ndarray], Any], stimulus_set: StimulusSet,
-                 device: str | None = None) -> DepthModel:
-    """The model, built for the set's canonical camera.
-
-    A DepthModel instance is used as is; a plain callable is wrapped as for ``module:callable``.
-
-    :raises UnknownModelError, ModelLoadError: see :func:`evaluator.models.registry.load_model`.
-    """
-    if isinstance(model_name, str):
-        return load_model(model_name, ModelContext(stimulus_set.canonical_camera, device))
-    model = model_name
-    try:
-        if not isinstance(model, DepthModel) and callable(model):
-            model = CallableModel(model, name=_callable_name(model))
-        check_contract(model, "model")
-    except (TypeError, ValueError) as exc:
-        raise ModelLoadError(str(exc)) from None
-    return model
-
-
-def _callable_name(fn: Callable) -> str:
-    target = fn if hasattr(fn, "__qualname__") else type(fn)
-    return f"{target.__module__}:{target.__qualname__}"
 
 
 def require_references(stimulus_set: StimulusSet, model: DepthModel, policy: AlignmentPolicy) -> None:
@@ -306,29 +291,20 @@ def predict_and_analyse(stimulus_set: StimulusSet, model: DepthModel, fitted: Al
     pipelined(with_counterfactuals(model_batches(stimulus_set, model, todo, batch_size)), consume)
 
 
-def model_info(model: DepthModel) -> dict[str, Any]:
-    """What results record of a model: name, output kind, declared contract, device."""
-    return {"name": model.name, "output_kind": OutputKind(model.output_kind).value,
-            "contract": model.describe(), "device": getattr(model, "device", None)}
-
-
-def build_summary(stimulus_set: StimulusSet, model: Mapping[str, Any], alignment: Mapping[str, Any],
+def build_summary(stimulus_set: StimulusSet, model: ModelRecord, alignment: Mapping[str, Any],
                   result: AnalysisResult, config: Mapping[str, Any], out_dir: Path, elapsed_s: float,
                   predictions: Mapping[str, Any]) -> dict[str, Any]:
     """The content of summary.json (see :mod:`evaluator.results.format`): provenance, then every
     analysis's entries.
 
-    :param model: :func:`model_info` of the model (or the one stored with reused predictions).
+    :param model: the model's record (or the one stored with reused predictions).
     :param alignment: the alignment's ``to_dict()``.
     """
     versions = code_version()
     outputs = {name: str(out_dir / TABLE_FILES[name]) for name, table in result.tables.items() if table is not None}
     outputs.update(summary=str(out_dir / SUMMARY_FILE), predictions=str(predictions["path"]))
     return {
-        "model": model["name"],
-        "output_kind": model["output_kind"],
-        "model_contract": model["contract"],
-        "device": model.get("device"),
+        **model.entries(),
         "alignment": dict(alignment),
         "n_frames": int(len(stimulus_set.frames)),
         "n_reference_frames": len(stimulus_set.reference_frame_ids),

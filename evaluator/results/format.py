@@ -9,7 +9,7 @@ Layout (format ``depthprobe-results``, version :data:`FORMAT_VERSION`)::
                             config, code version, date) and the paths of the files below
       objects.parquet       one row per object: ground truth, cues, estimate_m, ...
       cue_fit.parquet ...   one table per analysis that applies (see TABLE_FILES)
-      predictions/          the aligned predictions (:mod:`evaluator.pipeline.store`)
+      predictions/          the aligned predictions (:mod:`evaluator.results.store`)
       figures/*.png         drawn later by ``depthprobe report --figures``
 
 Every file is written atomically (:mod:`scenes.storage`); ``summary.json`` is written after

@@ -14,7 +14,7 @@ shared by the gallery.  Sky (no surface, +inf) is drawn light grey.
 
 The RGB and true depth come from the stimulus set the summary names
 (``summary["stimulus_set"]["path"]``), the predictions from the results folder's
-``predictions/`` (:class:`evaluator.pipeline.store.StoredPredictions`, checked against the
+``predictions/`` (:class:`evaluator.results.store.StoredPredictions`, checked against the
 set).  When either cannot be opened, :func:`build_gallery` returns no frames and one warning
 line instead: the rest of the report does not depend on them.
 """
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from evaluator.pipeline.store import INDEX_FILE, PREDICTIONS_DIR, StoredPredictions
+from evaluator.results.store import INDEX_FILE, PREDICTIONS_DIR, StoredPredictions
 from evaluator.results.figures import png_bytes
 from evaluator.results.format import Results
 from scenes.errors import DepthprobeError

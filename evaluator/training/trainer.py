@@ -45,6 +45,7 @@ import math
 import platform
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -102,38 +103,13 @@ def train(set_dirs: Sequence[str | Path] | str | Path, out_dir: str | Path, *,
     net_cfg = cfg.network
 
     data, sets = load_frames(set_dirs, net_cfg.input_size, cfg.limit_per_set)
-    train_idx, val_idx = split_frames(len(data), cfg.val_fraction, np.random.default_rng(cfg.seed))
-    if len(train_idx) == 0:
-        raise StimulusSetError(f"no frames left for training ({len(data)} frame(s), val_fraction {cfg.val_fraction})")
-    train_data, val_data = data.subset(train_idx), data.subset(val_idx)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(cfg.seed)
-        network = build_network(net_cfg).to(device, memory_format=torch.channels_last)
-    precision = resolve_precision(cfg.precision, device)
-    generator = torch.Generator().manual_seed(cfg.seed + 1)
-    optimiser = torch.optim.AdamW(network.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    drop_last, steps_per_epoch, total_steps = plan_steps(len(train_data), cfg)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, _schedule(total_steps, cfg))
-
+    train_data, val_data = split_data(data, cfg)
+    run = start_training(cfg, device, len(train_data))
     out.mkdir(parents=True, exist_ok=True)
     (out / LOG_FILE).unlink(missing_ok=True)
-    step, epoch, history, loss_ema = 0, 0, [], None
-    while step < total_steps:
-        network.train()
-        step, epoch_loss, epoch_batches, loss_ema = train_epoch(
-            network, optimiser, scheduler, train_data, cfg, generator, drop_last, device, precision,
-            step, total_steps, lambda done, ema: (progress or no_progress)("train", done, total_steps, f"epoch {epoch + 1} loss {ema:.4f}"),
-            loss_ema)
-        epoch += 1
-        record = {"epoch": epoch, "step": step, "epochs_done": step / steps_per_epoch,
-                  "train_loss": epoch_loss / max(epoch_batches, 1), "lr": scheduler.get_last_lr()[0],
-                  "seconds": round(time.perf_counter() - started, 1)}
-        if len(val_data):
-            record["validation"] = evaluate_frames(network, val_data, device, cfg.object_weight, batch_size=16)
-        history.append(record)
-        append_log(out / LOG_FILE, record)
-        (progress or no_progress)("epoch", step, total_steps, epoch_line(record))
+    step, history = run_epochs(run, train_data, val_data, cfg, out / LOG_FILE, progress or no_progress, started)
 
+    network = run.network
     network.eval()
     train_eval_idx = np.random.default_rng(cfg.seed + 2).permutation(len(train_data))[:TRAIN_METRIC_FRAMES]
     final_train = evaluate_frames(network, train_data.subset(np.sort(train_eval_idx)), device,
@@ -144,11 +120,86 @@ def train(set_dirs: Sequence[str | Path] | str | Path, out_dir: str | Path, *,
     weights = save_weights(out / WEIGHTS_FILE, network.cpu(), name=name, stored_dtype=cfg.stored_dtype)
     card = build_card(name=name, sets=sets, set_dirs=set_dirs, data=data, n_train=len(train_data),
                       n_val=len(val_data), cfg=cfg, network=network, weights=weights, steps=step,
-                      steps_per_epoch=steps_per_epoch, seconds=seconds, device=device,
+                      steps_per_epoch=run.steps_per_epoch, seconds=seconds, device=device,
                       final_train=final_train, final_val=final_val, cue_fit=cue_fit,
-                      intended_use=intended_use, precision=precision)
+                      intended_use=intended_use, precision=run.precision)
     write_card(out, card)
     return card
+
+
+def split_data(data: FrameData, cfg: TrainingConfig) -> tuple[FrameData, FrameData]:
+    """Step 1's split: (training, validation) frames, by frame (``val_fraction``, numpy Generator
+    seeded with ``cfg.seed``).
+
+    :raises StimulusSetError: no frame is left for training.
+    """
+    train_idx, val_idx = split_frames(len(data), cfg.val_fraction, np.random.default_rng(cfg.seed))
+    if len(train_idx) == 0:
+        raise StimulusSetError(f"no frames left for training ({len(data)} frame(s), val_fraction {cfg.val_fraction})")
+    return data.subset(train_idx), data.subset(val_idx)
+
+
+@dataclass
+class TrainingRun:
+    """What the optimisation loop works on (made by :func:`start_training`).
+
+    :ivar generator: torch Generator (seed ``cfg.seed + 1``) that shuffles and flips the batches.
+    :ivar precision: ``"float32"`` or ``"bfloat16"`` (:func:`resolve_precision`).
+    :ivar drop_last, steps_per_epoch, total_steps: as :func:`plan_steps` gives them.
+    """
+
+    network: DepthUNet
+    optimiser: Any
+    scheduler: Any
+    generator: torch.Generator
+    precision: str
+    drop_last: bool
+    steps_per_epoch: int
+    total_steps: int
+    device: str
+
+
+def start_training(cfg: TrainingConfig, device: str, n_train: int) -> TrainingRun:
+    """Step 2 and the optimiser: the network initialised from ``cfg.seed`` (inside
+    :func:`torch.random.fork_rng`: the caller's global torch RNG is left untouched), AdamW and
+    the warm-up/cosine schedule over the steps ``n_train`` training frames give."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)
+        network = build_network(cfg.network).to(device, memory_format=torch.channels_last)
+    precision = resolve_precision(cfg.precision, device)
+    generator = torch.Generator().manual_seed(cfg.seed + 1)
+    optimiser = torch.optim.AdamW(network.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    drop_last, steps_per_epoch, total_steps = plan_steps(n_train, cfg)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, _schedule(total_steps, cfg))
+    return TrainingRun(network, optimiser, scheduler, generator, precision, drop_last, steps_per_epoch, total_steps,
+                       device)
+
+
+def run_epochs(run: TrainingRun, train_data: FrameData, val_data: FrameData, cfg: TrainingConfig, log_path: Path,
+               progress: Progress, started: float) -> tuple[int, list[dict[str, Any]]]:
+    """Steps 3 and 4: epochs until ``run.total_steps`` optimiser steps, each followed by the
+    validation loss and metrics, appended to ``log_path`` and told to ``progress``.
+
+    :param started: :func:`time.perf_counter` when training began (the log's ``seconds``).
+    :returns: (steps done, one record per epoch).
+    """
+    step, epoch, history, loss_ema = 0, 0, [], None
+    while step < run.total_steps:
+        run.network.train()
+        step, epoch_loss, epoch_batches, loss_ema = train_epoch(
+            run.network, run.optimiser, run.scheduler, train_data, cfg, run.generator, run.drop_last, run.device,
+            run.precision, step, run.total_steps,
+            lambda done, ema: progress("train", done, run.total_steps, f"epoch {epoch + 1} loss {ema:.4f}"), loss_ema)
+        epoch += 1
+        record = {"epoch": epoch, "step": step, "epochs_done": step / run.steps_per_epoch,
+                  "train_loss": epoch_loss / max(epoch_batches, 1), "lr": run.scheduler.get_last_lr()[0],
+                  "seconds": round(time.perf_counter() - started, 1)}
+        if len(val_data):
+            record["validation"] = evaluate_frames(run.network, val_data, run.device, cfg.object_weight, batch_size=16)
+        history.append(record)
+        append_log(log_path, record)
+        progress("epoch", step, run.total_steps, epoch_line(record))
+    return step, history
 
 
 def plan_steps(n_train: int, cfg: TrainingConfig) -> tuple[bool, int, int]:

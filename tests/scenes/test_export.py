@@ -171,7 +171,7 @@ def assert_back_projects(points, colours, depth, camera, rgb):
 
 def test_ply_export_of_true_and_predicted_depth(evaluated, tmp_path):
     pytest.importorskip("open3d")
-    from evaluator.pipeline.store import StoredPredictions
+    from evaluator.results.store import StoredPredictions
 
     stimuli, results = evaluated
     stimulus_set = open_stimulus_set(stimuli)

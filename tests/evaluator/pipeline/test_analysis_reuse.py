@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluator.pipeline.store import INDEX_FILE, PREDICTIONS_DIR, PredictionStoreError
+from evaluator.models.loading import ModelRecord
+from evaluator.results.store import FORMAT_VERSION, INDEX_FILE, PREDICTIONS_DIR, PredictionStoreError
 from evaluator.pipeline.evaluate import analyse_predictions, evaluate_set
 from evaluator.results.format import SUMMARY_FILE, TABLE_FILES, ResultsError
 from scenes.errors import StimulusSetError
@@ -241,3 +242,36 @@ def test_command_line_reuses_predictions_and_reports(evaluated, obstacle_set, tm
         result = runner.invoke(app, args)
         assert result.exit_code == 2 and message in result.output and result.output.count("\n") == 1, result.output
     assert not (tmp_path / "x").exists()
+
+
+def test_the_index_holds_the_model_record_as_the_summary_does(evaluated):
+    summary, out, _ = evaluated
+    index = json.loads((out / PREDICTIONS_DIR / INDEX_FILE).read_text())
+    assert index["format_version"] == FORMAT_VERSION == 2
+    assert {key: index[key] for key in ModelRecord.KEYS} == {key: summary[key] for key in ModelRecord.KEYS}
+
+
+def test_an_index_of_version_1_is_still_read(evaluated, obstacle_set, tmp_path):
+    summary, out, _ = evaluated
+    store = tmp_path / "store"
+    shutil.copytree(out / PREDICTIONS_DIR, store)
+    index = json.loads((store / INDEX_FILE).read_text())
+    record = {key: index.pop(key) for key in ModelRecord.KEYS}
+    index.update(format_version=1, model={"name": record["model"], "output_kind": record["output_kind"],
+                                          "contract": record["model_contract"], "device": record["device"]})
+    (store / INDEX_FILE).write_text(json.dumps(index))
+    again = analyse_predictions(obstacle_set, tmp_path / "again", predictions_dir=store, seed=3)
+    for key in (*ModelRecord.KEYS, "verdict", "metrics"):
+        assert json.dumps(again[key], sort_keys=True) == json.dumps(summary[key], sort_keys=True), key
+
+
+@pytest.mark.parametrize("change, message", [({"format_version": 9}, "format_version 9; this depthprobe reads 1 and 2"),
+                                             ({"model_contract": None, "model": None}, "no complete model record")])
+def test_an_index_of_another_version_or_without_a_record_is_refused(evaluated, obstacle_set, tmp_path, change, message):
+    _, out, _ = evaluated
+    store = tmp_path / "store"
+    shutil.copytree(out / PREDICTIONS_DIR, store)
+    index = {k: v for k, v in {**json.loads((store / INDEX_FILE).read_text()), **change}.items() if v is not None}
+    (store / INDEX_FILE).write_text(json.dumps(index))
+    with pytest.raises(PredictionStoreError, match=message):
+        analyse_predictions(obstacle_set, tmp_path / "again", predictions_dir=store)

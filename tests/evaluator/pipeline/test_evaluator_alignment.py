@@ -111,3 +111,23 @@ def test_subsampling_is_capped_and_reproducible():
     np.testing.assert_array_equal(a.arrays()[1], b.arrays()[1])
     fitted = fit_alignment(a, AlignmentPolicy.MEDIAN, OutputKind.METRIC_DEPTH)
     assert fitted.scale == pytest.approx(0.5) and fitted.n_px == 150
+
+
+@pytest.mark.parametrize("fitted", [Alignment(AlignmentPolicy.NONE, OutputKind.METRIC_DEPTH),
+                                    Alignment(AlignmentPolicy.MEDIAN, OutputKind.DISPARITY, 2.5, 0.0, 1234, 2),
+                                    Alignment(AlignmentPolicy.LSTSQ, OutputKind.RELATIVE_INVERSE_DEPTH, 0.3, -0.01,
+                                              999, 1)])
+def test_from_dict_reads_back_what_to_dict_wrote(fitted):
+    import json
+
+    assert Alignment.from_dict(json.loads(json.dumps(fitted.to_dict()))) == fitted
+
+
+@pytest.mark.parametrize("change, message", [({"policy": "mean"}, "damaged"), ({"scale": "big"}, "damaged"),
+                                             ({"n_px": None}, "damaged"), ({"shift": ...}, "no 'shift'")])
+def test_a_damaged_recorded_alignment_is_one_line(change, message):
+    data = {**Alignment(AlignmentPolicy.MEDIAN, OutputKind.DISPARITY, 2.5).to_dict(), **change}
+    data = {k: v for k, v in data.items() if v is not ...}
+    with pytest.raises(AlignmentError, match=message) as info:
+        Alignment.from_dict(data)
+    assert "\n" not in str(info.value)

@@ -1,10 +1,12 @@
 """The prediction store: the aligned depth of every frame, so analyses can rerun without the model.
 
-Layout (``OUT/predictions/``)::
+Layout (``OUT/predictions/``, format ``depthprobe-predictions``, version :data:`FORMAT_VERSION`)::
 
-    index.json                 written last: model, alignment, dtype, the stimulus set's identity
-                               (spec hash, SHA-256 of its frames and objects tables), and the
-                               SHA-256 of every prediction file
+    index.json                 written last: the model record (the four entries summary.json has:
+                               ``model``, ``output_kind``, ``model_contract``, ``device``; see
+                               :class:`~evaluator.models.loading.ModelRecord`), alignment, dtype,
+                               the stimulus set's identity (spec hash, SHA-256 of its frames and
+                               objects tables), and the SHA-256 of every prediction file
     depth/<frame_id>.npy       aligned predicted depth, metres, (H, W), float32 (or float16)
     counterfactual/<frame_id>.npy
                                the same for the frame's counterfactual (object removed)
@@ -20,6 +22,9 @@ refused for reuse.  float16 halves the size; it keeps 3 significant digits (rela
 During a run the reference frames' raw (unaligned) outputs are kept in ``.raw/`` between the
 alignment fit and the main pass, so that no frame goes through the model twice; ``.raw/`` is
 removed when the store is finished.
+
+Versions: 2 records the model as above; 1 (before) held it as one entry ``model`` with ``name``,
+``output_kind``, ``contract`` and ``device``.  Both are read (:attr:`StoredPredictions.model_record`).
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from evaluator.models.loading import ModelRecord
 from scenes.errors import DepthprobeError, problems_line
 from scenes.formats import FRAMES_TABLE, OBJECTS_TABLE, StimulusSet
 from scenes.storage import atomic_write_bytes, npy_bytes, sha256_file, write_unsynced
@@ -38,7 +44,9 @@ from scenes.storage import atomic_write_bytes, npy_bytes, sha256_file, write_uns
 PREDICTIONS_DIR = "predictions"
 INDEX_FILE = "index.json"
 FORMAT_NAME = "depthprobe-predictions"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Index versions this code reads (see the module docstring).
+READABLE_VERSIONS = (1, 2)
 DTYPES = ("float32", "float16")
 KINDS = {"depth": "depth", "counterfactual": "counterfactual"}
 RAW_DIR = ".raw"
@@ -109,7 +117,11 @@ class PredictionWriter:
         return raw
 
     def finish(self, meta: Mapping[str, Any]) -> Path:
-        """Write ``index.json`` (meta + file hashes), atomically and last; remove ``.raw/``."""
+        """Write ``index.json`` (meta + file hashes), atomically and last; remove ``.raw/``.
+
+        :param meta: the model record's entries (:meth:`ModelRecord.entries`), ``alignment``,
+            ``stimulus_set`` (:func:`set_identity`), ``n_frames``, ``n_counterfactual``.
+        """
         shutil.rmtree(self.root / RAW_DIR, ignore_errors=True)
         body = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "dtype": self.dtype, **meta,
                 "files": dict(sorted(self.files.items()))}
@@ -147,11 +159,29 @@ class StoredPredictions:
             raise PredictionStoreError(f"{index_path}: not valid JSON ({exc})") from None
         if index.get("format") != FORMAT_NAME:
             raise PredictionStoreError(f"{index_path}: not a depthprobe predictions index")
+        if index.get("format_version") not in READABLE_VERSIONS:
+            raise PredictionStoreError(f"{index_path}: predictions format_version {index.get('format_version')!r}; "
+                                       f"this depthprobe reads {' and '.join(map(str, READABLE_VERSIONS))}")
         store = cls(root, index)
+        try:
+            _ = store.model_record  # readable in either version
+        except (KeyError, TypeError):
+            raise PredictionStoreError(f"{index_path}: damaged index, no complete model record") from None
         problems = store.problems(stimulus_set, check_hashes)
         if problems:
             raise PredictionStoreError(problems_line(problems, " with stored predictions"))
         return store
+
+    @property
+    def model_record(self) -> ModelRecord:
+        """The record of the model that made these predictions (from an index of either version).
+
+        :raises KeyError, TypeError: the index lacks part of it (refused by :meth:`open`).
+        """
+        if self.index.get("format_version") == 1:
+            old = self.index["model"]
+            return ModelRecord(old["name"], old["output_kind"], old["contract"], old.get("device"))
+        return ModelRecord.from_entries(self.index)
 
     def problems(self, stimulus_set: StimulusSet, check_hashes: bool = True) -> list[str]:
         """Every reason these predictions cannot stand for ``stimulus_set`` (empty when none)."""
