@@ -26,6 +26,9 @@ import pandas as pd
 import pytest
 
 from depthprobe.search.runner import run_search
+from generator.executors import ExecutorOptions
+from generator.generate import generate
+from scenes.errors import DepthprobeError
 from scenes.catalog import default_catalog
 from scenes.design.plans import derive_seed
 from scenes.spec.schema import StimulusSpec, load_spec, parse_spec
@@ -216,3 +219,22 @@ def test_every_sampler_runs_and_workers_ask_trials_together(tmp_path, sampler):
                         workers=2, executor=source)
     assert result.n_finished == 5 and len(source.rendered) == 5
     assert time.perf_counter() - started < 30
+
+
+@pytest.mark.parametrize("options, option", [
+    (ExecutorOptions(executor="slurm"), "--executor"), (ExecutorOptions(address="auto"), "--address"),
+    (ExecutorOptions(render_device="tpu"), "--render-device"), (ExecutorOptions(workers=0), "--workers"),
+    (ExecutorOptions(threads=0), "--threads")])
+def test_bad_render_options_are_the_one_line_errors_of_generate(tmp_path, options, option):
+    with pytest.raises(DepthprobeError) as searched:
+        run_search(search_spec(), tmp_path / "s", model=MODEL, budget=2, executor=options)
+    with pytest.raises(DepthprobeError) as generated:
+        generate(search_spec(), tmp_path / "g", executor=options)
+    message = str(searched.value)
+    assert message == str(generated.value) and message.startswith(option) and "\n" not in message
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_worker_count_below_one_is_the_generate_error(tmp_path):
+    with pytest.raises(DepthprobeError, match="^--workers 0: must be at least 1$"):
+        run_search(search_spec(), tmp_path / "s", model=MODEL, budget=2, workers=0)
