@@ -5,9 +5,14 @@ RenderResult per render out, as they finish) and renders history-free frames, so
 set do not depend on which executor, how many workers or which worker rendered a frame (on the
 same kind of device).  :class:`ExecutorOptions` is what the command line's ``--workers``,
 ``--threads``, ``--render-device``, ``--executor`` and ``--address`` set.
+
+Callers that render in several steps (the failure search, depthprobe/search/) open one executor
+and hand it on; :func:`use_executor` takes either options (opens an executor, closes it after)
+or such an executor already open (uses it as it is, leaves it open).
 """
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from scenes.catalog import Catalog
@@ -88,3 +93,13 @@ def open_executor(spec: StimulusSpec, catalog: Catalog, options: ExecutorOptions
     from generator.pool import RenderPool
 
     return RenderPool(spec, catalog, workers=workers, threads=options.threads, device=options.render_device, gpus=gpus)
+
+
+def use_executor(spec: StimulusSpec, catalog: Catalog, executor: "ExecutorOptions | RenderExecutor",
+                 n_renders: int) -> AbstractContextManager[RenderExecutor]:
+    """A with-block rendering with ``executor``: options open an executor sized for ``n_renders``
+    renders (:func:`open_executor`, closed at the end of the block); a render executor the caller
+    holds open (inside its own with-block) is used as it is and left open."""
+    if isinstance(executor, ExecutorOptions):
+        return open_executor(spec, catalog, executor, n_renders)
+    return nullcontext(executor)

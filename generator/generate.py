@@ -33,7 +33,7 @@ from scenes.progress import Progress
 from scenes.spec import StimulusSpec
 from scenes.storage import WriterLock
 from scenes.versioning import code_version_text
-from generator.executors import ExecutorOptions, open_executor
+from generator.executors import ExecutorOptions, use_executor
 from generator.render_result import RenderExecutor, RenderResult, group_renders
 
 #: The objects-table columns of a frame's ground contacts, after the measured ones (measure_frame).
@@ -159,10 +159,12 @@ def write_frame(out: Path, spec: StimulusSpec, plan: FramePlan, result: RenderRe
 
 def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalog: Catalog,
                    done: dict[str, dict[str, Any]], progress: Progress | None,
-                   options: ExecutorOptions, totals: RenderTotals) -> dict[str, dict[str, Any]]:
-    """Render every planned frame not in ``done`` with the executor ``options`` ask for, writing
-    each frame here as its render comes back (adding each render to ``totals``); return the
-    records of all planned frames."""
+                   executor: ExecutorOptions | RenderExecutor, totals: RenderTotals) -> dict[str, dict[str, Any]]:
+    """Render every planned frame not in ``done`` with ``executor`` (the one options ask for, or
+    one already open: :func:`generator.executors.use_executor`), writing each frame here as its
+    render comes back (adding each render to ``totals``); return the records of all planned
+    frames.  Counterfactuals are rendered as ``spec`` says, whatever spec the executor was
+    opened with."""
     todo = [p for p in plans if p.frame_id not in done]
     records = {p.frame_id: done[p.frame_id] for p in plans if p.frame_id in done}
     if not todo:
@@ -173,9 +175,9 @@ def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalo
         progress("render", 0, len(todo), "")
     written = 0
     opened = time.perf_counter()
-    with open_executor(spec, catalog, options, len(group_renders(todo))) as executor:
-        totals.workers = executor.n_workers
-        for result in executor.render(todo):
+    with use_executor(spec, catalog, executor, len(group_renders(todo))) as renderer:
+        totals.workers = renderer.n_workers
+        for result in renderer.render(todo, spec.render.counterfactual):
             start = time.perf_counter()
             if totals.first_result_s is None:
                 totals.first_result_s = start - opened
@@ -187,7 +189,7 @@ def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalo
             for plan in result.plans:
                 written += 1
                 if progress:
-                    progress("render", written, len(todo), progress_item(plan.frame_id, executor))
+                    progress("render", written, len(todo), progress_item(plan.frame_id, renderer))
     if progress:
         progress("render", len(todo), len(todo), "done")
     return records
@@ -280,7 +282,7 @@ def renderer_versions() -> dict[str, str]:
 def generate(spec: StimulusSpec, out: Path, *, limit: int | None = None, resume: bool = False,
              catalog: Catalog | None = None, progress: Progress | None = None,
              plans: list[FramePlan] | None = None, workers: int = 1,
-             executor: ExecutorOptions | None = None) -> GenerateResult:
+             executor: ExecutorOptions | RenderExecutor | None = None) -> GenerateResult:
     """Render a stimulus set into ``out``; see the module docstring for the order of work.
 
     :param limit: render at most this many frames, spread over the design (ignored with ``plans``).
@@ -290,10 +292,15 @@ def generate(spec: StimulusSpec, out: Path, *, limit: int | None = None, resume:
     :param workers: render processes: 1 renders in this process (loading BlenderProc here), more
         a pool of worker processes (generator/pool.py); the files are the same either way.
         Ignored when ``executor`` is given.
-    :param executor: how to render (generator/executors.py): workers, threads, render device,
-        local processes or Ray.
+    :param executor: how to render (generator/executors.py): options (workers, threads, render
+        device, local processes or Ray), or a render executor already open (inside its
+        with-block), which renders the frames and is left open: the failure search writes its
+        worst cases with the executor it searched with.  Such an executor must render as
+        ``spec`` does (same world, camera and render settings; ``render.counterfactual`` may
+        differ, as counterfactuals are asked for explicitly).
     """
-    options = (executor or ExecutorOptions(workers=workers)).checked()
+    if executor is None or isinstance(executor, ExecutorOptions):
+        executor = (executor or ExecutorOptions(workers=workers)).checked()
     catalog = catalog or default_catalog()
     plans = plans if plans is not None else plan_frames(spec, catalog, limit)
     with WriterLock(out, "depthprobe generate"):
@@ -301,7 +308,7 @@ def generate(spec: StimulusSpec, out: Path, *, limit: int | None = None, resume:
         out.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         totals = RenderTotals()
-        records = render_missing(spec, plans, out, catalog, done, progress, options, totals)
+        records = render_missing(spec, plans, out, catalog, done, progress, executor, totals)
         seconds = time.perf_counter() - start
         write_set(out, spec, plans, records, seconds, catalog)
         remove_temporaries(out)

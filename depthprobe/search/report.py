@@ -6,9 +6,11 @@ short text of the factor ranges where the model fails.
   (:data:`depthprobe.search.space.FACTORS`), what the objective recorded (``z_true_m``,
   ``estimate_m``, ``fraction``, ``missed``, ...), ``skipped`` (why), ``retry_of``, ``seconds``;
 * ``OUT/worst/`` -- the worst decile of the evaluated trials (at least one), rendered again from
-  their plans (same seeds) with the frame source's stimulus-set writer, plus the reference frame
-  (``is_reference``), so ``evaluate``, ``report``, ``sheet`` and ``verify`` work on it; written
-  beside and swapped in, so a failed write leaves the previous one;
+  their plans (same seeds) by the search's render executor and written by ``generator.generate``
+  (:meth:`depthprobe.search.render.SearchFrames.write_set`: layers, geometry export, tables,
+  manifest), plus the reference frame (``is_reference``), so ``evaluate``, ``report``, ``sheet``
+  and ``verify`` work on it; written beside and swapped in, so a failed write leaves the
+  previous one;
 * ``OUT/failures.md`` -- for every searched factor, the range (or the level counts) of the worst
   decile against all evaluated trials.
 """
@@ -22,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from depthprobe.search.render import FrameSource
+from depthprobe.search.render import SearchFrames
 from depthprobe.search.space import FACTORS, SearchSpace
 from evaluator.results.format import StagedResults
 from scenes.errors import DepthprobeError
@@ -135,7 +137,7 @@ def failure_lines(table: pd.DataFrame, space: SearchSpace, identity: dict[str, A
     return lines
 
 
-def write_worst_set(out: Path, spec: StimulusSpec, space: SearchSpace, source: FrameSource, table: pd.DataFrame,
+def write_worst_set(out: Path, spec: StimulusSpec, space: SearchSpace, source: SearchFrames, table: pd.DataFrame,
                     counterfactual: bool, seed: int) -> Path | None:
     """Write ``OUT/worst/`` (see the module docstring); None when no trial was evaluated.  A set
     already holding exactly these frames of this spec is kept as it is."""
@@ -176,7 +178,7 @@ def _holds(target: Path, spec_hash: str, frame_ids: Sequence[str]) -> bool:
         and not found.problems()
 
 
-def write_outputs(out: Path, spec: StimulusSpec, space: SearchSpace, source: FrameSource, table: pd.DataFrame,
+def write_outputs(out: Path, spec: StimulusSpec, space: SearchSpace, source: SearchFrames, table: pd.DataFrame,
                   failures: list[str], counterfactual: bool, seed: int) -> None:
     """``trials.parquet``, ``worst/`` and ``failures.md`` (each written atomically)."""
     atomic_write_bytes(out / TRIALS_FILE, parquet_bytes(table))

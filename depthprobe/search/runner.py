@@ -2,11 +2,12 @@
 searchable factors.
 
 Each trial: the sampler picks the searched factors' values (:mod:`depthprobe.search.space`),
-they make one frame plan, the frame source renders it (and its counterfactual when the
-objective needs it; :mod:`depthprobe.search.render`), the model predicts it at once, aligned to
-metres (:mod:`depthprobe.search.objective`), and the objective's value is told to the study,
-which maximises it.  Trials are asked ``source.workers`` at a time (TPE's constant liar keeps
-pending trials apart) and rendered as one batch.
+they make one frame plan, the generator's render executor renders it (and its counterfactual
+when the objective needs it; :mod:`depthprobe.search.render`), the model predicts it at once,
+aligned to metres (:mod:`depthprobe.search.objective`), and the objective's value is told to the
+study, which maximises it.  Trials are asked as many at a time as the executor has workers
+(TPE's constant liar keeps pending trials apart) and rendered as one batch; with TPE or CMA-ES
+the trials a search draws therefore depend on its number of workers.
 
 Resumable: the study lives in ``OUT/search.db`` (SQLite; study name from the spec hash and the
 seed) and ``OUT/search.json`` records what the search is (format, spec hash, seed, model,
@@ -25,20 +26,22 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from depthprobe.search.objective import AlignedModel, Objective, Outcome, TrialFrames, load_objective
-from depthprobe.search.render import FrameSource, blender_frames
+from depthprobe.search.render import SearchFrames
 from depthprobe.search.report import (FAILURES_FILE, TRIALS_FILE, WORST_DIR, failure_lines, trials_table,
                                       worst_trials, write_outputs)
 from depthprobe.search.space import InfeasibleTrial, SearchError, SearchSpace
 from evaluator.pipeline.alignment import Alignment, AlignmentPolicy
 from evaluator.models.loading import model_name
+from generator.executors import ExecutorOptions
+from generator.render_result import RenderExecutor
 from scenes.catalog import Catalog, default_catalog
 from scenes.design import derive_seed
 from scenes.progress import Progress
@@ -72,9 +75,9 @@ def study_name(spec_hash: str, seed: int) -> str:
     return f"depthprobe-{spec_hash[:16]}-seed{seed}"
 
 
-def check_arguments(budget: int, workers: int, seed: int, sampler: str) -> None:
-    """SearchError for a budget or worker count below 1, a negative seed, an unknown sampler."""
-    for name, value, low in (("--budget", budget, 1), ("--workers", workers, 1), ("--seed", seed, 0)):
+def check_arguments(budget: int, seed: int, sampler: str) -> None:
+    """SearchError for a budget below 1, a negative seed, an unknown sampler."""
+    for name, value, low in (("--budget", budget, 1), ("--seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise SearchError(f"{name}: must be a whole number >= {low} (got {value!r})")
     if sampler not in SAMPLERS:
@@ -175,7 +178,7 @@ class SearchRun:
     space: SearchSpace
     model: AlignedModel
     objective: Objective
-    source: FrameSource
+    source: SearchFrames
     study: Any
     seed: int
 
@@ -245,20 +248,28 @@ def run_search(spec: StimulusSpec, out: str | Path, *, model: str | Any, budget:
                objective: str = "depth-error", sampler: str = "tpe", workers: int = 1, seed: int = 0,
                device: str | None = None, alignment: str | None = None, catalog: Catalog | None = None,
                progress: Progress | None = None,
-               source: FrameSource | Callable[[StimulusSpec, Catalog, int], FrameSource] | None = None) -> SearchResult:
+               executor: ExecutorOptions | RenderExecutor | None = None) -> SearchResult:
     """Search (or continue searching) ``spec``'s ``search:`` factors for the model's failures.
 
     :param model: a model name as for ``evaluate`` (or a DepthModel, or a callable).
     :param budget: finished trials wanted in total (a rerun adds only what is missing).
     :param objective: ``depth-error``, ``missed`` or ``module:callable``.
     :param sampler: ``tpe``, ``cmaes`` or ``random``, seeded from ``seed``.
-    :param workers: trials asked and rendered together.
-    :param source: the frame source, or a factory ``(spec, catalog, workers)`` of one; default the
-        Blender renderer (:func:`depthprobe.search.render.blender_frames`).
+    :param workers: render workers, >= 1 (1: in this process, which then loads Blender; more: a
+        pool of worker processes); the trials asked and rendered together.  Ignored when
+        ``executor`` is given.
+    :param device: the model's torch device (``cuda``, ``cpu``, ...; None: cuda if available).
+    :param executor: how to render, as for ``generator.generate``: ExecutorOptions (workers,
+        threads, render device, local or Ray, Ray address; checked with the same one-line
+        errors), or a render executor already open (generator/render_result.py; e.g. your own
+        renderer), used as it is and left open.  Trials go in batches of its workers.
     :param progress: told ``("search", finished, budget, "<frame id> <value>")`` after each trial.
-    :raises SpecError: the spec has no search section; SearchError: bad arguments or ``out``.
+    :raises SpecError: the spec has no search section; SearchError: bad arguments or ``out``;
+        DepthprobeError: bad executor options.
     """
-    check_arguments(budget, workers, seed, sampler)
+    check_arguments(budget, seed, sampler)
+    if executor is None or isinstance(executor, ExecutorOptions):
+        executor = (executor or ExecutorOptions(workers=workers)).checked()
     catalog = catalog or default_catalog()
     space = SearchSpace.from_spec(spec, catalog)
     chosen = load_objective(objective)
@@ -268,8 +279,6 @@ def run_search(spec: StimulusSpec, out: str | Path, *, model: str | Any, budget:
                 "study_name": study_name(spec.spec_hash(), seed)}
     record = check_search_target(out, identity)
     aligned = AlignedModel.load(model, spec.camera.to_camera(), device, alignment)
-    if source is None or not hasattr(source, "render"):
-        source = (source or blender_frames)(spec, catalog, workers)
     with WriterLock(out, "depthprobe search"):
         out.mkdir(parents=True, exist_ok=True)
         write_record(out, {**(record or {}), **identity}, spec)  # first: a folder with a study is always ours
@@ -277,19 +286,30 @@ def run_search(spec: StimulusSpec, out: str | Path, *, model: str | Any, budget:
             quiet_optuna()
             study, storage = open_study(out, identity["study_name"], sampler, seed)
             try:
-                run = SearchRun(space, aligned, chosen, source, study, seed)
-                write_record(out, {**identity, "alignment": prepare_alignment(run, record)}, spec)
-                recover_stale(study)
-                n_new = run_until(run, budget, progress)
-                table = trials_table(study, space)
+                frames = SearchFrames(spec, catalog, executor, budget - finished_count(study) + 1)
+                with frames:
+                    run = SearchRun(space, aligned, chosen, frames, study, seed)
+                    n_new, table, failures = search_and_report(out, run, record, identity, budget, progress)
             finally:
-                source.close()
                 storage.engine.dispose()
-        failures = failure_lines(table, space, identity)
-        write_outputs(out, spec, space, source, table, failures, chosen.needs_counterfactual, seed)
     finished = table[table["state"].isin(["COMPLETE", "PRUNED"])]
     return SearchResult(out, len(finished), n_new, int((finished["state"] == "PRUNED").sum()),
                         worst_trials(table), failures)
+
+
+def search_and_report(out: Path, run: SearchRun, record: dict[str, Any] | None, identity: dict[str, Any],
+                      budget: int, progress: Progress | None) -> tuple[int, pd.DataFrame, list[str]]:
+    """Align the model, run trials until ``budget`` are finished, and write the outputs
+    (:func:`depthprobe.search.report.write_outputs`, the worst set with the search's executor);
+    (trials run now, the trial table, the lines of failures.md)."""
+    write_record(out, {**identity, "alignment": prepare_alignment(run, record)}, run.space.spec)
+    recover_stale(run.study)
+    n_new = run_until(run, budget, progress)
+    table = trials_table(run.study, run.space)
+    failures = failure_lines(table, run.space, identity)
+    write_outputs(out, run.space.spec, run.space, run.source, table, failures,
+                  run.objective.needs_counterfactual, run.seed)
+    return n_new, table, failures
 
 
 def quiet_optuna() -> None:

@@ -1,4 +1,5 @@
-"""``depthprobe search`` on real renders (Cycles, tiny: 64x32 px, 2 samples, 3 trials)."""
+"""``depthprobe search`` on real renders (Cycles, tiny: 64x32 px, 2 samples, 3 trials), through the
+command line and through ``run_search`` with the generator's worker pool."""
 from __future__ import annotations
 
 import subprocess
@@ -9,7 +10,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from depthprobe.search.runner import run_search as search
+from generator.executors import ExecutorOptions
 from scenes.formats.stimulus_set import open_stimulus_set
+from scenes.spec.schema import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,3 +70,17 @@ def test_search_with_a_worker_pool_finds_the_same_trials(tmp_path):
     two = pd.read_parquet(tmp_path / "two" / "trials.parquet").drop(columns="seconds")
     pd.testing.assert_frame_equal(one, two)
     assert open_stimulus_set(tmp_path / "two" / "worst").problems() == []
+
+
+def test_run_search_renders_with_the_generators_pool(tmp_path):
+    """Two pool workers (generator/pool.py; this process never loads Blender) render the trials two
+    at a time and the worst set (written by generator.generate, geometry export included)."""
+    out = tmp_path / "pool"
+    result = search(load_spec(str(tiny_spec(tmp_path))), out, model="flat-road", budget=3, sampler="random", seed=1,
+                    executor=ExecutorOptions(workers=2, render_device="cpu"))
+    assert (result.n_finished, result.n_new, result.n_skipped) == (3, 3, 0)
+    assert len(pd.read_parquet(out / "trials.parquet")) == 3
+    worst = open_stimulus_set(out / "worst")
+    assert worst.problems() == [] and worst.frame_ids == ["reference", f"trial{result.worst[0]:05d}"]
+    assert worst.manifest["render_devices"] == ["CPU"]
+    assert (out / "worst" / "geometry" / "frames" / f"trial{result.worst[0]:05d}.json").is_file()

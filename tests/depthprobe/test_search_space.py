@@ -80,7 +80,7 @@ def test_infeasible_trials_are_skipped_and_count_against_the_budget(tmp_path):
     spec = search_spec({"assets": ["car_sedan"], "distance_m": {"min": 6, "max": 12},
                         "lateral_m": {"min": -15, "max": 15}})
     result = run_search(spec, tmp_path / "s", model=MODEL, budget=10, sampler="random", seed=0,
-                        source=RecordingBoxes())
+                        executor=RecordingBoxes())
     table = pd.read_parquet(tmp_path / "s" / "trials.parquet")
     skipped = table[table["state"] == "PRUNED"]
     assert result.n_finished == 10 and result.n_skipped == len(skipped) > 0
@@ -102,7 +102,7 @@ def test_missed_objective_uses_the_counterfactual(tmp_path):
     out = tmp_path / "s"
     result = run_search(search_spec({"assets": ["car_sedan"], "distance_m": {"min": 8, "max": 30}}), out,
                         model="tests.depthprobe.test_search_space:hiding_model", objective="missed", budget=8,
-                        sampler="random", seed=4, source=RecordingBoxes())
+                        sampler="random", seed=4, executor=RecordingBoxes())
     table = pd.read_parquet(out / "trials.parquet")
     far = table["distance_m"] > 20
     assert far.any() and (~far).any()
@@ -122,7 +122,7 @@ def user_score(plan, frame, prediction) -> float:
 def test_user_callable_objective_gets_plan_frame_and_prediction(tmp_path):
     CALLS.clear()
     result = run_search(search_spec(), tmp_path / "s", model=MODEL, budget=3, sampler="random",
-                        objective="tests.depthprobe.test_search_space:user_score", source=RecordingBoxes())
+                        objective="tests.depthprobe.test_search_space:user_score", executor=RecordingBoxes())
     assert [c[0] for c in CALLS] == ["trial00000", "trial00001", "trial00002"]
     assert CALLS[0][1] == (48, 160, 3) and CALLS[0][2] == (48, 160)
     table = pd.read_parquet(tmp_path / "s" / "trials.parquet")
@@ -144,7 +144,7 @@ def test_relative_output_is_aligned_once_on_the_reference_frame(tmp_path):
     source = RecordingBoxes()
     out = tmp_path / "s"
     run_search(search_spec(), out, model="tests.depthprobe.test_search_space:disparity_model", budget=3,
-               sampler="random", source=source)
+               sampler="random", executor=source)
     assert source.rendered[0] == "reference" and source.rendered.count("reference") == 1
     alignment = json.loads((out / "search.json").read_text())["alignment"]
     assert alignment["policy"] == "median" and alignment["scale"] == pytest.approx(3.0, rel=1e-5)
@@ -152,7 +152,7 @@ def test_relative_output_is_aligned_once_on_the_reference_frame(tmp_path):
     assert table["objective"].max() < 1e-5
     resumed = RecordingBoxes()
     run_search(search_spec(), out, model="tests.depthprobe.test_search_space:disparity_model", budget=4,
-               sampler="random", source=resumed)
+               sampler="random", executor=resumed)
     assert resumed.rendered == ["trial00003"]  # the recorded alignment is reused
 
 
@@ -160,15 +160,15 @@ def test_refuses_foreign_folders_and_other_searches(tmp_path):
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "notes.txt").write_text("mine")
     with pytest.raises(SearchError, match="not a search folder"):
-        run_search(search_spec(), tmp_path / "busy", model=MODEL, budget=1, source=RecordingBoxes())
-    run_search(search_spec(), tmp_path / "s", model=MODEL, budget=1, sampler="random", source=RecordingBoxes())
+        run_search(search_spec(), tmp_path / "busy", model=MODEL, budget=1, executor=RecordingBoxes())
+    run_search(search_spec(), tmp_path / "s", model=MODEL, budget=1, sampler="random", executor=RecordingBoxes())
     with pytest.raises(SearchError, match="holds a search with model"):
         run_search(search_spec(), tmp_path / "s", model="flat-road", budget=2, sampler="random",
-                   source=RecordingBoxes())
+                   executor=RecordingBoxes())
     with pytest.raises(SearchError, match="holds a search with sampler 'random', not 'tpe'"):
-        run_search(search_spec(), tmp_path / "s", model=MODEL, budget=2, source=RecordingBoxes())
+        run_search(search_spec(), tmp_path / "s", model=MODEL, budget=2, executor=RecordingBoxes())
     with pytest.raises(SearchError, match="--sampler 'grid'"):
-        run_search(search_spec(), tmp_path / "t", model=MODEL, budget=2, sampler="grid", source=RecordingBoxes())
+        run_search(search_spec(), tmp_path / "t", model=MODEL, budget=2, sampler="grid", executor=RecordingBoxes())
     assert not (tmp_path / "t").exists()
 
 
@@ -200,7 +200,7 @@ def test_the_search_guides_search_section_is_a_valid_spec_section():
 
 
 def test_refuses_a_folder_inside_a_stimulus_set(tmp_path):
-    run_search(search_spec(), tmp_path / "s", model=MODEL, budget=1, sampler="random", source=RecordingBoxes())
+    run_search(search_spec(), tmp_path / "s", model=MODEL, budget=1, sampler="random", executor=RecordingBoxes())
     with pytest.raises(DepthprobeError, match="is inside the stimulus set"):
         run_search(search_spec(), tmp_path / "s" / "worst" / "inner", model=MODEL, budget=1, sampler="random",
-                   source=RecordingBoxes())
+                   executor=RecordingBoxes())
