@@ -85,19 +85,25 @@ def card_markdown(card: dict[str, Any]) -> str:
               f"steps), torch {tr['torch_version']}",
               "", "## Metrics (mean over frames, true depth <= 80 m)", "",
               "| split | region | Abs Rel | RMSE log | δ<1.25 |", "|---|---|---|---|---|"]
-    for split_name in ("train", "validation"):
-        regions = (card.get("metrics") or {}).get(split_name) or {}
-        for region in ("all", "road", "object"):
-            m = regions.get(region)
-            if m:
-                lines.append(f"| {split_name} | {region} | {_fmt(m['abs_rel'])} | {_fmt(m['rmse_log'])} | "
-                             f"{_fmt(m['a1'])} |")
+    for split_name, region, m in _region_metrics(card, ("all", "road", "object")):
+        lines.append(f"| {split_name} | {region} | {_fmt(m['abs_rel'])} | {_fmt(m['rmse_log'])} | "
+                     f"{_fmt(m['a1'])} |")
     cue = card.get("validation_cue_fit")
     if cue:
         lines += ["", "## Cue fit on the validation frames (training distribution)", "", cue.get("verdict_text", "")]
     lines += ["", f"Created {card.get('created_utc')} with depthprobe {card.get('depthprobe_version')} "
               f"(commit {card.get('git_commit')}).", ""]
     return "\n".join(lines)
+
+
+def _region_metrics(card: dict[str, Any], regions: tuple[str, ...]):
+    """``(split, region, metrics)`` for the train and validation splits and each of ``regions``
+    that the card has metrics for, in that order."""
+    for split_name in ("train", "validation"):
+        measured = (card.get("metrics") or {}).get(split_name) or {}
+        for region in regions:
+            if measured.get(region):
+                yield split_name, region, measured[region]
 
 
 def _short(value: Any) -> str:
@@ -116,13 +122,9 @@ def card_lines(card: dict[str, Any], model_dir: Path) -> list[str]:
     lines = [f"network {card['name']}: {model_dir}/ ({WEIGHTS_FILE}, {CARD_MD}, {LOG_FILE})",
              f"trained {tr['steps']} steps in {tr['seconds'] / 60:.1f} min on {tr['device']}; "
              f"{split['n_train']} training, {split['n_validation']} validation frames"]
-    for split_name in ("train", "validation"):
-        metrics = (card.get("metrics") or {}).get(split_name) or {}
-        for region in ("road", "object"):
-            m = metrics.get(region)
-            if m:
-                lines.append(f"  {split_name} {region}: Abs Rel {m['abs_rel']:.3f}, delta<1.25 {m['a1']:.3f} "
-                             f"(mean over {m['n_frames']} frames)")
+    for split_name, region, m in _region_metrics(card, ("road", "object")):
+        lines.append(f"  {split_name} {region}: Abs Rel {m['abs_rel']:.3f}, delta<1.25 {m['a1']:.3f} "
+                     f"(mean over {m['n_frames']} frames)")
     cue_fit = card.get("validation_cue_fit")
     if cue_fit:
         lines.append(f"  cue fit on the validation frames: {cue_fit['verdict_text']}")

@@ -339,25 +339,43 @@ def test_skewed_K_is_refused(photos):
     one_line_error(excinfo, "photos/calibration.yaml: K:", "skew")
 
 
-def test_photo_of_the_wrong_size_names_the_photo_and_both_sizes(photos):
-    write_png(photos / "0002.png", (64, 32))
+def _remove_photos(folder: Path) -> None:
+    for image in folder.glob("*.png"):
+        image.unlink()
+    (folder / "0001.depth.png").write_bytes(b"")
+
+
+def _calibration_per_photo_only(folder: Path) -> None:
+    (folder / "calibration.yaml").unlink()
+    write_yaml(folder / "0001.yaml", BASE)
+
+
+#: A broken flat photo folder (a change to the ``photos`` fixture) -> what its one-line error names.
+BROKEN_FOLDERS = {
+    "photo of the wrong size": (lambda f: write_png(f / "0002.png", (64, 32)),
+                                ["photos/0002.png: 64x32 pixels, the camera is 32x16"]),
+    "calibration of another size": (lambda f: write_yaml(f / "0001.yaml", {"width": 64}),
+                                    ["photos/0001.yaml: width", "64x16", "32x16"]),
+    "depth of another size": (lambda f: write_png(f / "0001.depth.png", np.zeros((H, W + 1), dtype=np.uint16)),
+                              ["photos/0001.depth.png: 33x16 pixels"]),
+    "folder without photos": (_remove_photos, ["photos/: no photos (*.png, *.jpg"]),
+    "photo without calibration": (_calibration_per_photo_only,
+                                  ["photos/0002.png: no calibration (no calibration.yaml in the folder, no 0002.yaml)"]),
+    "calibration missing a required key": (
+        lambda f: write_yaml(f / "calibration.yaml", {k: v for k, v in BASE.items() if k != "camera_height_m"}),
+        ["photos/calibration.yaml: camera_height_m: missing"]),
+    "nonpositive camera height": (lambda f: write_yaml(f / "0001.yaml", {"camera_height_m": 0}),
+                                  ["photos/0001.yaml: camera_height_m: must be > 0"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_FOLDERS))
+def test_a_broken_photo_folder_is_one_line_naming_the_file(photos, case):
+    breaks, parts = BROKEN_FOLDERS[case]
+    breaks(photos)
     with pytest.raises(DepthprobeError) as excinfo:
         read_backgrounds(photos, W, H)
-    one_line_error(excinfo, "photos/0002.png: 64x32 pixels, the camera is 32x16")
-
-
-def test_calibration_of_another_size_names_the_calibration_file(photos):
-    write_yaml(photos / "0001.yaml", {"width": 64})
-    with pytest.raises(DepthprobeError) as excinfo:
-        read_backgrounds(photos, W, H)
-    one_line_error(excinfo, "photos/0001.yaml: width", "64x16", "32x16")
-
-
-def test_depth_of_another_size_names_the_depth_file(photos):
-    write_png(photos / "0001.depth.png", np.zeros((H, W + 1), dtype=np.uint16))
-    with pytest.raises(DepthprobeError) as excinfo:
-        read_backgrounds(photos, W, H)
-    one_line_error(excinfo, "photos/0001.depth.png: 33x16 pixels")
+    one_line_error(excinfo, *parts)
 
 
 def test_eight_bit_depth_png_is_refused(photos):
@@ -391,37 +409,6 @@ def test_kitti_drives_without_a_calibration_file(tmp_path):
     with pytest.raises(DepthprobeError) as excinfo:
         read_backgrounds(root, KW, KH)
     one_line_error(excinfo, "2011_09_28/calib_cam_to_cam.txt", "missing")
-
-
-def test_folder_without_photos(photos):
-    for image in photos.glob("*.png"):
-        image.unlink()
-    (photos / "0001.depth.png").write_bytes(b"")
-    with pytest.raises(DepthprobeError) as excinfo:
-        read_backgrounds(photos, W, H)
-    one_line_error(excinfo, "photos/: no photos (*.png, *.jpg")
-
-
-def test_photo_without_calibration(photos):
-    (photos / "calibration.yaml").unlink()
-    write_yaml(photos / "0001.yaml", BASE)
-    with pytest.raises(DepthprobeError) as excinfo:
-        read_backgrounds(photos, W, H)
-    one_line_error(excinfo, "photos/0002.png: no calibration (no calibration.yaml in the folder, no 0002.yaml)")
-
-
-def test_calibration_missing_a_required_key(photos):
-    write_yaml(photos / "calibration.yaml", {k: v for k, v in BASE.items() if k != "camera_height_m"})
-    with pytest.raises(DepthprobeError) as excinfo:
-        read_backgrounds(photos, W, H)
-    one_line_error(excinfo, "photos/calibration.yaml: camera_height_m: missing")
-
-
-def test_nonpositive_camera_height(photos):
-    write_yaml(photos / "0001.yaml", {"camera_height_m": 0})
-    with pytest.raises(DepthprobeError) as excinfo:
-        read_backgrounds(photos, W, H)
-    one_line_error(excinfo, "photos/0001.yaml: camera_height_m: must be > 0")
 
 
 @pytest.mark.parametrize("data, field", [({"pitch_deg": 90}, "pitch_deg: must be in (-90, 90)"),
