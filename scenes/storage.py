@@ -313,14 +313,14 @@ def content_of(folder: Path) -> list[str]:
 
 def refuse_inside(path: str | Path, error: type[DepthprobeError], option: str = "--out",
                   own: Marker | None = None, sealed: tuple[Marker, ...] = SEALED) -> None:
-    """Raise ``error`` (one line) when ``path`` is a ``sealed`` output (other than one of kind
-    ``own``), lies inside one, or lies below a file."""
+    """Raise ``error`` (one line) when ``path`` is a :data:`SEALED` output (other than one of
+    kind ``own``), lies inside a ``sealed`` one, or lies below a file."""
     path = Path(path)
     resolved = path.resolve()
     for folder in (resolved, *resolved.parents):
         if folder != resolved and folder.exists() and not folder.is_dir():
             raise error(f"{option} {path}: {folder} is not a folder")
-        for marker in sealed:
+        for marker in SEALED if folder == resolved else sealed:
             if (folder == resolved and marker == own) or marker.read(folder) is None:
                 continue
             where = f"is the {marker.label}" if folder == resolved else f"is inside the {marker.label} {folder}"
@@ -378,6 +378,8 @@ class FolderKind:
     :ivar unfinished: files that mark an unfinished output of ours before its marker is written
         (a stimulus set's ``progress.jsonl``).
     :ivar hint: the advice ending the refusal of a folder of other content.
+    :ivar not_inside: the sealed outputs it may not lie inside (default all; results may lie
+        inside results, which are of their own kind).
     """
 
     name: str
@@ -386,6 +388,7 @@ class FolderKind:
     error: type[DepthprobeError]
     unfinished: tuple[str, ...] = ()
     hint: str = "choose a new or empty folder"
+    not_inside: tuple[Marker, ...] = SEALED
 
     def earlier_record(self, folder: Path) -> dict[str, Any] | None:
         """The marker of an earlier output of this kind in ``folder`` ({} for an unfinished one), else None."""
@@ -403,7 +406,7 @@ class FolderKind:
         (one line) when it may not be written.  Checks proper to one kind (same spec, same
         search) are the caller's, on :attr:`OutputFolder.record`."""
         out = Path(out)
-        refuse_inside(out, self.error, option, own=self.marker)
+        refuse_inside(out, self.error, option, own=self.marker, sealed=self.not_inside)
         if not out.exists():
             if out.is_symlink():
                 raise self.error(f"{option} {out}: is a link to nothing; refusing to write through it")

@@ -32,7 +32,7 @@ import pandas as pd
 
 from evaluator.analyses import TABLE_NAMES
 from scenes.errors import DepthprobeError
-from scenes.storage import RESULTS_MARKER, FolderKind, StagedOutput, atomic_write_bytes, json_bytes, parquet_bytes
+from scenes.storage import RESULTS_MARKER, STIMULUS_SET_MARKER, FolderKind, StagedOutput, atomic_write_bytes, json_bytes, parquet_bytes
 
 FORMAT_NAME = RESULTS_MARKER.format_name
 FORMAT_VERSION = 1
@@ -154,8 +154,10 @@ REPORT_FILES = ("report.html", "report.md")
 #: What a results folder may hold besides the tables (anything else: not ours to replace).
 RESULTS_ENTRIES = frozenset({SUMMARY_FILE, FIGURES_DIR, "predictions", *REPORT_FILES, *TABLE_FILES.values()})
 
-#: Where results may be written (:class:`scenes.storage.FolderKind`): recognised by the summary.
-RESULTS_OUTPUT = FolderKind("depthprobe results", RESULTS_MARKER, RESULTS_ENTRIES, ResultsError)
+#: Where results may be written (:class:`scenes.storage.FolderKind`): recognised by the summary;
+#: never inside a stimulus set (inside a results folder, results are of their own kind).
+RESULTS_OUTPUT = FolderKind("depthprobe results", RESULTS_MARKER, RESULTS_ENTRIES, ResultsError,
+                            not_inside=(STIMULUS_SET_MARKER,))
 #: The staged commit of a results folder (:class:`scenes.storage.StagedOutput`; the old name).
 StagedResults = StagedOutput
 
@@ -170,6 +172,6 @@ def check_results_target(out: str | Path) -> Path:
 
     The rule of :data:`RESULTS_OUTPUT`: a new path, an empty folder, or a results folder of ours
     holding only its own entries (which a finished run then replaces as a whole).  Refused: a
-    file; a stimulus set, a results folder or a folder inside one; a folder of other content.
+    file; a stimulus set or a folder inside one; a folder of other content.
     """
     return RESULTS_OUTPUT.check(out).path
