@@ -38,14 +38,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from scenes.geometry import Camera
 from scenes.errors import StimulusSetError, problems_line
-from depthprobe.exporters.target import ExportError, ExportTarget, begin_export, check_export_target, claimed, finish_export
-from scenes.progress import Progress
+from depthprobe.exporters.base import Exported, Exporter
+from depthprobe.exporters.target import ExportError, ExportTarget
+from scenes.progress import Progress, no_progress
 from scenes.formats import StimulusSet, layer_path
 from scenes.storage import atomic_write_bytes
 
@@ -144,39 +146,45 @@ def check_kitti_set(stimulus_set: StimulusSet) -> None:
         raise StimulusSetError(problems_line(missing))
 
 
-def check_kitti_export(stimulus_set: StimulusSet, out) -> ExportTarget:
-    """Every check of a KITTI export (the folder, the frame ids, the files), nothing written."""
-    target = check_export_target(out, stimulus_set, "kitti")
-    check_kitti_set(stimulus_set)
-    return target
+class KittiExporter(Exporter):
+    """``--format kitti``: every frame in the KITTI layout (module docstring).  A rerun into an
+    export of ours of the same set replaces it (frames it no longer has go)."""
 
+    format_name = "kitti"
 
-def write_kitti_export(stimulus_set: StimulusSet, out, progress: Progress | None = None) -> ExportTarget:
-    """Export every frame of ``stimulus_set`` into ``out`` in the KITTI layout (module docstring).
+    def check_set(self) -> None:
+        check_kitti_set(self.stimulus_set)
 
-    Everything is checked first (:func:`check_kitti_export`): a refused export writes nothing.
-    A rerun into an export of ours of the same set replaces it (frames it no longer has go).
+    def files(self) -> list[str]:
+        return [FRAMES_LIST, *(rel for fid in self.stimulus_set.frame_ids for rel in frame_files(fid).values())]
 
-    :returns: the checked target (``target.out`` is the folder).
-    """
-    with claimed(check_kitti_export(stimulus_set, out), stimulus_set) as target:
-        ids = stimulus_set.frame_ids
-        files = [FRAMES_LIST, *(rel for fid in ids for rel in frame_files(fid).values())]
-        begin_export(target, files)
+    def write_files(self, out: Path, progress: Progress) -> None:
+        ids = self.stimulus_set.frame_ids
         rows = []
         for done, fid in enumerate(ids, start=1):
-            rows.append(_write_frame(stimulus_set, fid, target))
-            if progress is not None:
-                progress("exporting", done, len(ids), fid)
-        atomic_write_bytes(target.out / FRAMES_LIST, ("\n".join(rows) + "\n").encode("utf-8"))
-        finish_export(target, files)
-    return target
+            rows.append(_write_frame(self.stimulus_set, fid, out))
+            progress("exporting", done, len(ids), fid)
+        atomic_write_bytes(out / FRAMES_LIST, ("\n".join(rows) + "\n").encode("utf-8"))
+
+    def lines(self, out: Path) -> list[str]:
+        return [f"KITTI export: {out} ({len(self.stimulus_set.frame_ids)} frames)"]
 
 
-def _write_frame(stimulus_set: StimulusSet, frame_id: str, target: ExportTarget) -> str:
-    """Write one frame's image, depth PNG and calibration; return its line of ``frames.txt``."""
+def check_kitti_export(stimulus_set: StimulusSet, out) -> ExportTarget:
+    """Every check of a KITTI export (the folder, the frame ids, the files), nothing written."""
+    return KittiExporter(stimulus_set, out).check().target
+
+
+def write_kitti_export(stimulus_set: StimulusSet, out, progress: Progress | None = None) -> Exported:
+    """Export every frame of ``stimulus_set`` into ``out`` (:class:`KittiExporter`); everything is
+    checked first: a refused export writes nothing.  ``result.out`` is the folder."""
+    return KittiExporter(stimulus_set, out).check().write(progress or no_progress)
+
+
+def _write_frame(stimulus_set: StimulusSet, frame_id: str, out: Path) -> str:
+    """Write one frame's image, depth PNG and calibration into ``out``; return its line of ``frames.txt``."""
     camera, rel = stimulus_set.camera(frame_id), frame_files(frame_id)
-    atomic_write_bytes(target.out / rel["image"], png_bytes(np.ascontiguousarray(stimulus_set.rgb(frame_id))))
-    atomic_write_bytes(target.out / rel["depth"], png_bytes(kitti_depth(stimulus_set.depth(frame_id))))
-    atomic_write_bytes(target.out / rel["calib"], calib_text(camera).encode("ascii"))
+    atomic_write_bytes(out / rel["image"], png_bytes(np.ascontiguousarray(stimulus_set.rgb(frame_id))))
+    atomic_write_bytes(out / rel["depth"], png_bytes(kitti_depth(stimulus_set.depth(frame_id))))
+    atomic_write_bytes(out / rel["calib"], calib_text(camera).encode("ascii"))
     return f"{rel['image']} {rel['depth']} {float(camera.fx)!r}"

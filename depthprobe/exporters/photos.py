@@ -18,13 +18,17 @@ No road mask is written: the reader's default (below the horizon) is the ground 
 """
 from __future__ import annotations
 
+from functools import cached_property
+from pathlib import Path
+
 import numpy as np
 import yaml
 
 from scenes.errors import StimulusSetError
 from depthprobe.exporters.kitti import kitti_depth, png_bytes
-from depthprobe.exporters.target import ExportError, ExportTarget, begin_export, check_export_target, claimed, finish_export
-from scenes.progress import Progress
+from depthprobe.exporters.base import Exported, Exporter
+from depthprobe.exporters.target import ExportError
+from scenes.progress import Progress, no_progress
 from scenes.spec import StimulusSpec
 from scenes.formats import StimulusSet
 from scenes.storage import atomic_write_bytes
@@ -74,23 +78,38 @@ def calibration_yaml(stimulus_set: StimulusSet, frame_id: str) -> str:
     return yaml.safe_dump(data, sort_keys=False)
 
 
-def write_photos_export(stimulus_set: StimulusSet, out, progress: Progress | None = None) -> ExportTarget:
-    """Export the empty road of every frame with a counterfactual into ``out`` (module docstring)."""
-    ids = exported_frames(stimulus_set)
-    missing = stimulus_set.counterfactual_problems()
-    if missing:
-        raise StimulusSetError(missing[0])
-    with claimed(check_export_target(out, stimulus_set, "photos"), stimulus_set) as target:
-        names = photo_names(stimulus_set, ids)
-        files = [rel for fid in ids for rel in photo_files(names[fid])]
-        begin_export(target, files)
-        for done, fid in enumerate(ids, start=1):
-            image, depth, calibration = photo_files(names[fid])
-            rgb = np.ascontiguousarray(stimulus_set.counterfactual_rgb(fid))
-            atomic_write_bytes(target.out / image, png_bytes(rgb))
-            atomic_write_bytes(target.out / depth, png_bytes(kitti_depth(stimulus_set.counterfactual_depth(fid))))
-            atomic_write_bytes(target.out / calibration, calibration_yaml(stimulus_set, fid).encode("utf-8"))
-            if progress is not None:
-                progress("exporting", done, len(ids), fid)
-        finish_export(target, files)
-    return target
+class PhotosExporter(Exporter):
+    """``--format photos``: the empty road of every frame with a counterfactual (module docstring)."""
+
+    format_name = "photos"
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Frame id -> photo name of every exported frame (:class:`ExportError` when there is none)."""
+        return photo_names(self.stimulus_set, exported_frames(self.stimulus_set))
+
+    def check_set(self) -> None:
+        exported_frames(self.stimulus_set)  # the first refusal: no frame has a counterfactual
+        missing = self.stimulus_set.counterfactual_problems()
+        if missing:
+            raise StimulusSetError(missing[0])
+
+    def files(self) -> list[str]:
+        return [rel for name in self.names.values() for rel in photo_files(name)]
+
+    def write_files(self, out: Path, progress: Progress) -> None:
+        for done, (fid, name) in enumerate(self.names.items(), start=1):
+            image, depth, calibration = photo_files(name)
+            rgb = np.ascontiguousarray(self.stimulus_set.counterfactual_rgb(fid))
+            atomic_write_bytes(out / image, png_bytes(rgb))
+            atomic_write_bytes(out / depth, png_bytes(kitti_depth(self.stimulus_set.counterfactual_depth(fid))))
+            atomic_write_bytes(out / calibration, calibration_yaml(self.stimulus_set, fid).encode("utf-8"))
+            progress("exporting", done, len(self.names), fid)
+
+    def lines(self, out: Path) -> list[str]:
+        return [f"photos: {out} (every frame with a counterfactual, without its objects)"]
+
+
+def write_photos_export(stimulus_set: StimulusSet, out, progress: Progress | None = None) -> Exported:
+    """Export the empty road of every frame with a counterfactual into ``out`` (:class:`PhotosExporter`)."""
+    return PhotosExporter(stimulus_set, out).check().write(progress or no_progress)

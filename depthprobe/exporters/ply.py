@@ -27,9 +27,10 @@ import numpy as np
 
 from scenes.raycast import load_open3d
 from scenes.geometry import Camera
-from scenes.errors import DepthprobeError
-from depthprobe.exporters.target import ExportError, begin_export, check_export_target, claimed, finish_export
+from depthprobe.exporters.base import Exporter
+from depthprobe.exporters.target import ExportError, ExportTarget
 from scenes.formats import StimulusSet
+from scenes.progress import Progress
 from scenes.storage import StorageError, atomic_write_bytes
 
 
@@ -91,6 +92,66 @@ def check_frame_id(stimulus_set: StimulusSet, frame_id: str) -> str:
     return frame_id
 
 
+def stored_prediction(results_dir: str | Path, stimulus_set: StimulusSet, frame_id: str) -> np.ndarray:
+    """One frame's aligned predicted depth (float32 metres, (H, W)) from an evaluation's results
+    folder, read through the results reader and the prediction store's reader: refused
+    (ResultsError, PredictionStoreError) unless made for this very set and intact (every file
+    matches its hash in the store's index)."""
+    from evaluator.results.store import PREDICTIONS_DIR, StoredPredictions
+    from evaluator.results.format import read_results
+
+    return StoredPredictions.open(read_results(results_dir).root / PREDICTIONS_DIR, stimulus_set).depth(frame_id)
+
+
+class PlyExporter(Exporter):
+    """``--format ply``: one frame's true (and, given a results folder, predicted) depth as point
+    clouds (module docstring).  Every cloud is computed by :meth:`check`: a refused export writes
+    nothing.  Other frames' clouds in the folder stay; this frame's are replaced."""
+
+    format_name = "ply"
+    one_frame = True
+
+    def __init__(self, stimulus_set: StimulusSet, out: str | Path, frame: str | None = None,
+                 results: str | Path | None = None, predicted_m: np.ndarray | None = None) -> None:
+        """As :class:`Exporter`; ``predicted_m``: the predicted depth (float metres, (H, W)) when
+        it does not come from ``results``."""
+        super().__init__(stimulus_set, out, frame, results)
+        self.predicted_m = predicted_m
+        self.data: list[bytes] = []
+
+    def check_set(self) -> None:
+        if self.frame is None:
+            raise ExportError("--frame: missing; --format ply exports one frame (give one of the set's frame ids)")
+        frame_id = check_frame_id(self.stimulus_set, self.frame)
+        predicted = self.predicted_m
+        if self.results is not None:
+            predicted = stored_prediction(self.results, self.stimulus_set, frame_id)
+        self.data = frame_clouds(self.stimulus_set, frame_id, predicted)
+
+    def files(self) -> list[str]:
+        return list(frame_file_names(self.frame)[:len(self.data)])
+
+    def write_files(self, out: Path, progress: Progress) -> None:
+        for done, (name, body) in enumerate(zip(self.files(), self.data), start=1):
+            atomic_write_bytes(out / name, body)
+            progress("exporting", done, len(self.data), name)
+
+    def lines(self, out: Path) -> list[str]:
+        return [f"point cloud: {out / name}" for name in self.files()]
+
+    def kept_files(self, target: ExportTarget) -> set[str]:
+        return set(target.old_files) - set(frame_file_names(self.frame))
+
+
+def frame_clouds(stimulus_set: StimulusSet, frame_id: str, predicted_m: np.ndarray | None) -> list[bytes]:
+    """The PLY bytes of a frame's true cloud and, given ``predicted_m`` (float metres, (H, W)), its predicted one."""
+    camera, image = stimulus_set.camera(frame_id), stimulus_set.rgb(frame_id)
+    clouds = [cloud_of(stimulus_set.depth(frame_id), image, camera, f"frame {frame_id!r} true depth")]
+    if predicted_m is not None:
+        clouds.append(cloud_of(predicted_m, image, camera, f"frame {frame_id!r} predicted depth"))
+    return [ply_bytes(points, colours) for points, colours in clouds]
+
+
 def write_ply_export(stimulus_set: StimulusSet, frame_id: str, out, predicted_m: np.ndarray | None = None
                      ) -> list[Path]:
     """Write ``DIR/<frame_id>_true.ply`` (and, given ``predicted_m``, float metres (H, W),
@@ -99,17 +160,4 @@ def write_ply_export(stimulus_set: StimulusSet, frame_id: str, out, predicted_m:
 
     :returns: the paths written.
     """
-    checked = check_export_target(out, stimulus_set, "ply")
-    check_frame_id(stimulus_set, frame_id)
-    camera, image = stimulus_set.camera(frame_id), stimulus_set.rgb(frame_id)
-    clouds = [cloud_of(stimulus_set.depth(frame_id), image, camera, f"frame {frame_id!r} true depth")]
-    if predicted_m is not None:
-        clouds.append(cloud_of(predicted_m, image, camera, f"frame {frame_id!r} predicted depth"))
-    data = [ply_bytes(points, colours) for points, colours in clouds]
-    names = frame_file_names(frame_id)[:len(data)]
-    with claimed(checked, stimulus_set) as target:
-        begin_export(target, names)
-        for name, body in zip(names, data):
-            atomic_write_bytes(target.out / name, body)
-        finish_export(target, (set(target.old_files) - set(frame_file_names(frame_id))) | set(names))
-    return [target.out / name for name in names]
+    return PlyExporter(stimulus_set, out, frame_id, predicted_m=predicted_m).check().write().files

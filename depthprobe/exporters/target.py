@@ -10,8 +10,8 @@ holds, beside what it exports, the marker ``depthprobe-export.json``::
 
 ``--out`` may be a new path, an empty folder, or an export of ours in the same ``export_format``
 of a set with the same spec hash that holds nothing but the files its marker lists (leftover
-temporaries of a killed write are allowed and removed).  Never the stimulus set, nor a folder
-inside a stimulus set.  Every check runs before anything is written, so a refused export writes
+temporaries of a killed write are allowed and removed): the one rule of
+:class:`scenes.storage.FolderKind`.  Never a stimulus set or results folder, nor a folder inside one.  Every check runs before anything is written, so a refused export writes
 nothing.
 
 Writing (under :func:`claimed`, :func:`begin_export`, :func:`finish_export`): the marker is written first with state
@@ -24,12 +24,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from scenes.errors import DepthprobeError
-from scenes.formats import StimulusSet, manifest_of
-from scenes.storage import WriterLock, atomic_write_bytes, is_temporary, json_bytes, read_format_file
+from scenes.formats import StimulusSet
+from scenes.storage import FolderKind, Marker, WriterLock, atomic_write_bytes, is_own_leftover, is_temporary, json_bytes
 
 FORMAT_NAME = "depthprobe-export"
 FORMAT_VERSION = 1
@@ -60,43 +60,33 @@ class ExportTarget:
     old_files: frozenset[str]
 
 
+#: Where an export may be written (:class:`scenes.storage.FolderKind`): recognised by its
+#: marker, which lists its files (checked by :func:`check_export_target`, at any depth).
+EXPORT_OUTPUT = FolderKind("a depthprobe export", Marker(MARKER, FORMAT_NAME, "export"), None, ExportError)
+
+
 def read_marker(out: Path) -> dict[str, Any] | None:
     """The parsed marker of ``out`` if it is an export of ours (any version), else None."""
-    return read_format_file(Path(out) / MARKER, FORMAT_NAME)
+    return EXPORT_OUTPUT.marker.read(out)
 
 
-def _files_in(out: Path) -> list[str]:
-    """Every file below ``out`` (relative POSIX paths), temporaries of ours left out."""
-    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and not is_temporary(p))
+def _entries_in(out: Path) -> list[str]:
+    """Every file and folder below ``out`` (relative POSIX paths), leftovers of ours left out."""
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if not is_own_leftover(p.name))
 
 
 def check_export_target(out: str | Path, stimulus_set: StimulusSet, export_format: str) -> ExportTarget:
     """``out`` checked as the folder of an ``export_format`` export of ``stimulus_set`` (see the
-    module docstring); :class:`ExportError` (one line) when it may not be written."""
-    out = Path(out)
-    resolved, set_root = out.resolve(), Path(stimulus_set.root).resolve()
-    for folder in (resolved, *resolved.parents):
-        if folder == set_root or manifest_of(folder) is not None:
-            where = "is the stimulus set" if folder == resolved else f"is inside the stimulus set {folder}"
-            raise ExportError(f"--out {out}: {where}; export to a folder of its own")
-    spec_hash = stimulus_set.manifest.get("spec_hash")
-    target = ExportTarget(out, export_format, spec_hash, str(set_root), frozenset())
-    if not out.exists():
-        return target
-    if not out.is_dir():
-        raise ExportError(f"--out {out}: exists and is not a folder")
-    if not any(out.iterdir()):
-        return target
-    return _check_own_export(target)
+    module docstring; the rule of :data:`EXPORT_OUTPUT`); :class:`ExportError` (one line) when it
+    may not be written."""
+    folder = EXPORT_OUTPUT.check(out)
+    target = ExportTarget(folder.path, export_format, stimulus_set.manifest.get("spec_hash"),
+                          str(Path(stimulus_set.root).resolve()), frozenset())
+    return target if folder.record is None else _check_own_export(target, folder.record)
 
 
-def _check_own_export(target: ExportTarget) -> ExportTarget:
+def _check_own_export(target: ExportTarget, marker: dict[str, Any]) -> ExportTarget:
     out = target.out
-    marker = read_marker(out)
-    if marker is None:
-        first = sorted(p.name for p in out.iterdir())[0]
-        raise ExportError(f"--out {out}: folder is not empty and not a depthprobe export (holds {first!r}); "
-                          "choose a new or empty folder")
     if marker.get("format_version") != FORMAT_VERSION:
         raise ExportError(f"--out {out / MARKER}: export format_version {marker.get('format_version')!r}, not "
                           f"{FORMAT_VERSION}; choose a new or empty folder")
@@ -107,10 +97,10 @@ def _check_own_export(target: ExportTarget) -> ExportTarget:
         raise ExportError(f"--out {out}: holds an export of another stimulus set (spec hash "
                           f"{str((marker.get('stimulus_set') or {}).get('spec_hash'))[:12]}); choose another folder")
     listed = set(marker.get("files") or ()) | {MARKER}
-    foreign = [name for name in _files_in(out) if name not in listed]
+    folders = {parent.as_posix() for name in listed for parent in PurePosixPath(name).parents}
+    foreign = [name for name in _entries_in(out) if name not in listed | folders]
     if foreign:
-        raise ExportError(f"--out {out}: holds {foreign[0]!r}, which is not part of its export; "
-                          "move it away or choose another folder")
+        EXPORT_OUTPUT.refuse_foreign(out, foreign[0])
     return ExportTarget(out, target.export_format, target.spec_hash, target.set_path, frozenset(listed - {MARKER}))
 
 

@@ -26,11 +26,10 @@ import pandas as pd
 
 from depthprobe.search.render import SearchFrames
 from depthprobe.search.space import FACTORS, SearchSpace
-from evaluator.results.format import StagedResults
 from scenes.errors import DepthprobeError
 from scenes.spec import StimulusSpec
 from scenes.formats import open_stimulus_set
-from scenes.storage import atomic_write_bytes, parquet_bytes
+from scenes.storage import StagedOutput, atomic_write_bytes, parquet_bytes
 
 TRIALS_FILE = "trials.parquet"
 WORST_DIR = "worst"
@@ -152,7 +151,7 @@ def write_worst_set(out: Path, spec: StimulusSpec, space: SearchSpace, source: S
     target = out / WORST_DIR
     if _holds(target, set_spec.spec_hash(), [p.frame_id for p in plans]):
         return target
-    with StagedResults(target) as staged:
+    with StagedOutput(target) as staged:
         source.write_set(set_spec, plans, staged.path)
         staged.commit()
     return target

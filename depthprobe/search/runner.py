@@ -24,7 +24,6 @@ decile as a stimulus set), ``OUT/failures.md``.
 """
 from __future__ import annotations
 
-import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,8 +45,7 @@ from scenes.catalog import Catalog, default_catalog
 from scenes.design import derive_seed
 from scenes.progress import Progress
 from scenes.spec import StimulusSpec
-from scenes.formats import check_set_target
-from scenes.storage import WriterLock, atomic_write_bytes, json_bytes
+from scenes.storage import FolderKind, Marker, WriterLock, atomic_write_bytes, json_bytes
 
 FORMAT_NAME = "depthprobe-search"
 FORMAT_VERSION = 1
@@ -56,6 +54,11 @@ STUDY_FILE = "search.db"
 SAMPLERS = ("tpe", "cmaes", "random")
 #: Keys of search.json that a resumed run must match.
 IDENTITY_KEYS = ("format", "format_version", "spec_hash", "seed", "model", "objective", "sampler", "study_name")
+#: Where a search may be written (:class:`scenes.storage.FolderKind`): recognised by its record;
+#: the study's SQLite files (with its write-ahead log) and the outputs of depthprobe/search/report.py.
+SEARCH_OUTPUT = FolderKind("a search folder", Marker(SEARCH_FILE, FORMAT_NAME, "search folder"),
+                           frozenset({SEARCH_FILE, STUDY_FILE, f"{STUDY_FILE}-wal", f"{STUDY_FILE}-shm",
+                                      f"{STUDY_FILE}-journal", TRIALS_FILE, WORST_DIR, FAILURES_FILE}), SearchError)
 
 
 @dataclass(frozen=True)
@@ -100,22 +103,11 @@ def make_sampler(name: str, seed: int):
 
 def check_search_target(out: Path, identity: dict[str, Any]) -> dict[str, Any] | None:
     """The search record of ``out`` when it continues this very search; None for a new or empty
-    folder; SearchError for anything else (another search, other files).  A folder inside a
-    stimulus set is refused too (StimulusSetError), as its worst cases could not be written there."""
-    check_set_target(out / ".search-probe", "", resume=False)  # looks only at the folders above
-    if not out.exists():
-        return None
-    if not out.is_dir():
-        raise SearchError(f"--out {out}: exists and is not a folder")
-    entries = [p.name for p in out.iterdir() if not p.name.startswith(".")]
-    if not entries:
-        return None
-    try:
-        record = json.loads((out / SEARCH_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise SearchError(f"--out {out}: not empty and not a search folder (no readable {SEARCH_FILE}); "
-                          "choose another folder") from None
-    for key in IDENTITY_KEYS:
+    folder; SearchError for anything else (the rule of :data:`SEARCH_OUTPUT`: another search,
+    other files, a folder inside a stimulus set or results folder, whose worst cases could not be
+    written there)."""
+    record = SEARCH_OUTPUT.check(out).record
+    for key in IDENTITY_KEYS if record is not None else ():
         if record.get(key) != identity[key]:
             raise SearchError(f"--out {out}: holds a search with {key} {record.get(key)!r}, not {identity[key]!r}; "
                               "rerun it with the same spec, seed, model, objective and sampler, or choose another folder")

@@ -25,7 +25,7 @@ that notebooks and other analyses can reuse them:
 (:func:`~evaluator.results.format.check_results_target`: never a stimulus set, a folder inside
 one, or a folder of other content).  Nothing is written before the set is verified, the model
 loaded and the alignment known to be possible; then the whole run writes into a staging folder
-beside ``OUT`` (:class:`~evaluator.results.format.StagedResults`) under a writer lock, and the
+beside ``OUT`` (:class:`~scenes.storage.StagedOutput`) under a writer lock, and the
 staged folder replaces ``OUT`` only when every step has succeeded: a failed run, even one that
 stops with exit 2, leaves the previous results exactly as they were.  A model whose output is
 mostly unusable (non-finite or <= 0 after alignment) gets no results (:func:`require_valid_output`).
@@ -52,12 +52,12 @@ from evaluator.models.loading import LoadedModel, ModelRecord, ModelSource, chec
 from evaluator.analyses.objects import check_statistic
 from scenes.versioning import code_version
 from evaluator.pipeline.verify import open_verified
-from evaluator.results.format import (SUMMARY_FILE, TABLE_FILES, StagedResults, check_results_target,
+from evaluator.results.format import (SUMMARY_FILE, TABLE_FILES, check_results_target,
                                       write_results)
 from evaluator.results.store import PREDICTIONS_DIR, PredictionWriter, StoredPredictions, check_dtype, set_identity
 from scenes.errors import StimulusSetError
 from scenes.formats import MANIFEST, StimulusSet
-from scenes.storage import WriterLock
+from scenes.storage import StagedOutput, WriterLock
 
 
 def evaluate_set(set_path: str | Path, model_name: ModelSource,
@@ -103,7 +103,7 @@ def evaluate_set(set_path: str | Path, model_name: ModelSource,
     require_references(stimulus_set, loaded.model, policy)  # before anything is predicted or written
     config = {"batch_size": int(batch_size), "device": device, "alignment": alignment, "statistic": statistic,
               "seed": seed, "prediction_dtype": prediction_dtype, "max_depth_m": max_depth_m}
-    with WriterLock(out, "depthprobe evaluate"), StagedResults(out) as staged:
+    with WriterLock(out, "depthprobe evaluate"), StagedOutput(out) as staged:
         summary = run_model(stimulus_set, loaded, policy, config, staged.path, out, progress, started)
         staged.commit()
     return summary
@@ -156,7 +156,7 @@ def analyse_predictions(set_path: str | Path, out_dir: str | Path, *, prediction
     stimulus_set = open_verified(set_path)
     pred_root = Path(predictions_dir) if predictions_dir is not None else out / PREDICTIONS_DIR
     stored = StoredPredictions.open(pred_root, stimulus_set)
-    with WriterLock(out, "depthprobe evaluate --reuse-predictions"), StagedResults(out) as staged:
+    with WriterLock(out, "depthprobe evaluate --reuse-predictions"), StagedOutput(out) as staged:
         analysis = SetAnalysis(stimulus_set, statistic, max_depth_m)
         frame_ids = stimulus_set.frame_ids
         for i, fid in enumerate(frame_ids):

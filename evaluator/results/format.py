@@ -23,9 +23,6 @@ summary that lacks an entry every reader relies on, each with one line naming th
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,12 +32,11 @@ import pandas as pd
 
 from evaluator.analyses import TABLE_NAMES
 from scenes.errors import DepthprobeError
-from scenes.formats import manifest_of
-from scenes.storage import atomic_write_bytes, current_umask, json_bytes, parquet_bytes, read_format_file
+from scenes.storage import RESULTS_MARKER, STIMULUS_SET_MARKER, FolderKind, atomic_write_bytes, json_bytes, parquet_bytes
 
-FORMAT_NAME = "depthprobe-results"
+FORMAT_NAME = RESULTS_MARKER.format_name
 FORMAT_VERSION = 1
-SUMMARY_FILE = "summary.json"
+SUMMARY_FILE = RESULTS_MARKER.file
 FIGURES_DIR = "figures"
 #: Every table a run may write, by name (``OUT/<name>.parquet``).
 TABLE_FILES = {name: f"{name}.parquet" for name in TABLE_NAMES}
@@ -157,77 +153,23 @@ def check_summary(summary: Mapping[str, Any], path: Path) -> None:
 REPORT_FILES = ("report.html", "report.md")
 #: What a results folder may hold besides the tables (anything else: not ours to replace).
 RESULTS_ENTRIES = frozenset({SUMMARY_FILE, FIGURES_DIR, "predictions", *REPORT_FILES, *TABLE_FILES.values()})
+
+#: Where results may be written (:class:`scenes.storage.FolderKind`): recognised by the summary;
+#: never inside a stimulus set (inside a results folder, results are of their own kind).
+RESULTS_OUTPUT = FolderKind("depthprobe results", RESULTS_MARKER, RESULTS_ENTRIES, ResultsError,
+                            not_inside=(STIMULUS_SET_MARKER,))
+
+
 def is_results_folder(folder: Path) -> bool:
     """True when ``folder`` holds a summary of this results format (readable, any version)."""
-    return read_format_file(folder / SUMMARY_FILE, FORMAT_NAME) is not None
+    return RESULTS_MARKER.read(folder) is not None
 
 
 def check_results_target(out: str | Path) -> Path:
     """``out`` if an evaluation may write its results there, else :class:`ResultsError` (one line).
 
-    Allowed: a new path, an empty folder, or a results folder of ours (which a finished run then
-    replaces as a whole).  Refused: a file; a stimulus set or a folder inside one; a folder of
-    other content (a results folder holding anything besides its own entries counts as that).
+    The rule of :data:`RESULTS_OUTPUT`: a new path, an empty folder, or a results folder of ours
+    holding only its own entries (which a finished run then replaces as a whole).  Refused: a
+    file; a stimulus set or a folder inside one; a folder of other content.
     """
-    out = Path(out)
-    resolved = out.resolve()
-    for folder in (resolved, *resolved.parents):
-        if manifest_of(folder) is not None:
-            where = "is a stimulus set" if folder == resolved else f"is inside the stimulus set {folder}"
-            raise ResultsError(f"--out {out}: {where}; write results to a folder of their own")
-    if not out.exists():
-        return out
-    if not out.is_dir():
-        raise ResultsError(f"--out {out}: exists and is not a folder")
-    entries = sorted(p.name for p in out.iterdir())
-    if not entries:
-        return out
-    if not is_results_folder(out):
-        raise ResultsError(f"--out {out}: holds files that are not depthprobe results (e.g. {entries[0]!r}); "
-                           "choose a new or empty folder")
-    foreign = [name for name in entries if name not in RESULTS_ENTRIES]
-    if foreign:
-        raise ResultsError(f"--out {out}: a results folder that also holds {foreign[0]!r}; it would be replaced "
-                           "as a whole, so move that away or choose another folder")
-    return out
-
-
-class StagedResults:
-    """A new results folder written beside ``out`` and swapped in only when the run succeeds.
-
-    ``with StagedResults(out) as staged:`` gives ``staged.path`` (a fresh sibling folder
-    ``.<name>.staging-<random>``) to write everything into; :meth:`commit` then moves the
-    entries named in ``keep`` from the old ``out`` into it (the stored predictions a rerun of the
-    analyses reuses) and swaps it for ``out``.  Leaving the block without :meth:`commit` (an error)
-    removes the staging folder: the old results stay exactly as they were.
-    """
-
-    def __init__(self, out: str | Path) -> None:
-        self.out = Path(out)
-        self.path: Path | None = None
-        self._committed = False
-
-    def __enter__(self) -> "StagedResults":
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(dir=self.out.parent, prefix=f".{self.out.name}.staging-"))
-        return self
-
-    def commit(self, keep: tuple[str, ...] = ()) -> None:
-        """Swap the staged folder in for ``out`` (taking ``keep`` entries of the old one along)."""
-        old = None
-        if self.out.exists():
-            for name in keep:
-                if (self.out / name).exists() and not (self.path / name).exists():
-                    os.replace(self.out / name, self.path / name)
-            old = self.out.parent / f"{self.path.name}.old"
-            os.replace(self.out, old)
-        os.chmod(self.path, 0o777 & ~current_umask())
-        os.replace(self.path, self.out)
-        self._committed = True
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-
-    def __exit__(self, *exc: object) -> None:
-        if not self._committed and self.path is not None:
-            shutil.rmtree(self.path, ignore_errors=True)
-
+    return RESULTS_OUTPUT.check(out).path

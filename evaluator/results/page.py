@@ -29,7 +29,7 @@ from evaluator.results.gallery import build_gallery
 from evaluator.results.html import data_uri, render
 from evaluator.results.report import _alignment_line, analysis_lines, depth_unknown_line
 from evaluator.results.robustness_section import robustness_section
-from scenes.storage import atomic_write_bytes
+from scenes.storage import STIMULUS_SET_MARKER, atomic_write_bytes, check_file_target
 
 #: The report's default file names inside a results folder (its Markdown summary beside the page).
 REPORT_HTML, REPORT_MARKDOWN = REPORT_FILES
@@ -75,13 +75,15 @@ def build_report(results: Results, gallery: bool = True) -> ReportPage:
 
 
 def check_page_target(out: str | Path, option: str = "--out") -> Path:
-    """``out`` if a page may be written there: a file name ending in ``.html`` that is no folder."""
+    """``out`` if a page may be written there: a file name ending in ``.html`` that is no folder, no
+    special file and not inside a stimulus set (:func:`scenes.storage.check_file_target`; a results
+    folder is the report's home)."""
     out = Path(out)
     if out.suffix.lower() not in (".html", ".htm"):
         raise ResultsError(f"{option} {out}: give a file name ending in .html")
     if out.is_dir():
         raise ResultsError(f"{option} {out}: is a folder; give a file name such as {out / REPORT_HTML}")
-    return out
+    return check_file_target(out, ResultsError, option, sealed=(STIMULUS_SET_MARKER,))
 
 
 def write_report(page: ReportPage, out: str | Path) -> tuple[Path, Path]:

@@ -42,12 +42,12 @@ from PIL import Image
 
 from scenes.geometry import CAMERA_RECORD_KEYS, Camera
 from scenes.errors import StimulusSetError, problems_line
-from scenes.storage import (TEMP_SUFFIX, atomic_write_bytes, is_temporary, npy_bytes, parquet_bytes,
-                            read_format_file, sha256_file)
+from scenes.storage import (STIMULUS_SET_MARKER, TEMP_SUFFIX, FolderKind, atomic_write_bytes, is_temporary, npy_bytes,
+                            parquet_bytes, sha256_file)
 
-FORMAT_NAME = "depthprobe-stimulus-set"
+FORMAT_NAME = STIMULUS_SET_MARKER.format_name
 FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
+MANIFEST = STIMULUS_SET_MARKER.file
 FRAMES_TABLE = "frames.parquet"
 OBJECTS_TABLE = "objects.parquet"
 PROGRESS = "progress.jsonl"
@@ -434,41 +434,30 @@ SET_ENTRIES = frozenset({MANIFEST, FRAMES_TABLE, OBJECTS_TABLE, PROGRESS, GEOMET
                          *(folder.split("/")[0] for folder, _ in LAYERS.values())})
 
 
+#: Where a stimulus set may be written (:class:`scenes.storage.FolderKind`): recognised by its
+#: manifest, or while unfinished by its progress records.
+SET_OUTPUT = FolderKind("a stimulus set", STIMULUS_SET_MARKER, SET_ENTRIES, StimulusSetError, unfinished=(PROGRESS,),
+                        hint="choose a new or empty folder, or pass --resume to continue a set of ours")
+
+
 def manifest_of(folder: str | Path) -> dict[str, Any] | None:
     """The parsed manifest of ``folder`` if it is a stimulus set of ours (any version), else None."""
-    return read_format_file(Path(folder) / MANIFEST, FORMAT_NAME)
+    return STIMULUS_SET_MARKER.read(folder)
 
 
 def check_set_target(out: str | Path, spec_hash: str, resume: bool) -> None:
     """Raise :class:`StimulusSetError` (one line) unless ``generate`` may write a set of the spec
-    with ``spec_hash`` into ``out``: a new path, an empty folder, or -- with ``resume`` -- a set of
-    ours (manifest or progress records) of that very spec that holds nothing but its own files.
-    Never a folder inside another stimulus set."""
-    out = Path(out)
-    for folder in out.resolve().parents:
-        if manifest_of(folder) is not None:
-            raise StimulusSetError(f"--out {out}: is inside the stimulus set {folder}; choose a folder of its own")
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise StimulusSetError(f"--out {out}: exists and is not a folder")
-    entries = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    if not entries:
+    with ``spec_hash`` into ``out``: the rule of :data:`SET_OUTPUT` (a new path, an empty folder,
+    or a set of ours holding nothing but its own files; never inside a stimulus set or results
+    folder), and for a set of ours, ``resume`` and that very spec."""
+    target = SET_OUTPUT.check(out)
+    if not target.earlier:
         return
     if not resume:
         raise StimulusSetError(f"--out {out}: folder is not empty; pass --resume to continue it or choose another folder")
-    if (out / MANIFEST).exists() and manifest_of(out) is None:
-        raise StimulusSetError(f"--out {out / MANIFEST}: not a depthprobe stimulus set; refusing to write into it")
-    if not (out / MANIFEST).exists() and not (out / PROGRESS).exists():
-        raise StimulusSetError(f"--out {out}: not a stimulus set (no {PROGRESS} or {MANIFEST}); refusing to write into it")
-    foreign = [name for name in entries if name not in SET_ENTRIES]
-    if foreign:
-        raise StimulusSetError(f"--out {out}: holds {foreign[0]!r}, which is not part of a stimulus set; "
-                               "refusing to write into it")
-    manifest = manifest_of(out)
-    if manifest is not None and manifest.get("spec_hash") != spec_hash:
+    if target.record and target.record.get("spec_hash") != spec_hash:
         raise StimulusSetError(f"--out {out}: holds a stimulus set of another spec (hash "
-                               f"{str(manifest.get('spec_hash'))[:12]}, not {spec_hash[:12]}); choose another folder")
+                               f"{str(target.record.get('spec_hash'))[:12]}, not {spec_hash[:12]}); choose another folder")
 
 
 def remove_temporaries(root: Path) -> int:

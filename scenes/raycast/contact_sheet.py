@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from scenes.errors import DepthprobeError, StimulusSetError
 from scenes.formats import StimulusSet
-from scenes.storage import atomic_write_bytes
+from scenes.storage import atomic_write_bytes, check_file_target
 
 #: The first bytes of every PNG file (PNG specification, section 5.2).
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -137,13 +137,20 @@ def write_rgb_sheet(stimulus_set: StimulusSet, path: Path | str, frame_ids: Sequ
 
 def check_sheet_target(path: Path | str, set_root: Path | str) -> Path:
     """``path`` if a contact sheet may be written there, else :class:`StimulusSetError` (one line):
-    never inside the stimulus set (it would replace or add a file of the set), never over a folder
-    or a file that is not a PNG."""
+    never inside the stimulus set ``set_root`` (it would replace or add a file of the set), nor any
+    other stimulus set or results folder (:func:`scenes.storage.check_file_target`), never over a
+    folder, a special file or a file that is not a PNG."""
     path, root = Path(path), Path(set_root).resolve()
     if path.resolve() == root or root in path.resolve().parents:
         raise StimulusSetError(f"--out {path}: is inside the stimulus set {root}; write the sheet elsewhere")
     if path.is_dir():
         raise StimulusSetError(f"--out {path}: is a folder; give a PNG file name")
-    if path.exists() and path.read_bytes()[:8] != PNG_SIGNATURE:
+    check_file_target(path, StimulusSetError)
+    if path.exists() and _first_bytes(path, len(PNG_SIGNATURE)) != PNG_SIGNATURE:
         raise StimulusSetError(f"--out {path}: exists and is not a PNG; refusing to overwrite it")
     return path
+
+
+def _first_bytes(path: Path, count: int) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(count)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -257,3 +258,66 @@ def test_a_second_writer_is_refused(stimuli, tmp_path):
     last = result.output.strip().splitlines()[-1]  # the lock is taken once the progress bar runs
     assert result.exit_code == 2 and last.startswith("error: ") and "being written by" in last
     assert not out.exists()
+
+
+# ------------------------------------------------------------------------------------------------ one entry point
+
+
+def test_every_format_is_an_exporter_registered_by_its_name():
+    from depthprobe.exporters import EXPORT_FORMATS, EXPORTERS, Exporter
+
+    assert sorted(EXPORTERS) == sorted(EXPORT_FORMATS)
+    for name in EXPORT_FORMATS:
+        assert issubclass(EXPORTERS.get(name), Exporter) and EXPORTERS.get(name).format_name == name
+
+
+def test_export_set_writes_what_the_format_functions_write(stimuli, tmp_path):
+    from depthprobe.exporters import export_set
+    from depthprobe.exporters.kitti import write_kitti_export
+    from depthprobe.exporters.photos import write_photos_export
+
+    from scenes.spec.schema import load_spec
+
+    with_counterfactual = make_set(tmp_path / "cf", (replace(FRAMES[0], counterfactual=True), FRAMES[1]))
+    manifest = json.loads((with_counterfactual / "manifest.json").read_text(encoding="utf-8"))
+    manifest["spec"] = load_spec("camera_pitch").model_dump(mode="json")  # the photos' sun comes from the spec
+    (with_counterfactual / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for root, name, write in ((stimuli, "kitti", write_kitti_export), (with_counterfactual, "photos", write_photos_export)):
+        opened = []
+        exported = export_set(root, name, tmp_path / f"{name}-one",
+                              progress_bar=lambda what: opened.append(what) or nullcontext(lambda *a: None))
+        write(open_stimulus_set(root), tmp_path / f"{name}-old")
+        assert opened == ["exporting"] and len(exported.lines) == 1 and exported.out == tmp_path / f"{name}-one"
+        one, old = tree(tmp_path / f"{name}-one"), tree(tmp_path / f"{name}-old")
+        assert [(p, b) for p, b in one if p != MARKER] == [(p, b) for p, b in old if p != MARKER]
+
+
+def test_export_set_refuses_before_the_progress_bar_and_writes_nothing(stimuli, tmp_path):
+    from depthprobe.exporters import ExportError, export_set
+
+    opened = []
+    for args, message in ((("obj",), "--format obj"), (("kitti",), "inside the stimulus set"),
+                          (("ply",), "--frame: missing")):
+        out = stimuli / "depth" / "x" if message.startswith("inside") else tmp_path / "new"
+        with pytest.raises(ExportError, match=message):
+            export_set(stimuli, *args, out, progress_bar=opened.append)
+    assert opened == [] and not (tmp_path / "new").exists()
+
+
+def test_a_damaged_stored_prediction_is_refused_through_the_store_reader(evaluated, tmp_path):
+    pytest.importorskip("open3d")
+    from depthprobe.exporters import export_set
+    from evaluator.results.store import PredictionStoreError
+
+    stimuli, results = evaluated
+    copy = tmp_path / "results"
+    shutil.copytree(results, copy)
+    fid = open_stimulus_set(stimuli).frame_ids[0]
+    damaged = next((copy / "predictions").rglob(f"{fid}.npy"))
+    damaged.write_bytes(damaged.read_bytes()[:-4] + b"\0\0\0\0")
+    with pytest.raises(PredictionStoreError, match="does not match its hash"):
+        export_set(stimuli, "ply", tmp_path / "clouds", frame=fid, results=copy)
+    assert not (tmp_path / "clouds").exists()
+    exported = export_set(stimuli, "ply", tmp_path / "clouds", frame=fid, results=results)
+    assert [p.name for p in exported.files] == [f"{fid}_true.ply", f"{fid}_pred.ply"]
+    assert exported.lines == [f"point cloud: {p}" for p in exported.files]
