@@ -27,6 +27,7 @@ import yaml
 
 from scenes.geometry import KITTI_CAMERA_HEIGHT_M, Camera
 from scenes.errors import DepthprobeError
+from scenes.storage import read_capped
 
 CALIBRATION_FILE = "calibration.yaml"
 #: KITTI raw devkit (Geiger et al. 2013, raw_data readme): per-date camera calibration file.
@@ -105,13 +106,7 @@ def _fail(where: Path | str, key: str, problem: str) -> DepthprobeError:
 
 def _read_text(path: Path) -> str:
     """The file's UTF-8 text (at most MAX_CALIBRATION_FILE_BYTES)."""
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_CALIBRATION_FILE_BYTES + 1)
-    except OSError as exc:
-        raise DepthprobeError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
-    if len(raw) > MAX_CALIBRATION_FILE_BYTES:
-        raise DepthprobeError(f"{path}: larger than {MAX_CALIBRATION_FILE_BYTES // 1024} KiB, not a calibration file")
+    raw = read_capped(path, MAX_CALIBRATION_FILE_BYTES, DepthprobeError, "cannot be read", ", not a calibration file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:

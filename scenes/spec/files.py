@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from scenes.errors import SpecError, first_line
+from scenes.storage import read_capped
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 
@@ -123,13 +124,8 @@ def _measure(node: yaml.Node, depth: int, memo: dict[int, tuple[int, int]]) -> t
 
 def _read_text(path: Path) -> str:
     """The file's text: at most MAX_SPEC_FILE_BYTES of UTF-8 (a UTF-8 byte-order mark is allowed)."""
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_SPEC_FILE_BYTES + 1)
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read the spec file ({exc.strerror or type(exc).__name__})") from None
-    if len(raw) > MAX_SPEC_FILE_BYTES:
-        raise SpecError(f"{path}: larger than {MAX_SPEC_FILE_BYTES // 1024} KiB; a spec file is a design, not data")
+    raw = read_capped(path, MAX_SPEC_FILE_BYTES, SpecError, "cannot read the spec file",
+                      "; a spec file is a design, not data")
     wide = next((name for bom, name in _WIDE_BOMS.items() if raw.startswith(bom)), None)
     if wide:
         raise SpecError(f"{path}: {wide} text; save the spec as UTF-8")
