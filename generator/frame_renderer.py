@@ -10,18 +10,14 @@ order, in any number of processes renders the same files.
 """
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 import time
 from dataclasses import replace
-from typing import Iterator
 
 import bpy
 import numpy as np
 
 from generator import materials
-from generator.blenderproc_runtime import load_blenderproc
+from generator.blenderproc_runtime import load_blenderproc, quiet_stdout
 from generator.objects import ObjectPlacer
 from generator.photo_world import background_frame, build_photo_world, photo_frame, set_transparent_film
 from generator.primitives import OBJECT_INDEX_OFFSET
@@ -63,22 +59,6 @@ def decode_index_pass(index: np.ndarray, object_semantic: dict[int, int]) -> tup
     for object_id, cls in object_semantic.items():
         semantic[instances == object_id] = cls
     return instances, semantic
-
-
-@contextlib.contextmanager
-def quiet_stdout() -> Iterator[None]:
-    """Send what Blender and BlenderProc print during a render to /dev/null (file descriptor 1)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
 
 
 def fresh_cycles_session() -> None:

@@ -45,9 +45,9 @@ from PIL import Image
 
 from scenes.geometry import Camera
 from scenes.errors import StimulusSetError, problems_line
-from depthprobe.exporters.base import Exported, Exporter
-from depthprobe.exporters.target import ExportError, ExportTarget
-from scenes.progress import Progress, no_progress
+from depthprobe.exporters.base import Exporter
+from depthprobe.exporters.target import ExportError
+from scenes.progress import Progress
 from scenes.formats import StimulusSet, layer_path
 from scenes.storage import atomic_write_bytes
 
@@ -168,17 +168,6 @@ class KittiExporter(Exporter):
 
     def lines(self, out: Path) -> list[str]:
         return [f"KITTI export: {out} ({len(self.stimulus_set.frame_ids)} frames)"]
-
-
-def check_kitti_export(stimulus_set: StimulusSet, out) -> ExportTarget:
-    """Every check of a KITTI export (the folder, the frame ids, the files), nothing written."""
-    return KittiExporter(stimulus_set, out).check().target
-
-
-def write_kitti_export(stimulus_set: StimulusSet, out, progress: Progress | None = None) -> Exported:
-    """Export every frame of ``stimulus_set`` into ``out`` (:class:`KittiExporter`); everything is
-    checked first: a refused export writes nothing.  ``result.out`` is the folder."""
-    return KittiExporter(stimulus_set, out).check().write(progress or no_progress)
 
 
 def _write_frame(stimulus_set: StimulusSet, frame_id: str, out: Path) -> str:

@@ -26,9 +26,9 @@ import yaml
 
 from scenes.errors import StimulusSetError
 from depthprobe.exporters.kitti import kitti_depth, png_bytes
-from depthprobe.exporters.base import Exported, Exporter
+from depthprobe.exporters.base import Exporter
 from depthprobe.exporters.target import ExportError
-from scenes.progress import Progress, no_progress
+from scenes.progress import Progress
 from scenes.spec import StimulusSpec
 from scenes.formats import StimulusSet
 from scenes.storage import atomic_write_bytes
@@ -108,8 +108,3 @@ class PhotosExporter(Exporter):
 
     def lines(self, out: Path) -> list[str]:
         return [f"photos: {out} (every frame with a counterfactual, without its objects)"]
-
-
-def write_photos_export(stimulus_set: StimulusSet, out, progress: Progress | None = None) -> Exported:
-    """Export the empty road of every frame with a counterfactual into ``out`` (:class:`PhotosExporter`)."""
-    return PhotosExporter(stimulus_set, out).check().write(progress or no_progress)

@@ -95,12 +95,13 @@ def check_frame_id(stimulus_set: StimulusSet, frame_id: str) -> str:
 def stored_prediction(results_dir: str | Path, stimulus_set: StimulusSet, frame_id: str) -> np.ndarray:
     """One frame's aligned predicted depth (float32 metres, (H, W)) from an evaluation's results
     folder, read through the results reader and the prediction store's reader: refused
-    (ResultsError, PredictionStoreError) unless made for this very set and intact (every file
-    matches its hash in the store's index)."""
+    (ResultsError, PredictionStoreError) unless made for this very set, complete, and this frame's
+    file matches its hash in the store's index (the other frames' files are not hashed)."""
     from evaluator.results.store import PREDICTIONS_DIR, StoredPredictions
     from evaluator.results.format import read_results
 
-    return StoredPredictions.open(read_results(results_dir).root / PREDICTIONS_DIR, stimulus_set).depth(frame_id)
+    store = StoredPredictions.open(read_results(results_dir).root / PREDICTIONS_DIR, stimulus_set, check_hashes=False)
+    return store.depth(frame_id, verify=True)
 
 
 class PlyExporter(Exporter):
@@ -150,14 +151,3 @@ def frame_clouds(stimulus_set: StimulusSet, frame_id: str, predicted_m: np.ndarr
     if predicted_m is not None:
         clouds.append(cloud_of(predicted_m, image, camera, f"frame {frame_id!r} predicted depth"))
     return [ply_bytes(points, colours) for points, colours in clouds]
-
-
-def write_ply_export(stimulus_set: StimulusSet, frame_id: str, out, predicted_m: np.ndarray | None = None
-                     ) -> list[Path]:
-    """Write ``DIR/<frame_id>_true.ply`` (and, given ``predicted_m``, float metres (H, W),
-    ``_pred.ply``) into ``out`` (module docstring).  Everything is checked and computed before
-    the first write: a refused export writes nothing.
-
-    :returns: the paths written.
-    """
-    return PlyExporter(stimulus_set, out, frame_id, predicted_m=predicted_m).check().write().files

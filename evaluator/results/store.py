@@ -204,9 +204,16 @@ class StoredPredictions:
                     found.append(f"{path}: content does not match its hash in {INDEX_FILE}")
         return found
 
-    def depth(self, frame_id: str, kind: str = "depth") -> np.ndarray:
-        """The stored aligned depth of a frame as float32 metres."""
-        path = self.root / KINDS[kind] / f"{frame_id}.npy"
+    def depth(self, frame_id: str, kind: str = "depth", verify: bool = False) -> np.ndarray:
+        """The stored aligned depth of a frame as float32 metres.
+
+        :param verify: first check the file against its hash in the index (for a reader that takes
+            one frame from a store opened without ``check_hashes``).
+        """
+        rel = f"{KINDS[kind]}/{frame_id}.npy"
+        path = self.root / rel
+        if verify and sha256_file(path) != self.index.get("files", {}).get(rel):
+            raise PredictionStoreError(f"{path}: content does not match its hash in {INDEX_FILE}")
         try:
             return np.load(path, allow_pickle=False).astype(np.float32, copy=False)
         except (OSError, ValueError) as exc:

@@ -1,4 +1,4 @@
-"""The rendering commands end to end on tiny renders: ``bench --tiny`` measures its four
+"""The rendering commands end to end on tiny renders: ``bench generation --tiny`` measures its four
 figures and writes them as JSON; ``validate --calibrate`` renders a few frames and its estimate
 then says it is calibrated; bad render options are one-line errors (exit 2)."""
 from __future__ import annotations
@@ -22,7 +22,7 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subproce
 @pytest.mark.bpy
 def test_bench_tiny_writes_four_figures(tmp_path):
     out = tmp_path / "bench.json"
-    done = run_cli("bench", "--tiny", "--frames", "3", "--memory-frames", "2,4", "--baseline-scenes", "2",
+    done = run_cli("bench", "generation", "--tiny", "--frames", "3", "--memory-frames", "2,4", "--baseline-scenes", "2",
                    "--out", str(out))
     assert done.returncode == 0, done.stderr[-2000:]
     figures = json.loads(out.read_text(encoding="utf-8"))["figures"]
@@ -51,8 +51,8 @@ def test_validate_calibrate_makes_the_estimate_this_machines(tmp_path):
     (["generate", "ground_contact", "--out", "x", "--render-device", "tpu"], "--render-device"),
     (["generate", "ground_contact", "--out", "x", "--executor", "slurm"], "--executor"),
     (["generate", "ground_contact", "--out", "x", "--address", "auto"], "--address"),
-    (["bench", "--memory-frames", "500,50"], "--memory-frames"),
-    (["bench", "--frames", "2"], "--frames"),
+    (["bench", "generation", "--memory-frames", "500,50"], "--memory-frames"),
+    (["bench", "generation", "--frames", "2"], "--frames"),
 ])
 def test_bad_render_options_are_one_line_errors(args, field, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

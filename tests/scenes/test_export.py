@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -269,27 +268,6 @@ def test_every_format_is_an_exporter_registered_by_its_name():
     assert sorted(EXPORTERS) == sorted(EXPORT_FORMATS)
     for name in EXPORT_FORMATS:
         assert issubclass(EXPORTERS.get(name), Exporter) and EXPORTERS.get(name).format_name == name
-
-
-def test_export_set_writes_what_the_format_functions_write(stimuli, tmp_path):
-    from depthprobe.exporters import export_set
-    from depthprobe.exporters.kitti import write_kitti_export
-    from depthprobe.exporters.photos import write_photos_export
-
-    from scenes.spec.schema import load_spec
-
-    with_counterfactual = make_set(tmp_path / "cf", (replace(FRAMES[0], counterfactual=True), FRAMES[1]))
-    manifest = json.loads((with_counterfactual / "manifest.json").read_text(encoding="utf-8"))
-    manifest["spec"] = load_spec("camera_pitch").model_dump(mode="json")  # the photos' sun comes from the spec
-    (with_counterfactual / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    for root, name, write in ((stimuli, "kitti", write_kitti_export), (with_counterfactual, "photos", write_photos_export)):
-        opened = []
-        exported = export_set(root, name, tmp_path / f"{name}-one",
-                              progress_bar=lambda what: opened.append(what) or nullcontext(lambda *a: None))
-        write(open_stimulus_set(root), tmp_path / f"{name}-old")
-        assert opened == ["exporting"] and len(exported.lines) == 1 and exported.out == tmp_path / f"{name}-one"
-        one, old = tree(tmp_path / f"{name}-one"), tree(tmp_path / f"{name}-old")
-        assert [(p, b) for p, b in one if p != MARKER] == [(p, b) for p, b in old if p != MARKER]
 
 
 def test_export_set_refuses_before_the_progress_bar_and_writes_nothing(stimuli, tmp_path):

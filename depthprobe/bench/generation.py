@@ -1,4 +1,4 @@
-"""``depthprobe bench``: what generation costs beyond Cycles, against plain BlenderProc, across
+"""``depthprobe bench generation``: what generation costs beyond Cycles, against plain BlenderProc, across
 workers, and in memory -- four ratios, each measured in one run (these machines are noisy, so
 only ratios of figures taken side by side mean anything).
 
@@ -8,7 +8,7 @@ only ratios of figures taken side by side mean anything).
     excluded in ``steady``, included in ``with_startup``.
 (b) ``vs_plain_blenderproc``: frames a second of ``generate`` (all cores, start-up included)
     over frames a second of plain BlenderProc run the common way, one process per scene, as
-    many processes at a time as there are cores (benchmarks/plain_blenderproc.py), same size
+    many processes at a time as there are cores (generator/baseline_plain_blenderproc.py), same size
     and samples.
 (c) ``workers_speedup``: k workers of t threads over 1 worker of t threads (k * t <= cores),
     steady frames a second; the goal is 0.85 * k.
@@ -20,7 +20,6 @@ Each figure comes with the number of renders behind it, and the ratios of (a) an
 """
 from __future__ import annotations
 
-import importlib.util
 import platform
 import tempfile
 import time
@@ -38,8 +37,6 @@ from scenes.spec import StimulusSpec, load_spec, quick_spec, scaled_spec
 GOALS = {"a_real": 1.10, "a_quick": 1.5, "b": 8.0, "c_per_worker": 0.85, "d": 1.1}
 #: Bootstrap resamples of the intervals.
 BOOTSTRAP_RESAMPLES = 2000
-#: The plain-BlenderProc baseline script, beside the packages in a source checkout.
-BASELINE_SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "plain_blenderproc.py"
 #: ``--tiny``: every size replaced by this (width px, samples), for CI.
 TINY_SIZE = (64, 1)
 #: Size of the memory run (width px, samples): small, as only the growth counts.
@@ -131,22 +128,12 @@ def sizes(plan: BenchPlan) -> dict[str, StimulusSpec]:
     return {"real": plan.spec, "quick": quick_spec(plan.spec), "memory": scaled_spec(plan.spec, *MEMORY_SIZE)}
 
 
-def load_baseline():
-    """benchmarks/plain_blenderproc.py as a module (it is not installed with the packages)."""
-    from scenes.errors import DepthprobeError
-
-    if not BASELINE_SCRIPT.is_file():
-        raise DepthprobeError(f"depthprobe bench: {BASELINE_SCRIPT} not found; run it from a source checkout")
-    spec = importlib.util.spec_from_file_location("depthprobe_plain_blenderproc", BASELINE_SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def baseline_figure(spec: StimulusSpec, ours, n_scenes: int, folder: Path) -> dict[str, Any]:
     """Figure (b): our frames a second (start-up included) over plain BlenderProc's."""
-    plain = load_baseline().run_plain_scenes(n_scenes, cores(), folder, width=spec.camera.width,
-                                             height=spec.camera.height, samples=spec.render.samples)
+    from generator.baseline_plain_blenderproc import run_plain_scenes
+
+    plain = run_plain_scenes(n_scenes, cores(), folder, width=spec.camera.width, height=spec.camera.height,
+                             samples=spec.render.samples)
     ours_fps = ours.renders / ours.wall_s
     return {"ratio": round(ours_fps / plain["frames_per_second"], 2), "depthprobe_frames_per_second": round(ours_fps, 3),
             "depthprobe_renders": ours.renders, "depthprobe_workers": ours.workers,

@@ -1,4 +1,4 @@
-"""The plain-BlenderProc baseline (benchmarks/plain_blenderproc.py): two tiny scenes, two processes."""
+"""The plain-BlenderProc baseline (generator/baseline_plain_blenderproc.py): two tiny scenes, two processes."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from benchmarks.plain_blenderproc import run_plain_scenes
+from generator.baseline_plain_blenderproc import run_plain_scenes
 
 pytestmark = pytest.mark.bpy
 

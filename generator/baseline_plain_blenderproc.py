@@ -4,12 +4,13 @@ BlenderProc's own answer to "how do I render many scenes" is to rerun the script
 This file is that script (``main``: road plane, one car, a sun, a KITTI-like camera, RGB + depth +
 instance map of one frame) and a driver (:func:`run_plain_scenes`) that starts it once per scene,
 ``concurrency`` processes at a time, and measures the throughput.  Apart from loading BlenderProc
-into this venv (``generator.blenderproc_runtime``) it uses nothing of depthprobe.
+into this venv and silencing Blender's stdout (``generator.blenderproc_runtime``) it uses nothing
+of depthprobe.  It is the baseline of ``depthprobe bench generation`` (depthprobe/bench/generation.py).
 
-Run one scene::
+Run one scene (from the repository root)::
 
-    python benchmarks/plain_blenderproc.py --out DIR [--width 320] [--height 96] [--samples 8]
-                                           [--seed 0] [--threads 0]
+    python -m generator.baseline_plain_blenderproc --out DIR [--width 320] [--height 96] [--samples 8]
+                                                   [--seed 0] [--threads 0]
 
 It writes ``DIR/rgb.png``, ``DIR/depth.npy`` (float32, metres along the optical axis),
 ``DIR/instance.npy`` (int32 instance ids) and ``DIR/instances.json`` (object name -> instance id),
@@ -24,16 +25,14 @@ _PROCESS_START = time.perf_counter()  # "seconds" counts from the script's first
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 import resource  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import traceback  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Iterator  # noqa: E402
 
+#: The repository root: the scene processes run there (``python -m``), the car mesh lies below it.
 ROOT = Path(__file__).resolve().parents[1]
 CAR_MESH = ROOT / "assets" / "meshes" / "car_sedan.glb"
 RESULT_PREFIX = "PLAIN_BLENDERPROC_RESULT "
@@ -52,21 +51,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="seed of the car's position jitter")
     parser.add_argument("--threads", type=int, default=0, help="Cycles CPU threads; 0 = automatic")
     return parser.parse_args(argv)
-
-
-@contextmanager
-def quiet_stdout() -> Iterator[None]:
-    """Send what Blender prints to file descriptor 1 to /dev/null for the block (stderr is kept)."""
-    sys.stdout.flush()
-    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
 
 
 def camera_matrix(width: int, height: int):
@@ -144,7 +128,6 @@ def save_outputs(data: dict, ids: dict[str, int], out: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Render one scene into ``--out``, print the result line, leave through ``exit_process``."""
     args = parse_args(argv)
-    sys.path.insert(0, str(ROOT))
     from generator.blenderproc_runtime import exit_process
 
     try:
@@ -158,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def render_scene(args: argparse.Namespace) -> dict:
     """Build, render and save one scene; ``seconds``, ``render_seconds`` (s), ``peak_rss_mb`` (MiB)."""
-    from generator.blenderproc_runtime import load_blenderproc
+    from generator.blenderproc_runtime import load_blenderproc, quiet_stdout
 
     import bpy
     import numpy as np
@@ -198,7 +181,7 @@ def _start(i: int, scene_dir: Path, options: list[str], python: str) -> tuple:
     the driver is not reading from at that moment.
     """
     scene_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [python, str(Path(__file__).resolve()), "--out", str(scene_dir), "--seed", str(i), *options]
+    cmd = [python, "-m", __spec__.name, "--out", str(scene_dir), "--seed", str(i), *options]
     with open(scene_dir / "stdout.log", "w") as out, open(scene_dir / "stderr.log", "w") as err:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err)
     return proc, time.perf_counter(), i, scene_dir

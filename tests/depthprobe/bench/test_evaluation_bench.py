@@ -1,9 +1,9 @@
-"""The benchmark script runs end to end on a tiny set (figures only; nothing about speed is asserted)."""
+"""The evaluation benchmark (depthprobe bench evaluation) runs end to end on a tiny set (figures only; nothing about speed is asserted)."""
 from __future__ import annotations
 
 import pytest
 
-from evaluator.pipeline.benchmark import time_run, write_benchmark_set
+from depthprobe.bench.evaluation import time_run, write_benchmark_set
 from evaluator.pipeline.verify import open_verified
 from scenes.geometry.camera import kitti_like_camera
 
