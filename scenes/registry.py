@@ -2,7 +2,7 @@
 
 A :class:`Registry` maps names to entries of one declared type ``T``: the built-in models and
 the adapter families (``hf:``, ``monodepth2:``, ``hub:``) of :mod:`evaluator.models.registry`,
-the experiment kinds of :mod:`scenes.spec.schema` and their expanders in :mod:`scenes.design.plans`.
+the experiment kinds of :mod:`scenes.spec.experiments` and their expanders in :mod:`scenes.design.kinds`.
 
 * An entry is an object, or a lazy ``"module:attr"`` string (``attr`` may be dotted; a bare
   ``"module"`` names the module itself): nothing is imported until the entry is first

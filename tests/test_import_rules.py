@@ -116,7 +116,7 @@ def test_scenes_subpackages_import_only_the_layers_below(sub):
 
 def test_outside_a_scenes_subpackage_only_its_facade_is_imported():
     broken = {}
-    for folder in ("scenes", "generator", "evaluator", "depthprobe", "assets", "benchmarks"):
+    for folder in ("scenes", "generator", "evaluator", "depthprobe", "assets"):
         for path in sorted((ROOT / folder).rglob("*.py")):
             for name in imported_dotted(path):
                 parts = name.split(".")

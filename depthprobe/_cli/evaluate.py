@@ -131,4 +131,4 @@ def models() -> None:
         say(f"{name}  ({BUILTIN_MODELS[name]})")
     for form in prefix_forms().values():
         say(form)
-    say("module:callable  any function: uint8 (N, H, W, 3) -> depth (N, H, W) (README, 'Adding a model')")
+    say("module:callable  any function: uint8 (N, H, W, 3) -> depth (N, H, W) (docs/extending.md)")

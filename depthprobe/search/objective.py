@@ -16,7 +16,7 @@ trial.  Objectives (larger = worse for the model):
   from the counterfactual frame); the object is *missed* when ``fraction`` is below
   ``SEEN_FRACTION`` (0.5), i.e. the objective is above 0.5;
 * ``module:callable`` -- a user's function ``f(plan, frame, prediction) -> float`` (the
-  :class:`~scenes.design.plans.FramePlan`, the :class:`~scenes.formats.rendered_frame.RenderedFrame`, the
+  :class:`~scenes.design.FramePlan`, the :class:`~scenes.formats.rendered_frame.RenderedFrame`, the
   aligned prediction in metres (H, W)); it should return a finite number.
 """
 from __future__ import annotations

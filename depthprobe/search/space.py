@@ -3,8 +3,8 @@
 A trial's values are a complete mapping factor -> value: what the sampler chose for the factors
 the section searches (ranges with ``min < max``, categoricals with two or more choices), the
 section's fixed values, and the spec's own values for the rest (:meth:`SearchSpace.defaults`).
-:meth:`SearchSpace.plan` turns them into one :class:`scenes.design.plans.FramePlan` with one object,
-through the helpers of :mod:`scenes.design.plans` (footprint offset, paint colour, geometry check),
+:meth:`SearchSpace.plan` turns them into one :class:`scenes.design.FramePlan` with one object,
+through the helpers of :mod:`scenes.design` (footprint offset, paint colour, geometry check),
 the spec's camera (with the trial's pose) and its world (the first variant, with the trial's
 sun and roadside).  A frame's id is ``trial<number>`` (five digits); its seed is
 ``derive_seed(search_seed, frame_id)``.
@@ -65,7 +65,7 @@ class SearchSpace:
         names an unknown asset."""
         if spec.search is None:
             raise SpecError(f"{spec.source}: search: missing; add a search section naming the factors and ranges "
-                            "to search (README, 'Failure search')")
+                            "to search (docs/guides/search.md)")
         for i, asset in enumerate(spec.search.assets):
             try:
                 catalog.get(asset, field=f"search.assets.{i}")

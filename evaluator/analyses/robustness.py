@@ -46,7 +46,7 @@ from evaluator.analyses.pose import FOLLOWING, frame_pose, pose_row, summarise_p
 from evaluator.errors import EvaluationArgumentError
 from scenes.images import CORRUPTION_NAMES, FAMILIES
 
-#: The ``corruption`` of clean frames (scenes.design.plans.CLEAN) and their severity.
+#: The ``corruption`` of clean frames (scenes.design.kinds.CLEAN) and their severity.
 CLEAN, CLEAN_SEVERITY = "clean", 0
 #: Columns a set needs for this analysis.
 REQUIRED_COLUMNS = ("corruption", "severity")

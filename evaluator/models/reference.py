@@ -16,8 +16,8 @@ The weights are read from safetensors only (:func:`evaluator.models.checkpoint.l
 no pickle, no ``torch.load``); the architecture comes from the file's metadata.  They run on
 CPU in a few milliseconds a frame; ``context.device`` picks CUDA when asked.
 
-Retrain with ``depthprobe train scenes/presets/training/<name>.yaml --out DIR`` (see the
-README); :meth:`ReferenceNetworkModel.from_folder` loads the result (``DIR/model``).
+Retrain with ``depthprobe train scenes/presets/training/<name>.yaml --out DIR`` (see
+docs/commands.md); :meth:`ReferenceNetworkModel.from_folder` loads the result (``DIR/model``).
 """
 from __future__ import annotations
 

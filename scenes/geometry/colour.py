@@ -1,7 +1,7 @@
 """The sRGB transfer curve (IEC 61966-2-1): display-encoded values and linear light, 0 ... 1.
 
 The one home of the curve: design colours given in display space become the renderer's linear
-colours (scenes/design/plans.py), renders are composited over photos in linear light
+colours (scenes/design/frames.py), renders are composited over photos in linear light
 (scenes/photos/compositing.py), and linear paint colours are drawn as display colours (the search's
 box frames).  Scalars and arrays alike; out-of-range input is clipped by :func:`linear_to_srgb`.
 """

@@ -17,7 +17,7 @@ with the stored layers:
   different surfaces.  The share of pixels compared is reported.  A compared pixel passes when
   ``|stored - recast|`` is within :func:`depth_tolerance`: 1 mm, except where Cycles' float32
   ray-triangle intersection is coarser than that -- 1e-4 of the depth up to EXACT_RANGE_M,
-  1e-3 beyond (the road's documented accuracy, README "The stimulus-set format").  Measured on
+  1e-3 beyond (the road's documented accuracy, docs/formats.md, "The stimulus set").  Measured on
   quick renders of every preset: at most 0.4 mm up to 100 m, but up to 2 mm (1e-5 of the
   depth) at 100 ... 400 m, where rays meet the 3 km long ground triangles; a fixed 1 mm would
   fail there for no fault of the set.  Sky must be sky (+inf) in both.
@@ -62,7 +62,7 @@ DEPTH_TOLERANCE_M = 1e-3
 #: Depth (m) up to which Cycles' depth is within ROAD_REL_TOLERANCE of the exact value.
 EXACT_RANGE_M = 100.0
 #: Relative tolerance of the road-plane check (and of the depth check, where it exceeds 1 mm)
-#: up to EXACT_RANGE_M, and beyond it (Cycles traces float32 rays; README, stimulus-set format).
+#: up to EXACT_RANGE_M, and beyond it (Cycles traces float32 rays; docs/formats.md, the stimulus set).
 ROAD_REL_TOLERANCE = 1e-4
 ROAD_FAR_REL_TOLERANCE = 1e-3
 #: Least share of pixels whose stored instance id (and semantic class) equals the re-cast one.

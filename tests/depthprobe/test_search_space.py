@@ -191,6 +191,24 @@ def test_cli_user_mistakes_are_one_line(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("option, value", [("--executor", "slurm"), ("--render-device", "tpu"), ("--address", "auto")])
+def test_cli_search_takes_generates_render_options(tmp_path, option, value):
+    spec = tmp_path / "s.yaml"
+    raw = {"include": "_base.yaml", "name": "s", "version": 1, "seed": 1,
+           "experiment": {"kind": "elevation", "asset": "car_sedan", "distance_m": 12,
+                          "elevation_m": {"start": 0, "stop": 0.2, "step": 0.1}},
+           "search": {"assets": ["car_sedan"], "distance_m": {"min": 5, "max": 9}}}
+    spec.write_text(yaml.safe_dump(raw))
+    assert option in runner.invoke(app, ["search", "--help"], env={"COLUMNS": "200"}).output
+    common = [str(spec), "--model", "flat-road", "--budget", "2", option, value]
+    searched = runner.invoke(app, ["search", *common, "--out", str(tmp_path / "o")])
+    generated = runner.invoke(app, ["generate", str(spec), option, value, "--out", str(tmp_path / "g")])
+    assert searched.exit_code == 2 and generated.exit_code == 2
+    error = searched.output.strip().splitlines()[-1]
+    assert error.startswith(f"error: {option}") and error == generated.output.strip().splitlines()[-1]
+    assert not (tmp_path / "o").exists() and not (tmp_path / "g").exists()
+
+
 def test_the_search_guides_search_section_is_a_valid_spec_section():
     text = (ROOT / "docs" / "guides" / "search.md").read_text(encoding="utf-8")
     block = text.split("# Failure search", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]

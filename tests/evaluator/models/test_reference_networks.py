@@ -1,6 +1,6 @@
 """The shipped reference networks, evaluated end to end on tiny rendered sets of three presets:
-the cues their training planted are the cues depthprobe finds (real-size figures: README,
-"Reference networks")."""
+the cues their training planted are the cues depthprobe finds (real-size figures:
+docs/reference-networks.md)."""
 from __future__ import annotations
 
 import pytest
