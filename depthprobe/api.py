@@ -144,16 +144,13 @@ def compare(results_dirs: Sequence[str | Path], out: str | Path | None = None, f
     :raises DepthprobeError: a bad format or ``out``, a missing or damaged results folder,
         results of different sets (unless allowed).
     """
-    from evaluator.results.compare import FORMATS, compare_results, to_csv, to_html, to_markdown, write_text
-    from evaluator.results.page import check_page_target
+    from evaluator.results.compare import (FORMATS, check_compare_target, compare_results, to_csv, to_html,
+                                           to_markdown, write_text)
     from scenes.errors import DepthprobeError
 
     if fmt not in FORMATS:
         raise DepthprobeError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
-    if fmt == "html":
-        out = check_page_target(out if out is not None else Path("compare.html"))
-    elif out is not None and Path(out).is_dir():
-        raise DepthprobeError(f"--out {out}: is a folder; give a file name")
+    out = check_compare_target(out, fmt)  # the one file rule, before any folder is read
     comparison = compare_results(results_dirs, allow_different_sets)  # reads every folder before writing
     for line in comparison.warnings:
         (warn or warnings.warn)(line)

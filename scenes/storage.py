@@ -11,22 +11,16 @@ figures) writes through these functions, so the guarantees are the same everywhe
 * :func:`atomic_write_with` -- for writers that want a path (matplotlib's ``savefig``,
   safetensors): they write the temporary path, which is then renamed.
 
-Temporary files are named ``.<name>.<random>.tmp`` so that a resumed run can find them.
+Temporary files are named ``.<name>.depthprobe-<8 random>.tmp`` so that a resumed run can find
+them and tell them from a user's hidden ``.draft.v2.tmp`` (:func:`is_temporary`; the names of
+older versions, ``.<name>.<8 random>.tmp``, are still recognised).
 Files get the mode a plain ``open`` would give them (0666 less the umask), not mkstemp's 0600.
 A full disk (or any other OS error while writing) is a one-line :class:`StorageError` naming the
 file; the temporary file is removed, so nothing half-written remains under a final name.
 
-:class:`WriterLock` makes one writer the owner of an output: a lock file beside the output
-holding the writer's pid and host, refused to a second writer while the first lives, taken over
-when the first is gone (a stale lock of a killed run on the same host).
-
-:class:`FolderKind` is the one rule of "may I write here" for every output folder (stimulus set,
-results, export, search): a target is new, empty, or an earlier output of the same kind (its
-marker file says so) holding only that kind's entries; never inside (or the very folder of) a
-stimulus set or results folder of another kind; never a user's file or a special file.  Hidden
-names count as content, except the ones depthprobe itself leaves (temporaries, staging folders,
-locks).  :func:`check_file_target` is the same rule for single files (pages, contact sheets), and
-:class:`StagedOutput` writes a whole new output beside the old one and swaps it in on success.
+The one output rule -- may a command write here (:class:`FolderKind`, :func:`check_file_target`),
+the writer lock (:class:`WriterLock`), staged outputs (:class:`StagedOutput`) -- lives in
+scenes/outputs.py; its names stay importable from here.
 """
 from __future__ import annotations
 
@@ -36,13 +30,11 @@ import io
 import json
 import math
 import os
-import shutil
-import socket
+import re
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,9 +47,13 @@ HASH_CHUNK_BYTES = 1 << 20
 TEMP_SUFFIX = ".tmp"
 #: Mode of a new file before the umask (what ``open(path, "w")`` uses).
 FILE_MODE = 0o666
-LOCK_SUFFIX = ".depthprobe-lock"
-#: Infix of a staging folder of :class:`StagedOutput` (``.<name>.staging-<random>``).
-STAGING_INFIX = ".staging-"
+#: The infix of every name depthprobe makes beside or inside an output (temporary files,
+#: staging folders, locks: scenes/outputs.py), so that a user's hidden file is never taken for ours.
+OWN_INFIX = "depthprobe-"
+#: The random part of a name from :mod:`tempfile` (8 of ``[a-z0-9_]``, its ``_RandomNameSequence``).
+RANDOM_NAME = "[a-z0-9_]{8}"
+#: A temporary file of this version or an older one (without the infix).
+TEMPORARY_NAME = re.compile(rf"\..+\.(?:{OWN_INFIX})?{RANDOM_NAME}{re.escape(TEMP_SUFFIX)}")
 
 
 class StorageError(DepthprobeError):
@@ -96,14 +92,14 @@ def sha256_file(path: str | Path) -> str:
 
 def _temporary(path: Path) -> tuple[int, str]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{OWN_INFIX}", suffix=TEMP_SUFFIX)
 
 
 def _write(path: Path, data: bytes, sync: bool) -> str:
     try:
         fd, tmp = _temporary(path)
     except OSError as exc:
-        raise StorageError(f"{path}: cannot be written ({_os_reason(exc)})") from None
+        raise cannot_write(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -126,8 +122,14 @@ def _discard(tmp: str, path: Path, exc: BaseException) -> None:
     """Remove the temporary file of a failed write and raise: an OS error as one line."""
     Path(tmp).unlink(missing_ok=True)
     if isinstance(exc, OSError):
-        raise StorageError(f"{path}: cannot be written ({_os_reason(exc)})") from None
+        raise cannot_write(path, exc) from None
     raise exc
+
+
+def cannot_write(path: str | Path, exc: OSError) -> StorageError:
+    """The one-line error of an OS error while writing or claiming ``path`` (full disk,
+    permission, a read-only or special file system such as ``/proc``)."""
+    return StorageError(f"{path}: cannot be written ({_os_reason(exc)})")
 
 
 def _os_reason(exc: OSError) -> str:
@@ -152,7 +154,10 @@ def write_unsynced(path: str | Path, data: bytes) -> str:
 def atomic_write_with(path: str | Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp_path)`` and rename ``tmp_path`` to ``path`` (for path-taking writers)."""
     path = Path(path)
-    fd, tmp = _temporary(path)
+    try:
+        fd, tmp = _temporary(path)
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
     os.close(fd)
     try:
         write(Path(tmp))
@@ -223,262 +228,22 @@ def json_bytes(value: Any, indent: int = 2, sort_keys: bool = False) -> bytes:
 
 
 def is_temporary(path: Path) -> bool:
-    """True for a temporary file of :func:`atomic_write_bytes` (``.<name>.<random>.tmp``)."""
-    return path.name.startswith(".") and path.name.endswith(TEMP_SUFFIX) and path.name.count(".") >= 3
+    """True for a temporary file of :func:`atomic_write_bytes` (``.<name>.depthprobe-<8 random>.tmp``,
+    or an older version's ``.<name>.<8 random>.tmp``); a user's ``.draft.v2.tmp`` is not one."""
+    return TEMPORARY_NAME.fullmatch(path.name) is not None
 
 
-class WriterLock:
-    """Exclusive ownership of ``target`` (a folder or file) by this process, as a context manager.
-
-    The lock is the file ``<parent>/.<name>.depthprobe-lock`` holding ``{"pid", "host", "what"}``,
-    created with ``O_EXCL`` (atomic on local file systems).  A lock whose writer is gone (same host,
-    pid not alive) is stale and taken over; a live one gives :class:`StorageError` naming the
-    writer.  Released (removed) on exit, also when the body raises.
-
-    :param what: the command holding it, for the message a second writer sees.
-    """
-
-    def __init__(self, target: str | Path, what: str) -> None:
-        self.target = Path(target)
-        self.path = self.target.parent / f".{self.target.name}{LOCK_SUFFIX}"
-        self.what = what
-        self._held = False
-
-    def __enter__(self) -> "WriterLock":
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        body = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "what": self.what}).encode()
-        for _ in range(2):
-            try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-            except FileExistsError:
-                if self._stale():
-                    self.path.unlink(missing_ok=True)
-                    continue
-                raise StorageError(f"{self.target}: being written by {self._holder()} (lock {self.path}); "
-                                   "wait for it to finish, or remove the lock if that process is gone") from None
-            with os.fdopen(fd, "wb") as f:
-                f.write(body)
-            self._held = True
-            return self
-        raise StorageError(f"{self.target}: cannot take the lock {self.path}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self._held:
-            self.path.unlink(missing_ok=True)
-            self._held = False
-
-    def _read(self) -> dict:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            return data if isinstance(data, dict) else {}
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            return {}
-
-    def _holder(self) -> str:
-        data = self._read()
-        return f"{data.get('what', 'another depthprobe')} (pid {data.get('pid', '?')} on {data.get('host', '?')})"
-
-    def _stale(self) -> bool:
-        data = self._read()
-        if data.get("host") != socket.gethostname() or not isinstance(data.get("pid"), int):
-            return not data  # an unreadable lock (killed while writing it) is stale; another host's is not
-        try:
-            os.kill(data["pid"], 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
+#: The names of scenes/outputs.py that callers import from here (:func:`__getattr__`).
+OUTPUT_RULE_NAMES = frozenset({
+    "WriterLock", "Marker", "STIMULUS_SET_MARKER", "RESULTS_MARKER", "SEALED", "LOCK_SUFFIX", "STAGING_INFIX",
+    "is_own_leftover", "content_of", "refuse_inside", "FileSignature", "check_file_target", "OutputFolder",
+    "FolderKind", "StagedOutput", "recover_staged"})
 
 
-# ------------------------------------------------------------------ may I write here?
+def __getattr__(name: str) -> Any:
+    """The output rule's names (scenes/outputs.py, which imports this module), loaded on first use."""
+    if name in OUTPUT_RULE_NAMES:
+        import scenes.outputs
 
-
-@dataclass(frozen=True)
-class Marker:
-    """The file that makes a folder an output of ours: its name, the ``"format"`` it declares
-    (:func:`read_format_file`), and what a user calls such a folder (in messages)."""
-
-    file: str
-    format_name: str
-    label: str
-
-    def read(self, folder: str | Path) -> dict[str, Any] | None:
-        """The parsed marker of ``folder`` if it declares this format (any version), else None."""
-        return read_format_file(Path(folder) / self.file, self.format_name)
-
-
-#: The outputs nothing else may be written inside, as a rerun would refuse or replace them: a
-#: stimulus set (scenes/formats/stimulus_set.py) and a results folder (evaluator/results/format.py).
-STIMULUS_SET_MARKER = Marker("manifest.json", "depthprobe-stimulus-set", "stimulus set")
-RESULTS_MARKER = Marker("summary.json", "depthprobe-results", "results folder")
-SEALED = (STIMULUS_SET_MARKER, RESULTS_MARKER)
-
-
-def is_own_leftover(name: str) -> bool:
-    """True for a hidden name depthprobe itself makes in or beside an output: a temporary file
-    (:func:`is_temporary`), a staging folder of :class:`StagedOutput` (or its ``.old``), a
-    :class:`WriterLock` file.  Nothing else counts as ours."""
-    return name.startswith(".") and (is_temporary(Path(name)) or STAGING_INFIX in name or name.endswith(LOCK_SUFFIX))
-
-
-def content_of(folder: Path) -> list[str]:
-    """The names in ``folder`` that are content, sorted: all of them (hidden ones too: a folder
-    holding only ``.git/`` is not empty) but :func:`is_own_leftover` names."""
-    return sorted(p.name for p in folder.iterdir() if not is_own_leftover(p.name))
-
-
-def refuse_inside(path: str | Path, error: type[DepthprobeError], option: str = "--out",
-                  own: Marker | None = None, sealed: tuple[Marker, ...] = SEALED) -> None:
-    """Raise ``error`` (one line) when ``path`` is a :data:`SEALED` output (other than one of
-    kind ``own``), lies inside a ``sealed`` one, or lies below a file."""
-    path = Path(path)
-    resolved = path.resolve()
-    for folder in (resolved, *resolved.parents):
-        if folder != resolved and folder.exists() and not folder.is_dir():
-            raise error(f"{option} {path}: {folder} is not a folder")
-        for marker in SEALED if folder == resolved else sealed:
-            if (folder == resolved and marker == own) or marker.read(folder) is None:
-                continue
-            where = f"is the {marker.label}" if folder == resolved else f"is inside the {marker.label} {folder}"
-            raise error(f"{option} {path}: {where}; write it to a folder of its own")
-
-
-def check_file_target(path: str | Path, error: type[DepthprobeError], option: str = "--out",
-                      sealed: tuple[Marker, ...] = SEALED) -> Path:
-    """``path`` if one file (a page, a contact sheet) may be written there, else ``error`` (one
-    line): not inside a ``sealed`` output, not a folder, not a special file (device, pipe)."""
-    path = Path(path)
-    refuse_inside(path, error, option, sealed=sealed)
-    if path.is_dir():
-        raise error(f"{option} {path}: is a folder; give a file name")
-    if os.path.lexists(path) and not path.is_file():
-        raise error(f"{option} {path}: exists and is not a regular file; refusing to write over it")
-    return path
-
-
-@dataclass(frozen=True)
-class OutputFolder:
-    """A checked output folder (:meth:`FolderKind.check`).
-
-    :ivar path: the folder (as given).
-    :ivar record: the marker of the earlier output there (``{}`` for an unfinished one recognised
-        by :attr:`FolderKind.unfinished`), or None when the folder is new or empty.
-    """
-
-    path: Path
-    kind: "FolderKind"
-    record: dict[str, Any] | None
-
-    @property
-    def earlier(self) -> bool:
-        """True when the folder holds an earlier output of this kind."""
-        return self.record is not None
-
-    def lock(self, what: str) -> WriterLock:
-        """The writer lock of the folder (``what``: the command, for a second writer's message)."""
-        return WriterLock(self.path, what)
-
-    def staged(self) -> "StagedOutput":
-        """A new output written beside the folder and swapped in by :meth:`StagedOutput.commit`."""
-        return StagedOutput(self.path)
-
-
-@dataclass(frozen=True)
-class FolderKind:
-    """One kind of output folder and the one rule of where it may be written (module docstring).
-
-    :ivar name: what the kind is called after "not" in a message ("a stimulus set", "depthprobe results").
-    :ivar marker: the file that recognises an earlier output of this kind.
-    :ivar entries: the top-level names such an output may hold (None: the caller vets them).
-    :ivar error: the :class:`DepthprobeError` subclass of the refusals.
-    :ivar unfinished: files that mark an unfinished output of ours before its marker is written
-        (a stimulus set's ``progress.jsonl``).
-    :ivar hint: the advice ending the refusal of a folder of other content.
-    :ivar not_inside: the sealed outputs it may not lie inside (default all; results may lie
-        inside results, which are of their own kind).
-    """
-
-    name: str
-    marker: Marker
-    entries: frozenset[str] | None
-    error: type[DepthprobeError]
-    unfinished: tuple[str, ...] = ()
-    hint: str = "choose a new or empty folder"
-    not_inside: tuple[Marker, ...] = SEALED
-
-    def earlier_record(self, folder: Path) -> dict[str, Any] | None:
-        """The marker of an earlier output of this kind in ``folder`` ({} for an unfinished one), else None."""
-        if (folder / self.marker.file).exists():
-            return self.marker.read(folder)
-        return {} if any((folder / name).is_file() for name in self.unfinished) else None
-
-    def refuse_foreign(self, out: Path, name: str, option: str = "--out") -> NoReturn:
-        """Refuse ``out``, an earlier output of this kind, because it also holds ``name``."""
-        raise self.error(f"{option} {out}: also holds {name!r}, which is not part of {self.name}; "
-                         "move it away or choose another folder")
-
-    def check(self, out: str | Path, option: str = "--out") -> OutputFolder:
-        """``out`` checked against the rule (module docstring), nothing written; ``self.error``
-        (one line) when it may not be written.  Checks proper to one kind (same spec, same
-        search) are the caller's, on :attr:`OutputFolder.record`."""
-        out = Path(out)
-        refuse_inside(out, self.error, option, own=self.marker, sealed=self.not_inside)
-        if not out.exists():
-            if out.is_symlink():
-                raise self.error(f"{option} {out}: is a link to nothing; refusing to write through it")
-            return OutputFolder(out, self, None)
-        if not out.is_dir():
-            raise self.error(f"{option} {out}: exists and is not a folder")
-        content = content_of(out)
-        if not content:
-            return OutputFolder(out, self, None)
-        record = self.earlier_record(out)
-        if record is None:
-            raise self.error(f"{option} {out}: folder is not empty and not {self.name} (holds {content[0]!r}, "
-                             f"no {self.marker.file} of ours); {self.hint}")
-        foreign = [name for name in content if self.entries is not None and name not in self.entries]
-        if foreign:
-            self.refuse_foreign(out, foreign[0], option)
-        return OutputFolder(out, self, record)
-
-
-class StagedOutput:
-    """A new output folder written beside ``out`` and swapped in only when the run succeeds.
-
-    ``with StagedOutput(out) as staged:`` gives ``staged.path`` (a fresh sibling folder
-    ``.<name>.staging-<random>``) to write everything into; :meth:`commit` then moves the
-    entries named in ``keep`` from the old ``out`` into it (e.g. the stored predictions a rerun of
-    the analyses reuses) and swaps it for ``out``.  Leaving the block without :meth:`commit` (an
-    error) removes the staging folder: the old output stays exactly as it was.  Check ``out``
-    first (:meth:`FolderKind.check`): the old folder is removed as a whole.
-    """
-
-    def __init__(self, out: str | Path) -> None:
-        self.out = Path(out)
-        self.path: Path | None = None
-        self._committed = False
-
-    def __enter__(self) -> "StagedOutput":
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(dir=self.out.parent, prefix=f".{self.out.name}{STAGING_INFIX}"))
-        return self
-
-    def commit(self, keep: tuple[str, ...] = ()) -> None:
-        """Swap the staged folder in for ``out`` (taking ``keep`` entries of the old one along)."""
-        old = None
-        if self.out.exists():
-            for name in keep:
-                if (self.out / name).exists() and not (self.path / name).exists():
-                    os.replace(self.out / name, self.path / name)
-            old = self.out.parent / f"{self.path.name}.old"
-            os.replace(self.out, old)
-        os.chmod(self.path, 0o777 & ~current_umask())
-        os.replace(self.path, self.out)
-        self._committed = True
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-
-    def __exit__(self, *exc: object) -> None:
-        if not self._committed and self.path is not None:
-            shutil.rmtree(self.path, ignore_errors=True)
+        return getattr(scenes.outputs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

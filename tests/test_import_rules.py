@@ -29,7 +29,7 @@ RULES = {
 
 
 #: scenes subpackage -> the scenes subpackages it may import (the kernel modules at the top of
-#: scenes/ -- errors, storage, registry, progress, versioning, catalog -- are open to all).
+#: scenes/ -- errors, storage, outputs, registry, progress, versioning, catalog -- are open to all).
 SCENES_LAYERS = {
     "geometry": (),
     "images": ("geometry",),
@@ -39,7 +39,7 @@ SCENES_LAYERS = {
     "design": ("geometry", "images", "photos", "spec"),
     "raycast": ("geometry", "photos", "spec", "design", "formats"),
 }
-SCENES_KERNEL = ("errors", "storage", "registry", "progress", "versioning", "catalog")
+SCENES_KERNEL = ("errors", "storage", "outputs", "registry", "progress", "versioning", "catalog")
 
 
 def imported_modules(path: Path) -> set[str]:

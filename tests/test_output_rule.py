@@ -15,7 +15,7 @@ import pytest
 from depthprobe.exporters.target import FORMAT_NAME as EXPORT_FORMAT, MARKER, check_export_target
 from depthprobe.search.runner import FORMAT_NAME as SEARCH_FORMAT, SEARCH_FILE, STUDY_FILE, check_search_target
 from evaluator.results.format import FORMAT_NAME as RESULTS_FORMAT, SUMMARY_FILE, check_results_target
-from evaluator.results.page import check_page_target
+from evaluator.results.page import REPORT_PAGE, check_page_target
 from scenes.errors import DepthprobeError
 from scenes.formats import open_stimulus_set
 from scenes.formats.stimulus_set import FORMAT_NAME as SET_FORMAT, MANIFEST, check_set_target
@@ -86,7 +86,7 @@ def test_accepts_a_new_path_an_empty_folder_and_its_own_earlier_output(kind, tmp
     (tmp_path / "empty").mkdir()
     check(tmp_path / "empty")
     (tmp_path / "leftovers").mkdir()
-    (tmp_path / "leftovers" / ".summary.json.k3j2h1.tmp").write_bytes(b"")  # a killed write of ours
+    (tmp_path / "leftovers" / ".summary.json.k3j2h1ab.tmp").write_bytes(b"")  # a killed write of ours
     check(tmp_path / "leftovers")
     make(tmp_path / "earlier")
     check(tmp_path / "earlier")
@@ -150,8 +150,9 @@ def test_refuses_an_earlier_output_of_another_kind(kind, tmp_path):
 
 
 def test_only_names_depthprobe_makes_are_its_leftovers(tmp_path):
-    ours = [".f1.png.k3j2h1.tmp", ".out.staging-x1y2", ".out.staging-x1y2.old", ".out.depthprobe-lock"]
-    theirs = [".git", ".notes.tmp", "out.staging-x", ".DS_Store", "a.tmp"]
+    ours = [".f1.png.k3j2h1ab.tmp", ".f1.png.depthprobe-k3j2h1ab.tmp", ".out.staging-x1y2z3w4",
+            ".out.staging-x1y2z3w4.old", ".out.depthprobe-staging-x1y2z3w4", ".out.depthprobe-lock"]
+    theirs = [".git", ".notes.tmp", ".draft.v2.tmp", ".out.staging-x", "out.staging-x", ".DS_Store", "a.tmp"]
     assert all(is_own_leftover(n) for n in ours) and not any(is_own_leftover(n) for n in theirs)
     for name in ours + theirs:
         (tmp_path / name).write_bytes(b"")
@@ -162,15 +163,20 @@ def test_file_targets_refuse_special_files_and_sealed_folders(tmp_path, source):
     make_set(tmp_path / "set")
     make_results(tmp_path / "results")
     with pytest.raises(DepthprobeError, match="not a regular file"):
-        check_sheet_target(os.devnull, source.root)
+        check_sheet_target(os.devnull)
     with pytest.raises(DepthprobeError, match="inside the stimulus set"):
-        check_sheet_target(tmp_path / "set" / "sheet.png", source.root)
+        check_sheet_target(tmp_path / "set" / "sheet.png")
+    with pytest.raises(DepthprobeError, match="inside the stimulus set"):
+        check_sheet_target(source.root / "sheet.png")
     with pytest.raises(DepthprobeError, match="inside the results folder"):
-        check_sheet_target(tmp_path / "results" / "sheet.png", source.root)
+        check_sheet_target(tmp_path / "results" / "sheet.png")
     with pytest.raises(DepthprobeError, match="inside the stimulus set"):
-        check_page_target(tmp_path / "set" / "report.html")
-    assert check_page_target(tmp_path / "results" / "report.html") == tmp_path / "results" / "report.html"
-    assert check_sheet_target(tmp_path / "sheet.png", source.root) == tmp_path / "sheet.png"
+        check_page_target(tmp_path / "set" / "report.html", REPORT_PAGE)
+    with pytest.raises(DepthprobeError, match="inside the results folder"):
+        check_page_target(tmp_path / "results" / "report.html", REPORT_PAGE)
+    home = tmp_path / "results"
+    assert check_page_target(home / "report.html", REPORT_PAGE, home=home) == home / "report.html"
+    assert check_sheet_target(tmp_path / "sheet.png") == tmp_path / "sheet.png"
 
 
 def test_a_staged_output_replaces_the_old_one_only_on_commit(tmp_path):

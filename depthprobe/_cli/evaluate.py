@@ -71,10 +71,11 @@ def report(results_dir: Path = typer.Argument(..., help="the --out folder of an 
     The lines are those of the evaluation (verdict, intervals, counts); the page, self-contained,
     adds figures, fit and metric tables, warnings and a gallery of chosen frames."""
     from depthprobe.api import read_results
-    from evaluator.results.page import REPORT_HTML, check_page_target
+    from evaluator.results.page import REPORT_HTML, check_report_target
 
     results = read_results(results_dir)
-    target = check_page_target(out if out is not None else results.root / REPORT_HTML)  # before any line
+    target = out if out is not None else results.root / REPORT_HTML
+    check_report_target(target, results.root)  # the page and its Markdown, before any line
     print_summary(results.summary)
     run_report(results, target, figures)
 
@@ -82,15 +83,16 @@ def report(results_dir: Path = typer.Argument(..., help="the --out folder of an 
 def run_report(results, out: Optional[Path] = None, figures: bool = False) -> Path:
     """Build the report of an opened results folder (in memory: a damaged table stops it before
     any file is written), draw the figure files if asked, write the pages; return the HTML path."""
-    from evaluator.results.page import REPORT_HTML, build_report, check_page_target, write_report
+    from evaluator.results.page import REPORT_HTML, build_report, check_report_target, write_report
 
-    target = check_page_target(out if out is not None else results.root / REPORT_HTML)
+    target = out if out is not None else results.root / REPORT_HTML
+    check_report_target(target, results.root)
     page = build_report(results)
     if figures:
         run_figures(results)
     for note in page.notes:
         say(f"warning: {note}")
-    html, markdown = write_report(page, target)
+    html, markdown = write_report(page, target, results.root)
     say(f"report: {html} (summary: {markdown})")
     return html
 

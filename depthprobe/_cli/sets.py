@@ -34,6 +34,7 @@ def validate(spec: str = typer.Argument(..., help=SPEC_HELP),
     from depthprobe.rendering import describe_with_calibration, executor_options
 
     resolved = load_spec_arg(spec, quick)
+    sheet = preview_sheet_target(sheet or Path(f"{resolved.name}-preview.png")) if preview else None
     frames = expand(resolved, default_catalog(), max_frames=max_frames)
     options = executor_options(workers, None, render_device, "local", None, in_process=False)
     if calibrate:
@@ -41,8 +42,15 @@ def validate(spec: str = typer.Argument(..., help=SPEC_HELP),
     for line in describe_with_calibration(resolved, frames, options):
         say(line)
     if preview:
-        run_design_preview(resolved, frames, sheet or Path(f"{resolved.name}-preview.png"))
+        run_design_preview(resolved, frames, sheet)
     out_console.print("valid", style="green")
+
+
+def preview_sheet_target(sheet: Path) -> Path:
+    """The preview's contact sheet checked by the one file rule before anything runs."""
+    from scenes.raycast import PREVIEW_SIGNATURE, check_sheet_target
+
+    return check_sheet_target(sheet, PREVIEW_SIGNATURE, "--sheet", DepthprobeError)
 
 
 def run_design_preview(spec: StimulusSpec, frames: list[FramePlan], sheet: Path) -> None:
@@ -89,8 +97,8 @@ def sheet(set_dir: Path = typer.Argument(..., help=SET_HELP),
     from scenes.formats import open_stimulus_set
 
     stimulus_set = open_stimulus_set(set_dir)
-    check_sheet_target(out, stimulus_set.root)
-    path = write_rgb_sheet(stimulus_set, out, spread(stimulus_set.frame_ids, limit), columns)
+    target = check_sheet_target(out)
+    path = write_rgb_sheet(stimulus_set, target, spread(stimulus_set.frame_ids, limit), columns)
     say(f"contact sheet: {path}")
 
 

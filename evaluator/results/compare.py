@@ -24,7 +24,9 @@ way round.  A column with fewer than two values is not marked.
 
 Outputs: :func:`to_csv` (one row per model; value, interval and mark per column),
 :func:`to_markdown`, and :func:`to_html` (the table, a legend and :func:`cue_figure`, the cue
-coefficients of every model with their intervals, embedded as a data URI).
+coefficients of every model with their intervals, embedded as a data URI).  Where a file is
+written, :func:`check_compare_target` checks it first by the one file rule of every command
+(scenes/outputs.py): new, or an earlier comparison of the same format (:data:`COMPARE_SIGNATURES`).
 """
 from __future__ import annotations
 
@@ -40,6 +42,8 @@ from evaluator.analyses.intervals import format_estimate
 from evaluator.results.figures import png_bytes
 from evaluator.results.format import Results, ResultsError, read_results
 from evaluator.results.html import data_uri, render
+from evaluator.results.page import check_page_target
+from scenes.storage import FileSignature, check_file_target
 
 BEST = "\u2605"
 SAME = "\u2248"
@@ -50,6 +54,17 @@ LEGEND = (f"{BEST} best in its column (lowest Abs Rel; highest \u03b4<1.25 and f
           "follow has no truth-free answer.")
 REGIONS = ("all", "road", "object")
 FORMATS = ("html", "csv", "markdown")
+#: compare's page when no ``--out`` is given (in the working folder).
+COMPARE_HTML = "compare.html"
+#: How an earlier comparison of ours is recognised per format (scenes.outputs.FileSignature), so
+#: that a rerun may replace it and nothing else: the page by its generator tag
+#: (templates/compare.html.j2; older pages by their title), the Markdown by its first heading
+#: (compare.md.j2), the CSV by its header row (:func:`to_csv`; a comment line would break CSV readers).
+COMPARE_SIGNATURES = {
+    "html": FileSignature.html("a depthprobe comparison page", "depthprobe compare", b"<title>depthprobe comparison: "),
+    "markdown": FileSignature("a depthprobe comparison (Markdown)", b"# depthprobe comparison: "),
+    "csv": FileSignature("a depthprobe comparison (CSV)", b"model,results,verdict,"),
+}
 
 
 def _path(*keys: str) -> Callable[[Mapping[str, Any]], Any]:
@@ -312,11 +327,24 @@ def cue_figure(comparison: Comparison):
     return figure
 
 
+def check_compare_target(out: str | Path | None, fmt: str) -> Path | None:
+    """The file ``compare`` writes in format ``fmt`` (a link followed), checked by the one file
+    rule before any results folder is read: new or an earlier comparison of that format, never
+    inside a stimulus set or results folder, never a user's file or a special file
+    (:func:`scenes.storage.check_file_target`).  None: csv or markdown to stdout (no ``out``)."""
+    if out is None and fmt != "html":
+        return None
+    out = Path(out if out is not None else COMPARE_HTML)
+    if fmt == "html":
+        return check_page_target(out, COMPARE_SIGNATURES[fmt])
+    return check_file_target(out, ResultsError, COMPARE_SIGNATURES[fmt])
+
+
 def write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically (its folder created)."""
+    """Write ``text`` to ``path`` atomically (its folder created; check it first:
+    :func:`check_compare_target`)."""
     from scenes.storage import atomic_write_bytes
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(path, text.encode("utf-8"))
     return path

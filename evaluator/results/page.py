@@ -29,10 +29,15 @@ from evaluator.results.gallery import build_gallery
 from evaluator.results.html import data_uri, render
 from evaluator.results.report import _alignment_line, analysis_lines, depth_unknown_line
 from evaluator.results.robustness_section import robustness_section
-from scenes.storage import STIMULUS_SET_MARKER, atomic_write_bytes, check_file_target
+from scenes.storage import FileSignature, atomic_write_bytes, check_file_target
 
 #: The report's default file names inside a results folder (its Markdown summary beside the page).
 REPORT_HTML, REPORT_MARKDOWN = REPORT_FILES
+#: How an earlier report of ours is recognised (scenes.outputs.FileSignature), so that a rerun may
+#: replace it and nothing else: the page by its generator tag (templates/report.html.j2; pages of
+#: older versions by their title), the Markdown summary by its first heading (report.md.j2).
+REPORT_PAGE = FileSignature.html("a depthprobe report page", "depthprobe report", b"<title>depthprobe report: ")
+REPORT_SUMMARY = FileSignature("a depthprobe report summary", b"# depthprobe report: ")
 #: An alignment fitted on fewer road pixels than this is flagged for the reader.
 MIN_ALIGNMENT_PX = 10_000
 #: Most entries named in the "no interval" warning (the rest are counted).
@@ -74,29 +79,43 @@ def build_report(results: Results, gallery: bool = True) -> ReportPage:
                       list(context["gallery_warnings"]))
 
 
-def check_page_target(out: str | Path, option: str = "--out") -> Path:
-    """``out`` if a page may be written there: a file name ending in ``.html`` that is no folder, no
-    special file and not inside a stimulus set (:func:`scenes.storage.check_file_target`; a results
-    folder is the report's home)."""
+def check_page_target(out: str | Path, signature: FileSignature, option: str = "--out",
+                      home: Path | None = None) -> Path:
+    """The path to write (a link followed) if an HTML page (a report, a comparison) may be
+    written at ``out``: a file name ending in ``.html``, new or an earlier page recognised by
+    ``signature``, never inside a stimulus set or a results folder other than ``home`` (the one
+    file rule, :func:`scenes.storage.check_file_target`)."""
     out = Path(out)
     if out.suffix.lower() not in (".html", ".htm"):
         raise ResultsError(f"{option} {out}: give a file name ending in .html")
     if out.is_dir():
         raise ResultsError(f"{option} {out}: is a folder; give a file name such as {out / REPORT_HTML}")
-    return check_file_target(out, ResultsError, option, sealed=(STIMULUS_SET_MARKER,))
+    return check_file_target(out, ResultsError, signature, option, home=home)
 
 
-def write_report(page: ReportPage, out: str | Path) -> tuple[Path, Path]:
-    """Write ``page`` to ``out`` (HTML) and the Markdown beside it (``out`` with suffix ``.md``).
+def check_report_target(out: str | Path, home: Path, option: str = "--out") -> tuple[Path, Path]:
+    """The report's page and its Markdown summary (``out`` with suffix ``.md``), both checked by
+    the one file rule before anything is written (:func:`check_page_target`): a user's ``X.md``
+    beside ``X.html`` is never replaced.
+
+    :param home: the results folder reported on (it may hold its own report).
+    :returns: the two paths to write (links followed).
+    """
+    page = check_page_target(out, REPORT_PAGE, option, home)
+    markdown = check_file_target(Path(out).with_suffix(".md"), ResultsError, REPORT_SUMMARY, option, home=home)
+    return page, markdown
+
+
+def write_report(page: ReportPage, out: str | Path, home: Path) -> tuple[Path, Path]:
+    """Write ``page`` to ``out`` (HTML) and the Markdown beside it (``out`` with suffix ``.md``),
+    both checked first (:func:`check_report_target`; ``home``: the results folder reported on).
 
     :returns: the two paths.
     """
-    out = check_page_target(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    markdown = out.with_suffix(".md")
+    html, markdown = check_report_target(out, home)
     atomic_write_bytes(markdown, page.markdown.encode("utf-8"))
-    atomic_write_bytes(out, page.html.encode("utf-8"))
-    return out, markdown
+    atomic_write_bytes(html, page.html.encode("utf-8"))
+    return html, markdown
 
 
 def report_context(results: Results, gallery: bool = True) -> dict[str, Any]:

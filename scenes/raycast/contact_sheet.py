@@ -4,7 +4,9 @@ Two kinds are made from it: a stimulus set's RGB frames (``depthprobe sheet``,
 :func:`write_rgb_sheet`) and the exact-geometry preview's inverse depth with object outlines
 (``validate --preview --sheet``, scenes/raycast/preview.py).  Every tile is scaled to one width,
 its label (cut to that width) in a strip below it; a flagged tile (a frame with issues) gets a
-red border and a red label.
+red border and a red label.  Each kind signs its sheets with a PNG ``tEXt`` chunk ``Software``
+(:data:`SHEET_SIGNATURE`, :data:`PREVIEW_SIGNATURE`), by which a rerun recognises its own earlier
+sheet (the one file rule of scenes/outputs.py: nothing else is overwritten).
 """
 from __future__ import annotations
 
@@ -15,13 +17,16 @@ from typing import Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from PIL.PngImagePlugin import PngInfo
 
 from scenes.errors import DepthprobeError, StimulusSetError
 from scenes.formats import StimulusSet
-from scenes.storage import atomic_write_bytes, check_file_target
+from scenes.storage import FileSignature, atomic_write_bytes, check_file_target
 
-#: The first bytes of every PNG file (PNG specification, section 5.2).
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: The signatures of the two kinds of sheet (scenes.outputs.FileSignature.png): ``depthprobe
+#: sheet``'s and ``validate --preview``'s.
+SHEET_SIGNATURE = FileSignature.png("a PNG contact sheet written by depthprobe sheet", "depthprobe sheet")
+PREVIEW_SIGNATURE = FileSignature.png("a PNG preview sheet written by depthprobe validate", "depthprobe validate --preview")
 
 #: Height of the label strip under each tile, pixels (Pillow's default font is 11 px tall).
 LABEL_HEIGHT_PX = 14
@@ -93,8 +98,10 @@ def _tile_image(tile: Tile, width: int, height: int) -> Image.Image:
     return Image.fromarray(arr)
 
 
-def write_sheet(tiles: Sequence[Tile], path: Path | str, columns: int, tile_width: int | None) -> Path:
-    """Write ``tiles`` as a PNG grid, ``columns`` wide, row by row; return the path.
+def write_sheet(tiles: Sequence[Tile], path: Path | str, columns: int, tile_width: int | None,
+                signature: FileSignature = SHEET_SIGNATURE) -> Path:
+    """Write ``tiles`` as a PNG grid, ``columns`` wide, row by row, signed with ``signature``'s
+    ``Software`` text (check ``path`` first: :func:`check_sheet_target`); return the path.
 
     Each tile is scaled to ``tile_width`` pixels wide (None: the widest image's width), its
     aspect kept, with its label below; flagged tiles get a red border and label.  Written
@@ -123,7 +130,9 @@ def write_sheet(tiles: Sequence[Tile], path: Path | str, columns: int, tile_widt
             label = label[:-1]
         draw.text((x, y + h + 1), label, fill=ISSUE_RGB if tile.flagged else LABEL_RGB, font=font)
     buf = io.BytesIO()
-    sheet.save(buf, format="PNG", compress_level=6)
+    software = PngInfo()
+    software.add_text("Software", signature.software)
+    sheet.save(buf, format="PNG", compress_level=6, pnginfo=software)
     atomic_write_bytes(path, buf.getvalue())
     return path
 
@@ -135,22 +144,12 @@ def write_rgb_sheet(stimulus_set: StimulusSet, path: Path | str, frame_ids: Sequ
     return write_sheet([Tile(stimulus_set.rgb(fid), fid) for fid in ids], path, columns, tile_width)
 
 
-def check_sheet_target(path: Path | str, set_root: Path | str) -> Path:
-    """``path`` if a contact sheet may be written there, else :class:`StimulusSetError` (one line):
-    never inside the stimulus set ``set_root`` (it would replace or add a file of the set), nor any
-    other stimulus set or results folder (:func:`scenes.storage.check_file_target`), never over a
-    folder, a special file or a file that is not a PNG."""
-    path, root = Path(path), Path(set_root).resolve()
-    if path.resolve() == root or root in path.resolve().parents:
-        raise StimulusSetError(f"--out {path}: is inside the stimulus set {root}; write the sheet elsewhere")
-    if path.is_dir():
-        raise StimulusSetError(f"--out {path}: is a folder; give a PNG file name")
-    check_file_target(path, StimulusSetError)
-    if path.exists() and _first_bytes(path, len(PNG_SIGNATURE)) != PNG_SIGNATURE:
-        raise StimulusSetError(f"--out {path}: exists and is not a PNG; refusing to overwrite it")
-    return path
-
-
-def _first_bytes(path: Path, count: int) -> bytes:
-    with open(path, "rb") as f:
-        return f.read(count)
+def check_sheet_target(path: Path | str, signature: FileSignature = SHEET_SIGNATURE, option: str = "--out",
+                       error: type[DepthprobeError] = StimulusSetError) -> Path:
+    """The path to write (a link followed) if a contact sheet may be written at ``path``, else
+    ``error`` (one line): new or an earlier sheet of the same command (``signature``), never
+    inside a stimulus set (the one drawn included) or a results folder, never a folder, a
+    special file or a user's file (:func:`scenes.storage.check_file_target`)."""
+    if Path(path).is_dir():
+        raise error(f"{option} {path}: is a folder; give a PNG file name")
+    return check_file_target(path, error, signature, option)

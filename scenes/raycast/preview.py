@@ -36,7 +36,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from scenes.raycast.caster import RayCaster
-from scenes.raycast.contact_sheet import Tile, colormap, write_sheet
+from scenes.raycast.contact_sheet import PREVIEW_SIGNATURE, Tile, colormap, write_sheet
 from scenes.photos import Background
 from scenes.geometry import Camera
 from scenes.catalog import Catalog
@@ -380,7 +380,8 @@ def preview_design(spec: StimulusSpec, catalog: Catalog, sheet_path: Path | str 
         progress("preview", len(plans), len(plans), "done")
     sheet = None
     if sheet_path is not None and previews:
-        sheet = write_sheet(preview_tiles(previews, issues), sheet_path, SHEET_COLUMNS, SHEET_TILE_WIDTH_PX)
+        sheet = write_sheet(preview_tiles(previews, issues), sheet_path, SHEET_COLUMNS, SHEET_TILE_WIDTH_PX,
+                            PREVIEW_SIGNATURE)
     return PreviewRun(previews, issues, time.perf_counter() - start, sheet)
 
 

@@ -36,12 +36,12 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
 
 def test_only_our_temporary_files_are_removed(tmp_path):
     (tmp_path / "rgb").mkdir()
-    ours = tmp_path / "rgb" / ".f1.png.k3j2h1.tmp"
+    ours = tmp_path / "rgb" / ".f1.png.k3j2h1ab.tmp"
     ours.write_bytes(b"")
     theirs = [tmp_path / ".notes.tmp", tmp_path / "rgb" / "keep.tmp"]
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    theirs.append(elsewhere / ".f1.png.k3j2h1.tmp")  # not a folder of the set
+    theirs.append(elsewhere / ".f1.png.k3j2h1ab.tmp")  # not a folder of the set
     for path in theirs:
         path.write_bytes(b"mine")
     assert is_temporary(ours) and not is_temporary(theirs[0])
