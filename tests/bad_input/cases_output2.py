@@ -139,7 +139,7 @@ def _generate_into_users_tmp(sandbox: Path) -> list[str]:
 
 @case(FAMILY, "generate into a folder a live writer holds", "being written by")
 def _generate_held(sandbox: Path) -> list[str]:
-    lock = {"pid": os.getpid(), "host": socket.gethostname(), "what": "depthprobe evaluate"}
+    lock = {"pid": 1, "host": socket.gethostname(), "what": "depthprobe evaluate"}  # init: alive, not us
     (sandbox / ".held.depthprobe-lock").write_text(json.dumps(lock), encoding="utf-8")
     return generate(sandbox / "held")
 
