@@ -96,7 +96,8 @@ def test_the_next_run_clears_what_a_killed_writer_left(evaluated, tmp_path):
 
     set_dir, _ = evaluated
     out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")])}
+    repo = str(Path(__file__).parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")])}
     killed = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(out)], env=env, capture_output=True)
     assert killed.returncode == -9, killed.stderr
     left = sorted(p.name for p in tmp_path.iterdir())

@@ -26,7 +26,8 @@ from scenes.storage import FileSignature, atomic_write_bytes, check_file_target
 #: The signatures of the two kinds of sheet (scenes.outputs.FileSignature.png): ``depthprobe
 #: sheet``'s and ``validate --preview``'s.
 SHEET_SIGNATURE = FileSignature.png("a PNG contact sheet written by depthprobe sheet", "depthprobe sheet")
-PREVIEW_SIGNATURE = FileSignature.png("a PNG preview sheet written by depthprobe validate", "depthprobe validate --preview")
+PREVIEW_SIGNATURE = FileSignature.png("a PNG preview sheet written by depthprobe validate",
+                                      "depthprobe validate --preview")
 
 #: Height of the label strip under each tile, pixels (Pillow's default font is 11 px tall).
 LABEL_HEIGHT_PX = 14
