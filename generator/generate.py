@@ -6,7 +6,10 @@ render process (``workers``: this process, or a pool of worker processes, genera
 whose renders come back here to be written); each finished frame is appended to
 progress.jsonl with its file hashes, so ``resume=True`` redoes
 only frames whose files are missing or fail their hash; the tables and the manifest are
-written last.  Beside its layers each frame writes its geometry export (what the render showed,
+written last.  A set on photographs records the digest of its photos in every frame's record
+and the manifest (scenes/design/photos.py): a resume refuses frames of photos that changed, and
+a run whose photos changed while it rendered fails before writing the manifest.  Beside its
+layers each frame writes its geometry export (what the render showed,
 read back from the Blender scene: scenes/formats/geometry.py), hashed like the layers.
 """
 from __future__ import annotations
@@ -23,7 +26,8 @@ import pandas as pd
 
 from scenes.geometry import kitti_like_camera, measure_object
 from scenes.catalog import Catalog, default_catalog
-from scenes.design import FramePlan, expand, frame_record, object_record, select_frames
+from scenes.design import (PHOTOS_DIGEST_KEY, FramePlan, expand, frame_record, object_record, photos_change,
+                           photos_digest, select_frames)
 from scenes.errors import DepthprobeError
 from scenes.formats import (GeometryWriter, RenderedFrame, PROGRESS, append_progress, check_set_target,
                             read_progress, record_is_intact, remove_temporaries,
@@ -92,9 +96,11 @@ def plan_frames(spec: StimulusSpec, catalog: Catalog, limit: int | None = None) 
     return select_frames(expand(spec, catalog), limit)
 
 
-def reusable_records(out: Path, spec: StimulusSpec, resume: bool) -> dict[str, dict[str, Any]]:
+def reusable_records(out: Path, spec: StimulusSpec, resume: bool, photos: str | None = None
+                     ) -> dict[str, dict[str, Any]]:
     """Finished frames that a resumed run can keep; refuses to write into someone else's folder
-    (:func:`scenes.formats.stimulus_set.check_set_target`)."""
+    (:func:`scenes.formats.stimulus_set.check_set_target`) and to resume frames rendered on
+    photos other than those of digest ``photos`` (:func:`scenes.design.photos_digest`)."""
     spec_hash = spec.spec_hash()
     check_set_target(out, spec_hash, resume)
     if not out.exists():
@@ -104,6 +110,10 @@ def reusable_records(out: Path, spec: StimulusSpec, resume: bool) -> dict[str, d
     if foreign:
         raise DepthprobeError(f"--out {out}: holds frames of a different spec (frame {foreign[0]!r}); "
                               "choose another folder")
+    for fid, record in records.items():
+        change = photos_change(spec, record.get(PHOTOS_DIGEST_KEY), f"frame {fid!r} was rendered", photos)
+        if change:
+            raise DepthprobeError(f"--resume {out}: {change}; restore those photos, or generate into a new folder")
     return {fid: r for fid, r in records.items() if record_is_intact(out, r)}
 
 
@@ -142,8 +152,9 @@ def measure_frame(plan: FramePlan, frame: RenderedFrame, catalog: Catalog, canon
 
 
 def write_frame(out: Path, spec: StimulusSpec, plan: FramePlan, result: RenderResult, catalog: Catalog,
-                geometry_writer: GeometryWriter) -> dict[str, Any]:
-    """Write one frame of a finished render (layers, geometry export, progress line); return its record."""
+                geometry_writer: GeometryWriter, photos: str | None = None) -> dict[str, Any]:
+    """Write one frame of a finished render (layers, geometry export, progress line); return its
+    record (with ``photos``, the digest of the spec's photos, when it has them)."""
     canonical = spec.camera.to_camera()
     shown, shown_without = transformed(plan.transform, result.frame, result.counterfactual, plan.transform_seed)
     files = frame_files(out, plan.frame_id, shown, shown_without)
@@ -152,19 +163,20 @@ def write_frame(out: Path, spec: StimulusSpec, plan: FramePlan, result: RenderRe
            "has_counterfactual": result.counterfactual is not None}
     record = {"frame_id": plan.frame_id, "spec_hash": spec.spec_hash(), "files": files, "frame": row,
               "objects": measure_frame(plan, result.frame, catalog, canonical, result.contacts),
-              "device": result.device}
+              "device": result.device, **({PHOTOS_DIGEST_KEY: photos} if photos else {})}
     append_progress(out, record)
     return record
 
 
 def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalog: Catalog,
                    done: dict[str, dict[str, Any]], progress: Progress | None,
-                   executor: ExecutorOptions | RenderExecutor, totals: RenderTotals) -> dict[str, dict[str, Any]]:
+                   executor: ExecutorOptions | RenderExecutor, totals: RenderTotals,
+                   photos: str | None = None) -> dict[str, dict[str, Any]]:
     """Render every planned frame not in ``done`` with ``executor`` (the one options ask for, or
     one already open: :func:`generator.executors.use_executor`), writing each frame here as its
     render comes back (adding each render to ``totals``); return the records of all planned
     frames.  Counterfactuals are rendered as ``spec`` says, whatever spec the executor was
-    opened with."""
+    opened with; ``photos`` (the digest of its photos) goes into each record."""
     todo = [p for p in plans if p.frame_id not in done]
     records = {p.frame_id: done[p.frame_id] for p in plans if p.frame_id in done}
     if not todo:
@@ -182,7 +194,7 @@ def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalo
             if totals.first_result_s is None:
                 totals.first_result_s = start - opened
             for plan in result.plans:
-                records[plan.frame_id] = write_frame(out, spec, plan, result, catalog, geometry_writer)
+                records[plan.frame_id] = write_frame(out, spec, plan, result, catalog, geometry_writer, photos)
             totals.add(result, time.perf_counter() - start)
             totals.wall_s = time.perf_counter() - opened
             totals.arrivals.append((start - opened, result.timings.get("cycles_s", 0.0)))
@@ -248,8 +260,9 @@ def table_rows(spec: StimulusSpec, plans: list[FramePlan], records: dict[str, di
 
 
 def write_set(out: Path, spec: StimulusSpec, plans: list[FramePlan], records: dict[str, dict[str, Any]],
-              seconds: float, catalog: Catalog | None = None) -> None:
-    """Write frames.parquet, objects.parquet and manifest.json for the finished frames."""
+              seconds: float, catalog: Catalog | None = None, photos: str | None = None) -> None:
+    """Write frames.parquet, objects.parquet and manifest.json for the finished frames (with
+    ``photos``, the digest of the spec's photos, under PHOTOS_DIGEST_KEY when it has them)."""
     ordered = [records[p.frame_id] for p in plans]
     frame_rows, object_rows = table_rows(spec, plans, records, catalog or default_catalog())
     frames = pd.DataFrame(frame_rows)
@@ -262,7 +275,7 @@ def write_set(out: Path, spec: StimulusSpec, plans: list[FramePlan], records: di
         "canonical_camera": spec.camera.to_camera().to_record(),
         "counts": {"frames": len(frames), "objects": len(objects)},
         "render_seconds": round(seconds, 2), "render_devices": sorted({r.get("device", "") for r in ordered} - {""}),
-        "platform": platform.platform(), "files": files,
+        "platform": platform.platform(), "files": files, **({PHOTOS_DIGEST_KEY: photos} if photos else {}),
     })
 
 
@@ -304,13 +317,18 @@ def generate(spec: StimulusSpec, out: Path, *, limit: int | None = None, resume:
     catalog = catalog or default_catalog()
     plans = plans if plans is not None else plan_frames(spec, catalog, limit)
     with WriterLock(out, "depthprobe generate"):
-        done = reusable_records(out, spec, resume)
+        photos = photos_digest(spec)
+        done = reusable_records(out, spec, resume, photos)
         out.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         totals = RenderTotals()
-        records = render_missing(spec, plans, out, catalog, done, progress, executor, totals)
+        records = render_missing(spec, plans, out, catalog, done, progress, executor, totals, photos)
         seconds = time.perf_counter() - start
-        write_set(out, spec, plans, records, seconds, catalog)
+        change = photos_change(spec, photos, "this run began") if photos else None
+        if change:
+            raise DepthprobeError(f"{out}: {change}, so its frames may mix old and new photos; "
+                                  "generate into a new folder")
+        write_set(out, spec, plans, records, seconds, catalog, photos)
         remove_temporaries(out)
     n_reused = sum(1 for p in plans if p.frame_id in done)
     return GenerateResult(out, len(plans), len(plans) - n_reused, n_reused, seconds, totals)

@@ -8,7 +8,7 @@ calibration behind ``validate``'s estimates (``calibration``).
 from scenes.design.calibration import Measurement, machine_key, measurement_of, read_measurements, record_measurement
 from scenes.design.describe import describe_design
 from scenes.design.meshes import AssetMesh, MeshPart, ground_contact, load_asset_mesh, placement_matrix
-from scenes.design.photos import spec_backgrounds
+from scenes.design.photos import PHOTOS_DIGEST_KEY, photos_change, photos_digest, spec_backgrounds
 from scenes.design.frames import (Appearance, FramePlan, ObjectPlacement, derive_seed, frame_rng, hsv_to_linear_rgb,
                                   nearest_footprint_offset)
 from scenes.design.plans import MAX_FRAMES, check_geometry, expand
@@ -18,7 +18,8 @@ from scenes.design.world import GROUND_Y_RANGE_M, RoadLayout, ground_quad, groun
 __all__ = [
     "Measurement", "machine_key", "measurement_of", "read_measurements", "record_measurement",
     "describe_design", "AssetMesh", "MeshPart", "ground_contact", "load_asset_mesh",
-    "placement_matrix", "spec_backgrounds", "Appearance", "FramePlan", "MAX_FRAMES",
+    "placement_matrix", "PHOTOS_DIGEST_KEY", "photos_change", "photos_digest", "spec_backgrounds",
+    "Appearance", "FramePlan", "MAX_FRAMES",
     "ObjectPlacement", "check_geometry", "derive_seed", "expand", "frame_record", "frame_rng",
     "hsv_to_linear_rgb", "nearest_footprint_offset", "object_record", "select_frames",
     "GROUND_Y_RANGE_M", "RoadLayout", "ground_quad", "ground_surfaces",

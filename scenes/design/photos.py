@@ -9,6 +9,12 @@ How a design meets the photos (``world.background.assign``):
 * ``each``: every photo is a variant, so the whole design runs on every photo (frame ids end
   with the photo's variant name, as with rendered variants).
 
+A set's photos keep their identity: :func:`photos_digest` (scenes/photos/backgrounds.py
+``folder_digest``: the ids and bytes of every photo and the files it uses) is recorded in each
+frame's progress record and in the manifest (key PHOTOS_DIGEST_KEY); ``generate --resume``
+refuses to mix frames of photos that changed, and ``verify`` fails the frames of a set whose
+photos changed since it was rendered (docs/guides/photographs.md).
+
 Either way a frame's camera is its photo's calibrated camera (its K, height, pitch and roll are
 the true pose; the spec's camera stays the canonical one), its variant carries the photo id
 (``VariantSpec.photo``) and the photo's sun where the calibration gives one, and the frames
@@ -24,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from scenes.photos import Background, assign_backgrounds, read_backgrounds
+from scenes.photos import Background, assign_backgrounds, folder_digest, read_backgrounds
 from scenes.errors import SpecError
 from scenes.spec import StimulusSpec, SunSpec, VariantSpec
 
@@ -37,6 +43,10 @@ UNSAFE_NAME = re.compile(r"[^a-z0-9_]+")
 #: Longest variant name (scenes.spec.types.check_name) and the hash digits that keep a shortened one unique.
 MAX_NAME_CHARS = 64
 NAME_HASH_CHARS = 8
+#: Key of the photos' digest in a frame's progress record and in the manifest of a set on photos.
+PHOTOS_DIGEST_KEY = "photos_digest"
+#: Hex digits of a digest shown in messages.
+SHOWN_DIGEST_CHARS = 12
 
 
 @lru_cache(maxsize=8)
@@ -45,13 +55,14 @@ def _read(folder: str, width: int, height: int, kitti_camera: str, listing: tupl
 
 
 def folder_listing(folder: str) -> tuple:
-    """(relative path, size, modification time in ns) of every file under ``folder``: what a
-    read of it depends on (empty when it cannot be listed; the reader then says why)."""
+    """(relative path, mode, size, modification time in ns) of every entry under ``folder``, links
+    not followed: what a read of it depends on (a link, FIFO or loop appearing changes it too;
+    empty when it cannot be listed, the reader then says why)."""
     root = Path(folder)
     try:
-        return tuple(sorted((str(p.relative_to(root)), st.st_size, st.st_mtime_ns)
-                            for p in root.rglob("*") if p.is_file() and (st := p.stat())))
-    except OSError:
+        return tuple(sorted((str(p.relative_to(root)), st.st_mode, st.st_size, st.st_mtime_ns)
+                            for p in root.rglob("*") if (st := p.lstat())))
+    except (OSError, RuntimeError):
         return ()
 
 
@@ -63,6 +74,30 @@ def spec_backgrounds(spec: StimulusSpec) -> tuple[Background, ...]:
         return ()
     return _read(background.photos, spec.camera.width, spec.camera.height, background.kitti_camera,
                  folder_listing(background.photos))
+
+
+def photos_digest(spec: StimulusSpec) -> str | None:
+    """The hex SHA-256 of the photos ``spec`` renders on (None without ``world.background``).
+
+    :raises DepthprobeError: the photo folder is gone or no longer reads (one line naming it).
+    """
+    return folder_digest(spec_backgrounds(spec)) if spec.world.background is not None else None
+
+
+def photos_change(spec: StimulusSpec, recorded: str | None, since: str, now: str | None = None) -> str | None:
+    """None when the photos of ``spec`` still have the digest ``recorded``, else one phrase naming
+    the folder: "the photos in FOLDER changed since ``since`` (digest ... then, ... now)".
+
+    :param now: the photos' digest when the caller has it (default: computed here).
+    :raises DepthprobeError: the photo folder is gone or no longer reads.
+    """
+    now = photos_digest(spec) if now is None else now
+    if now == recorded:
+        return None
+    then = recorded[:SHOWN_DIGEST_CHARS] if isinstance(recorded, str) else "not recorded"
+    folder = spec.world.background.photos if spec.world.background is not None else "(none)"
+    return (f"the photos in {folder} changed since {since} (digest {then} then, "
+            f"{(now or 'no photos')[:SHOWN_DIGEST_CHARS]} now)")
 
 
 def variant_name(photo_id: str, taken: set[str]) -> str:

@@ -33,6 +33,7 @@ from PIL import Image
 
 from scenes.geometry import Camera
 from scenes.errors import DepthprobeError
+from scenes.photos.entries import check_photo_folder, is_present_file
 from scenes.photos.calibration import (CALIBRATION_FILE, KITTI_CALIB_FILE, KITTI_LEFT_COLOUR_CAMERA,
                                       PhotoCalibration, kitti_calibration_layers, merge_calibration,
                                       read_calibration_file, read_kitti_calibration)
@@ -107,18 +108,7 @@ class Background:
         """
         if self.depth_path is None:
             return np.full((self.calibration.height, self.calibration.width), np.nan, dtype=np.float32)
-        if self.depth_path.suffix == ".npy":
-            return _npy_depth(self.depth_path)
-        with _open_image(self.depth_path) as image:
-            if image.mode not in DEPTH_PNG_MODES:
-                raise DepthprobeError(f"{self.depth_path}: depth PNG must be 16-bit grey (KITTI: metres x 256), "
-                                      f"got mode {image.mode}")
-            raw = np.asarray(image).astype(np.int64)
-        if raw.min(initial=0) < 0 or raw.max(initial=0) > UINT16_MAX:
-            raise DepthprobeError(f"{self.depth_path}: depth values outside 0..{UINT16_MAX}")
-        depth = (raw / KITTI_DEPTH_SCALE).astype(np.float32)
-        depth[raw == 0] = np.nan
-        return depth
+        return read_depth_file(self.depth_path)
 
     def road_mask(self) -> np.ndarray:
         """Pixels where objects may stand, bool (height, width): the user's mask (nonzero = road)
@@ -162,11 +152,34 @@ def _image_size(path: Path) -> tuple[int, int]:
         raise DepthprobeError(f"{path}: not a readable image ({type(exc).__name__})") from None
 
 
-def _load_npy(path: Path, mmap: bool = False) -> np.ndarray:
+def _load_npy(path: Path) -> np.ndarray:
     try:
-        return np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)
+        return np.load(path, allow_pickle=False)
     except Exception as exc:
         raise DepthprobeError(f"{path}: not a readable .npy array ({type(exc).__name__})") from None
+
+
+def read_depth_file(path: Path) -> np.ndarray:
+    """A photo's measured z-depth file as float32 metres, shape (height, width), NaN where unknown:
+    the one reader and check of depth files (the folder reader runs it on every depth file, so a
+    spec is refused by ``validate`` as by ``generate``).
+
+    :param path: ``.npy`` (float metres; non-finite or <= 0 = unknown) or a 16-bit grey PNG
+        (KITTI: metres x :data:`KITTI_DEPTH_SCALE`, 0 = unknown).
+    :raises DepthprobeError: unreadable, not 16-bit grey, values outside 0..65535, or not a float
+        (height, width) ``.npy``.
+    """
+    if path.suffix == ".npy":
+        return _npy_depth(path)
+    with _open_image(path) as image:
+        if image.mode not in DEPTH_PNG_MODES:
+            raise DepthprobeError(f"{path}: depth PNG must be 16-bit grey (KITTI: metres x 256), got mode {image.mode}")
+        raw = np.asarray(image).astype(np.int64)
+    if raw.ndim != 2 or raw.min(initial=0) < 0 or raw.max(initial=0) > UINT16_MAX:
+        raise DepthprobeError(f"{path}: depth values outside 0..{UINT16_MAX}")
+    depth = (raw / KITTI_DEPTH_SCALE).astype(np.float32)
+    depth[raw == 0] = np.nan
+    return depth
 
 
 def _npy_depth(path: Path) -> np.ndarray:
@@ -180,11 +193,12 @@ def _npy_depth(path: Path) -> np.ndarray:
     return depth
 
 
-def _side_file_size(path: Path) -> tuple[int, int]:
-    """(width, height) of a depth or mask file, pixels."""
-    if path.suffix == ".npy":
-        shape = _load_npy(path, mmap=True).shape
-        return (shape[1], shape[0]) if len(shape) == 2 else (-1, -1)
+def _side_file_size(path: Path, depth: bool) -> tuple[int, int]:
+    """(width, height) of a depth file (read and checked in full: :func:`read_depth_file`) or a
+    road mask, pixels."""
+    if depth:
+        shape = read_depth_file(path).shape
+        return shape[1], shape[0]
     return _image_size(path)
 
 
@@ -198,17 +212,19 @@ def _check_sizes(background: Background, sources: dict[str, Path], width: int, h
         where = sources.get("width") if calibration.width != width else sources.get("height")
         raise DepthprobeError(f"{where}: width, height: {calibration.width}x{calibration.height} "
                               f"pixels, the camera is {width}x{height}")
-    for side in (background.depth_path, background.road_mask_path):
-        sw, sh = _side_file_size(side) if side is not None else (width, height)
+    for side, depth in ((background.depth_path, True), (background.road_mask_path, False)):
+        sw, sh = _side_file_size(side, depth) if side is not None else (width, height)
         if (sw, sh) != (width, height):
             size = f"{sw}x{sh} pixels" if sw > 0 else "not a (height, width) array"
             raise DepthprobeError(f"{side}: {size}, the photo {background.image_path.name} is {width}x{height}")
 
 
 def _is_photo(path: Path) -> bool:
+    """Whether ``path`` is a photo (by its name); DepthprobeError when it is named like one but is
+    not a regular file (a link loop, a FIFO, a folder: scenes/photos/entries.py)."""
     name = path.name.lower()
-    return (path.is_file() and not name.startswith(".") and name.endswith(IMAGE_SUFFIXES)
-            and not name.endswith(SIDE_FILE_SUFFIXES))
+    named_so = not name.startswith(".") and name.endswith(IMAGE_SUFFIXES) and not name.endswith(SIDE_FILE_SUFFIXES)
+    return named_so and is_present_file(path)
 
 
 def _photo_id(path: Path, root: Path) -> str:
@@ -219,16 +235,17 @@ def _flat_background(image: Path, folder: Path, width: int, height: int) -> Back
     """One photo of the flat layout with its side files and layered calibration."""
     stem = image.name[: -len(image.suffix)]
     candidates = dict.fromkeys((folder / CALIBRATION_FILE, folder / f"{stem}.yaml"))  # once for calibration.png
-    layers = [(p, read_calibration_file(p)) for p in candidates if p.is_file()]
+    layers = [(p, read_calibration_file(p)) for p in candidates if is_present_file(p)]
     if not layers:
         raise DepthprobeError(f"{image}: no calibration (no {CALIBRATION_FILE} in the folder, no {stem}.yaml)")
     calibration, sources = merge_calibration(layers)
-    depths = [p for p in (folder / f"{stem}{DEPTH_PNG_SUFFIX}", folder / f"{stem}{DEPTH_NPY_SUFFIX}") if p.is_file()]
+    depths = [p for p in (folder / f"{stem}{DEPTH_PNG_SUFFIX}", folder / f"{stem}{DEPTH_NPY_SUFFIX}")
+              if is_present_file(p)]
     if len(depths) > 1:
         raise DepthprobeError(f"{depths[0]}: depth given twice (also {depths[1].name}); keep one")
     mask = folder / f"{stem}{ROAD_MASK_SUFFIX}"
     background = Background(_photo_id(image, folder), image, calibration, depths[0] if depths else None,
-                            mask if mask.is_file() else None, tuple(p for p, _ in layers))
+                            mask if is_present_file(mask) else None, tuple(p for p, _ in layers))
     _check_sizes(background, sources, width, height)
     return background
 
@@ -244,13 +261,13 @@ def _kitti_depth_path(root: Path, drive: Path, camera: str, name: str) -> Path |
     """Ground-truth depth of one KITTI frame: inside the raw drive folder, else data_depth_annotated's."""
     tail = Path(*KITTI_GROUNDTRUTH_DIR, f"image_{camera}", name)
     candidates = [drive / tail] + [root / split / drive.name / tail for split in KITTI_ANNOTATED_SPLITS]
-    return next((p for p in candidates if p.is_file()), None)
+    return next((p for p in candidates if is_present_file(p)), None)
 
 
 def _kitti_date_dirs(root: Path, camera: str) -> list[Path]:
     """Folders holding a calib_cam_to_cam.txt or drives with camera images (root or one level down)."""
     def is_date(d: Path) -> bool:
-        return (d / KITTI_CALIB_FILE).is_file() or any((drive / f"image_{camera}" / "data").is_dir()
+        return is_present_file(d / KITTI_CALIB_FILE) or any((drive / f"image_{camera}" / "data").is_dir()
                                                        for drive in d.glob(KITTI_DRIVE_GLOB))
     return sorted(d for d in [root, *root.iterdir()] if d.is_dir() and is_date(d))
 
@@ -259,7 +276,7 @@ def _kitti_backgrounds(root: Path, camera: str, width: int, height: int) -> list
     backgrounds = []
     for date in _kitti_date_dirs(root, camera):
         calib = date / KITTI_CALIB_FILE
-        if not calib.is_file():
+        if not is_present_file(calib):
             raise DepthprobeError(f"{calib}: KITTI calibration file missing (the drives in {date.name}/ need it)")
         layers = kitti_calibration_layers(calib, camera)
         calibration, sources = merge_calibration(layers)
@@ -279,8 +296,8 @@ def _kitti_backgrounds(root: Path, camera: str, width: int, height: int) -> list
 def is_kitti_folder(folder: str | Path) -> bool:
     """True when ``folder`` (or a folder one level down) holds a KITTI ``calib_cam_to_cam.txt``."""
     folder = Path(folder)
-    return (folder / KITTI_CALIB_FILE).is_file() or any((d / KITTI_CALIB_FILE).is_file()
-                                                       for d in folder.iterdir() if d.is_dir())
+    return is_present_file(folder / KITTI_CALIB_FILE) or any(is_present_file(d / KITTI_CALIB_FILE)
+                                                            for d in folder.iterdir() if d.is_dir())
 
 
 def read_backgrounds(folder: str | Path, width: int, height: int,
@@ -290,18 +307,22 @@ def read_backgrounds(folder: str | Path, width: int, height: int,
     :param width: the camera's image width, pixels; every photo, calibration, depth and mask must match.
     :param height: the camera's image height, pixels.
     :param kitti_camera: the KITTI camera of a KITTI folder ("02", the left colour camera).
+    Every depth file is read and checked in full (:func:`read_depth_file`), and every name the
+    reader looks for must be a regular file (scenes/photos/entries.py), so a folder that reads
+    here renders.
+
     :raises DepthprobeError: a missing folder, no photos, a missing or bad calibration, a size
-        mismatch, an unreadable image (one line naming the file and the field).
+        mismatch, an unreadable image or depth file, a photo-folder name that is a link loop,
+        FIFO or other non-file (one line naming the file and the field).
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DepthprobeError(f"photos folder {folder} {'is not a folder' if folder.exists() else 'does not exist'}")
+    folder = check_photo_folder(folder)
     try:
         kitti = is_kitti_folder(folder)
         found = _kitti_backgrounds(folder, kitti_camera, width, height) if kitti else \
             _flat_backgrounds(folder, width, height)
-    except PermissionError as exc:
-        raise DepthprobeError(f"{exc.filename or folder}: cannot be read (permission denied)") from None
+    except OSError as exc:  # a folder below that cannot be listed
+        reason = exc.strerror or type(exc).__name__
+        raise DepthprobeError(f"{exc.filename or folder}: cannot be read ({reason})") from None
     found.sort(key=lambda b: b.photo_id)
     for first, second in zip(found, found[1:]):
         if first.photo_id == second.photo_id:

@@ -5,6 +5,8 @@ A calibration YAML file holds any of these keys (others are an error naming the 
 
 * ``K``: the 3x3 intrinsic matrix ``[[fx, 0, cx], [0, fy, cy], [0, 0, 1]]`` or ``[fx, fy, cx, cy]``,
   pixels (pixel centres at integer coordinates, OpenCV); or the keys ``fx``, ``fy``, ``cx``, ``cy``;
+  fx and fy within the lenses Blender renders, ``max(width, height) / 36`` ... ``x 5000 / 36`` px
+  (1 ... 5000 mm on its 36 mm sensor: BLENDER_LENS_RANGE_MM);
 * ``width``, ``height``: the image size the intrinsics belong to, whole pixels > 0;
 * ``camera_height_m``: the optical centre above the road, metres > 0;
 * ``pitch_deg`` (> 0 tilts down), ``roll_deg``: degrees in (-90, 90), default 0;
@@ -27,6 +29,7 @@ import yaml
 
 from scenes.geometry import KITTI_CAMERA_HEIGHT_M, Camera
 from scenes.errors import DepthprobeError
+from scenes.photos.entries import is_present_file
 from scenes.storage import read_capped
 
 CALIBRATION_FILE = "calibration.yaml"
@@ -39,6 +42,12 @@ KITTI_LEFT_COLOUR_CAMERA = "02"
 MAX_CALIBRATION_FILE_BYTES = 64 * 1024
 #: Pitch and roll must lie strictly inside (-90, 90) degrees (Camera's convention).
 MAX_ABS_ANGLE_DEG = 90.0
+#: Blender's camera (bpy.types.Camera): the default sensor width BlenderProc fits the larger image
+#: side to (mm), and the shortest and longest lens Blender renders (mm; the hard minimum -- Blender
+#: silently clamps a shorter lens -- and the soft maximum of its lens property).  A focal length
+#: f px of an image whose larger side is s px is a lens of f * 36 / s mm.
+BLENDER_SENSOR_MM = 36.0
+BLENDER_LENS_RANGE_MM = (1.0, 5000.0)
 INTRINSIC_KEYS = ("fx", "fy", "cx", "cy")
 YAML_KEYS = ("K", *INTRINSIC_KEYS, "width", "height", "camera_height_m", "pitch_deg", "roll_deg", "sun")
 SUN_KEYS = ("elevation_deg", "azimuth_deg", "strength")
@@ -242,7 +251,23 @@ def merge_calibration(layers: list[tuple[Path, dict[str, Any]]]) -> tuple[PhotoC
     for key in ("width", "height", "height_m"):
         if key not in fields:
             raise _fail(where, _YAML_NAME.get(key, key), "missing")
+    _check_focal_lengths(fields, sources)
     return PhotoCalibration(**fields), sources
+
+
+def _check_focal_lengths(fields: dict[str, Any], sources: dict[str, Path]) -> None:
+    """fx and fy (pixels) within the lenses Blender renders for the image size: from
+    ``max(width, height) * lens / BLENDER_SENSOR_MM`` for each end of BLENDER_LENS_RANGE_MM
+    (a horizontal field of view under about 174 degrees and over 0.4 degrees)."""
+    side = max(fields["width"], fields["height"])
+    low, high = (side * lens / BLENDER_SENSOR_MM for lens in BLENDER_LENS_RANGE_MM)
+    for key in ("fx", "fy"):
+        if not low <= fields[key] <= high:
+            where = sources.get(key) or sources.get("width") or "calibration"
+            raise _fail(where, key, f"{fields[key]:g} pixels is outside {low:.4g} ... {high:.6g} for a "
+                                    f"{fields['width']}x{fields['height']} image (the lenses Blender renders, "
+                                    f"{BLENDER_LENS_RANGE_MM[0]:g} ... {BLENDER_LENS_RANGE_MM[1]:g} mm on its "
+                                    f"{BLENDER_SENSOR_MM:g} mm sensor)")
 
 
 def read_kitti_entries(path: Path) -> dict[str, str]:
@@ -295,7 +320,7 @@ def kitti_calibration_layers(path: str | Path, camera: str = KITTI_LEFT_COLOUR_C
     path = Path(path)
     layers = [(path, kitti_calibration_fields(path, camera))]
     override = path.parent / CALIBRATION_FILE
-    if override.is_file():
+    if is_present_file(override):
         layers.append((override, read_calibration_file(override)))
     return layers
 
@@ -307,6 +332,6 @@ def read_kitti_calibration(path: str | Path, camera: str = KITTI_LEFT_COLOUR_CAM
     :raises DepthprobeError: the file or an entry is missing or malformed (one line).
     """
     path = Path(path)
-    if not path.is_file():
+    if not is_present_file(path):
         raise DepthprobeError(f"{path}: KITTI calibration file does not exist")
     return merge_calibration(kitti_calibration_layers(path, camera))[0]

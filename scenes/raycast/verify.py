@@ -34,7 +34,7 @@ Frames on photographs (``world.background``; a ``photo_id`` in the frames table)
 rendered is checked -- depth and semantic class on the pixels of objects (stored or re-cast),
 the instance mask everywhere (the photo's pixels are 0 in both); the background's depth is
 the photo's own ground truth (or NaN), so neither the road-plane check nor the counterfactual
-(the photo itself) applies.
+(the photo itself) applies; and the photos must be those it was rendered on (photo_identity.py).
 
 Depth conventions: z-depth along the optical axis, float32 metres, +inf for sky.
 
@@ -56,6 +56,7 @@ from scenes.errors import DepthprobeError, StimulusSetError
 from scenes.formats import (CameraGeometry, FrameGeometry, MeshNode, read_frame_geometry, StimulusSet,
                             open_stimulus_set)
 from scenes.progress import Progress
+from scenes.raycast.photo_identity import photo_problems
 
 #: Absolute z-depth tolerance away from edges (m).
 DEPTH_TOLERANCE_M = 1e-3
@@ -381,16 +382,17 @@ def verify_set(path: Path | str, sample: int | None = None, seed: int = 0,
                progress: Progress | None = None) -> VerifyRun:
     """Verify the frames (all, or a seeded sample) of a stimulus set against its geometry export.
 
-    Every file the manifest hashes is checked first, and every chosen frame's export is read
-    before any frame is cast.
+    Every file the manifest hashes is checked first, then the photos of a set on photographs
+    (:func:`photo_problems`), and every chosen frame's export is read before any frame is cast.
 
-    :raises StimulusSetError: the set is damaged (a file missing or not matching its hash) or a
-        chosen frame has no (readable) geometry export.
+    :raises StimulusSetError: the set is damaged (a file missing or not matching its hash), its
+        photos are gone, or a chosen frame has no (readable) geometry export.
     """
     start = time.perf_counter()
     stimulus_set = open_stimulus_set(path)
     frame_ids = sample_frames(stimulus_set.frame_ids, sample, seed)
     stimulus_set.verify(check_hashes=True)
+    photos = photo_problems(stimulus_set)  # before the work: a set whose photos are gone is refused
     load_open3d("verify")  # imported once, before the frames are timed
     cache: dict[str, tuple[MeshNode, ...]] = {}
     geometries = {fid: read_frame_geometry(stimulus_set.root, fid, cache) for fid in frame_ids}
@@ -403,6 +405,8 @@ def verify_set(path: Path | str, sample: int | None = None, seed: int = 0,
         if progress:
             progress("verify", i, len(frame_ids), fid)
         checks.append(check_frame(stimulus_set, fid, geometries[fid]))
+        if is_photo_frame(stimulus_set, fid):
+            checks[-1].problems += photos
     if progress:
         progress("verify", len(frame_ids), len(frame_ids), "done")
     return VerifyRun(stimulus_set.root, checks, len(stimulus_set.frame_ids), time.perf_counter() - start,

@@ -3,7 +3,8 @@
 A spec file is read as UTF-8 YAML (PyYAML's safe loader) within limits that keep a hostile or
 broken file from exhausting memory or the stack: its size, its aliases, how deep it nests and
 how many nodes it has once its aliases are expanded.  ``include:`` names a file beside the
-including file or a built-in preset; every included file must lie inside the top-level spec's
+including file or a built-in preset (a relative ``world.background.photos`` in any of them is taken
+from that file's own folder); every included file must lie inside the top-level spec's
 folder (or a subfolder) or the built-in presets folder.  Every problem is a one-line
 :class:`~scenes.errors.SpecError` that names the file.  Pure Python (PyYAML only).
 """
@@ -230,6 +231,33 @@ def resolve_spec_path(name_or_path: str | Path) -> Path:
     raise SpecError(f"{_short(str(name_or_path), 200)}: neither a spec file nor a built-in preset{hint}")
 
 
+def absolute_photos_path(photos: str, folder: Path) -> str:
+    """A ``world.background.photos`` value as an absolute path: ``~`` expanded, a relative path
+    taken from ``folder`` (the folder of the file that declares it), symbolic links resolved where
+    they can be (a link loop is kept as written, for the photo reader to name)."""
+    path = Path(photos)
+    try:
+        path = path.expanduser()
+    except RuntimeError:  # ~user of no known user: kept as written, the reader says it does not exist
+        pass
+    path = path if path.is_absolute() else folder / path
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError, ValueError):  # RuntimeError: a link loop (Python < 3.13)
+        return str(path)
+
+
+def with_absolute_paths(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``data`` (one spec file's mapping) with its relative ``world.background.photos`` taken from
+    ``path``'s folder, so that a preset included from anywhere finds its own photos.  The mapping
+    is changed in place and returned."""
+    world = data.get("world")
+    background = world.get("background") if isinstance(world, dict) else None
+    if isinstance(background, dict) and isinstance(background.get("photos"), str) and background["photos"]:
+        background["photos"] = absolute_photos_path(background["photos"], path.parent)
+    return data
+
+
 @dataclass
 class _IncludeWalk:
     """The include chain of one spec: the folders includes may reach, and the files read so far."""
@@ -258,7 +286,7 @@ class _IncludeWalk:
         self.files_read += 1
         if self.files_read > MAX_INCLUDE_FILES:
             raise SpecError(f"{path}: more than {MAX_INCLUDE_FILES} files included in one spec")
-        data = read_yaml(path)
+        data = with_absolute_paths(read_yaml(path), path)
         includes = data.pop("include", [])
         if isinstance(includes, str):
             includes = [includes]
@@ -282,7 +310,8 @@ def load_raw_spec(path: Path) -> dict[str, Any]:
     """Read a spec file and resolve its ``include:`` chain into one mapping.
 
     Includes may only reach files inside the spec's own folder (and its subfolders) and the
-    built-in presets folder; at most MAX_INCLUDE_FILES files in all.
+    built-in presets folder; at most MAX_INCLUDE_FILES files in all.  A relative
+    ``world.background.photos`` is taken from the folder of the file that declares it.
     """
     path = path.resolve()
     return _IncludeWalk((path.parent, PRESETS_DIR.resolve())).load(path, ())

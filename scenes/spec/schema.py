@@ -234,11 +234,7 @@ def parse_spec(data: dict[str, Any], source: str = "spec") -> StimulusSpec:
 
 def load_spec(name_or_path: str | Path) -> StimulusSpec:
     """Load, resolve includes and validate a spec file or built-in preset name.  A relative
-    ``world.background.photos`` is taken relative to the spec file's folder."""
+    ``world.background.photos`` is taken from the folder of the file that declares it
+    (scenes/spec/files.py)."""
     path = resolve_spec_path(name_or_path)
-    raw = load_raw_spec(path)
-    background = raw.get("world", {}).get("background") if isinstance(raw.get("world"), dict) else None
-    if isinstance(background, dict) and isinstance(background.get("photos"), str):
-        photos = Path(background["photos"]).expanduser()
-        background["photos"] = str(photos if photos.is_absolute() else (path.parent / photos).resolve())
-    return parse_spec(raw, str(path))
+    return parse_spec(load_raw_spec(path), str(path))

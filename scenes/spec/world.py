@@ -8,6 +8,10 @@ from pydantic import Field, field_validator, model_validator
 
 from scenes.spec.types import Name, Roadside, Strict
 
+#: The variant of a world that names none (WorldSpec.variants' default): beside world.background,
+#: the only variants a spec may give (the same as leaving them out).
+DEFAULT_VARIANT_NAME = "open"
+
 
 class SunSpec(Strict):
     """Sun direction and strength."""
@@ -61,7 +65,8 @@ class WorldSpec(Strict):
 
     road: RoadSpec = RoadSpec()
     sun: SunSpec = SunSpec()
-    variants: list[VariantSpec] = Field(default_factory=lambda: [VariantSpec(name="open")], min_length=1)
+    variants: list[VariantSpec] = Field(default_factory=lambda: [VariantSpec(name=DEFAULT_VARIANT_NAME)],
+                                        min_length=1)
     background: BackgroundSpec | None = Field(None, description="render into real photographs instead of road worlds")
 
     @model_validator(mode="after")
@@ -69,8 +74,10 @@ class WorldSpec(Strict):
         for i, variant in enumerate(self.variants):
             if variant.photo is not None and self.background is None:
                 raise ValueError(f"world.variants.{i}.photo: set by world.background; leave it out")
-        if self.background is not None and len(self.variants) > 1 and not all(v.photo for v in self.variants):
-            raise ValueError("world.variants: with world.background the photos are the variants; leave variants out")
+        default = [VariantSpec(name=DEFAULT_VARIANT_NAME)]
+        if self.background is not None and self.variants != default and not all(v.photo for v in self.variants):
+            raise ValueError("world.variants: with world.background the photos are the variants; leave variants "
+                             f"out (or give only the default [{{name: {DEFAULT_VARIANT_NAME}}}])")
         return self
 
     @field_validator("variants")

@@ -13,7 +13,8 @@ from scenes.photos.compositing import composite_over_photo
 from scenes.design.plans import expand
 from scenes.design.records import frame_record
 from scenes.design.photos import variant_name
-from scenes.spec.schema import load_spec
+from scenes.spec.schema import VariantSpec, load_spec
+from tests.bad_input.cases_photos import EXAMPLE_PHOTOS
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +72,67 @@ def test_srgb_round_trips_and_compositing_multiplies_light():
     assert (out[1] == 200).all()  # no alpha: the photo as it was
     with pytest.raises(ValueError):
         composite_over_photo(render[..., :3], photo)
+
+
+# ------------------------------------------------------------------ where a spec's photos are, and their identity
+
+
+def write_yaml(path, body: dict) -> str:
+    import yaml
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(body), encoding="utf-8")
+    return str(path)
+
+
+def test_the_photos_preset_included_from_another_folder_keeps_its_own_photos(tmp_path):
+    """Its ``photos: ../../assets/example_photos`` is relative to the preset, not to the spec."""
+    from scenes.spec.files import PRESETS_DIR
+
+    spec = load_spec(write_yaml(tmp_path / "mine.yaml", {"include": "position_vs_size_photos.yaml", "name": "mine"}))
+    assert spec.world.background.photos == str((PRESETS_DIR / "../../assets/example_photos").resolve())
+    assert len(expand(spec, default_catalog())) == 63
+
+
+def test_a_relative_photos_path_is_taken_from_the_folder_of_the_file_that_declares_it(tmp_path):
+    write_yaml(tmp_path / "parts" / "on_photos.yaml",
+                          {"include": "position_vs_size_photos.yaml", "world": {"background": {"photos": "pics"}}})
+    top = write_yaml(tmp_path / "top.yaml", {"include": "parts/on_photos.yaml", "name": "top"})
+    assert load_spec(top).world.background.photos == str(tmp_path.resolve() / "parts" / "pics")
+    overriding = write_yaml(tmp_path / "over.yaml", {"include": "parts/on_photos.yaml", "name": "over",
+                                                     "world": {"background": {"photos": "mine"}}})
+    assert load_spec(overriding).world.background.photos == str(tmp_path.resolve() / "mine")
+
+
+@pytest.mark.parametrize("variants, refused", [([{"name": "open"}], False), ([{"name": "town"}], True),
+                                               ([{"name": "open", "roadside": "trees"}], True),
+                                               ([{"name": "open"}, {"name": "town"}], True)])
+def test_beside_photos_only_the_default_variant_may_be_given(tmp_path, variants, refused):
+    from scenes.errors import SpecError
+
+    path = write_yaml(tmp_path / "v.yaml", {"include": "position_vs_size_photos.yaml", "name": "v",
+                                            "world": {"variants": variants}})
+    if refused:
+        with pytest.raises(SpecError, match="world.variants: with world.background the photos are the variants"):
+            load_spec(path)
+    else:
+        assert load_spec(path).world.variants == [VariantSpec(name="open")]
+
+
+def test_photos_change_names_the_folder_and_a_new_fifo_is_seen(tmp_path):
+    import os
+    import shutil
+
+    from scenes.design.photos import folder_listing, photos_change, photos_digest
+
+    for name in ("open.png", "open.depth.png", "open.yaml"):
+        shutil.copyfile(EXAMPLE_PHOTOS / name, tmp_path / name)
+    spec = load_spec(write_yaml(tmp_path / "s.yaml", {"include": "position_vs_size_photos.yaml", "name": "s",
+                                                      "world": {"background": {"photos": str(tmp_path)}}}))
+    digest = photos_digest(spec)
+    assert photos_change(spec, digest, "then") is None
+    (tmp_path / "open.yaml").write_text((tmp_path / "open.yaml").read_text() + "\n# edited\n", encoding="utf-8")
+    assert photos_change(spec, digest, "then").startswith(f"the photos in {tmp_path} changed since then")
+    listing = folder_listing(str(tmp_path))
+    os.mkfifo(tmp_path / "x.png")
+    assert folder_listing(str(tmp_path)) != listing  # the cached read is redone, and refuses the FIFO
