@@ -32,7 +32,7 @@ from typing import TypeVar
 
 from scenes.registry import did_you_mean
 from evaluator.errors import ModelLoadError
-from evaluator.models.base import Normalisation, OutputKind, IMAGENET_NORMALISATION
+from evaluator.models.base import MAX_INPUT_SIDE_PX, Normalisation, OutputKind, IMAGENET_NORMALISATION
 
 T = TypeVar("T")
 
@@ -164,7 +164,8 @@ def parse_kind(text: str) -> OutputKind:
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    """``<height>x<width>`` in pixels (each >= 1) -> (height, width)."""
+    """``<height>x<width>`` in pixels (each 1 .. :data:`~evaluator.models.base.MAX_INPUT_SIDE_PX`)
+    -> (height, width)."""
     parts = text.lower().replace("*", "x").split("x")
     try:
         height, width = (int(p) for p in parts)
@@ -172,6 +173,8 @@ def parse_size(text: str) -> tuple[int, int]:
         raise ValueError("expected <height>x<width> in pixels, e.g. 192x640") from None
     if height < 1 or width < 1:
         raise ValueError("height and width must be >= 1 pixel")
+    if max(height, width) > MAX_INPUT_SIDE_PX:
+        raise ValueError(f"height and width must be at most {MAX_INPUT_SIDE_PX} px")
     return height, width
 
 
