@@ -15,6 +15,12 @@ with the working directory first.  ``depthprobe``'s ``__init__`` imports nothing
 planted ``depthprobe/`` package could interfere; the console script, ``python -P -m`` and
 ``PYTHONSAFEPATH=1`` never look there at all.
 
+Child processes start afresh: a ``spawn`` worker of the render pool is ``python -c ...``, which
+imports ``multiprocessing`` with ``''`` first on its path before it takes the parent's path.
+:func:`protect_children` sets ``PYTHONSAFEPATH=1`` for the command's children (Python 3.11+: no
+working directory or script folder on their path), so a planted ``multiprocessing.py`` never runs
+in a worker either.
+
 This module imports only :mod:`os` and :mod:`sys`, which the interpreter has loaded before any
 path lookup, so importing it looks nothing up in the working directory.
 """
@@ -50,3 +56,19 @@ def drop_working_directory(path: list[str] | None = None, cwd: str | None = None
         return False
     del path[0]
     return True
+
+
+#: The variable that keeps a Python 3.11+ process from putting its working directory (or its
+#: script's folder) on ``sys.path``, as ``python -P`` does.
+SAFE_PATH_VARIABLE = "PYTHONSAFEPATH"
+
+
+def protect_children(environ: dict[str, str] | None = None) -> None:
+    """Make the Python processes this command starts (render workers, Ray) keep the working
+    directory off their import path: ``PYTHONSAFEPATH=1`` unless the user set it.
+
+    :param environ: the environment to edit in place (default: :data:`os.environ`, which children
+        inherit).
+    """
+    environ = os.environ if environ is None else environ
+    environ.setdefault(SAFE_PATH_VARIABLE, "1")

@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 
 from depthprobe._cli import bench, demo, evaluate, export, search, sets, train
 from depthprobe.console import err_console
-from depthprobe.safe_path import drop_working_directory
+from depthprobe.safe_path import drop_working_directory, protect_children
 from scenes.errors import DepthprobeError, first_line
 
 #: Exit code of every user mistake (bad spec, missing file, unknown model), as click's usage errors.
@@ -142,9 +142,11 @@ def main() -> None:
     The working directory is never on the import path (:func:`depthprobe.safe_path.drop_working_directory`
     removes the entry ``python -c`` / ``python -m`` put there): no module planted in the folder a
     command runs in is ever imported.  A user's own model is given as a module on ``PYTHONPATH``
-    or as a file, ``--model ./mine.py:predict`` (:func:`scenes.registry.import_target`).
+    or as a file, ``--model ./mine.py:predict`` (:func:`scenes.registry.import_target`).  The
+    Python processes it starts (render workers) do the same (:func:`~depthprobe.safe_path.protect_children`).
     """
     drop_working_directory()
+    protect_children()
     try:
         app()
         code = 0

@@ -13,7 +13,7 @@ Options after ``?`` are separated by ``,`` (or ``&``); which keys an adapter tak
 its module docstring.  Options every adapter takes:
 
 * ``kind=metric_depth|disparity|relative_inverse_depth`` -- override the declared output kind;
-* ``size=<height>x<width>`` -- the network input size in pixels (overrides what the adapter
+* ``size=<height>x<width>`` -- the network input size in pixels, at most 8192 a side (overrides what the adapter
   reads from the checkpoint or processor);
 * ``amp=true|false`` -- mixed precision (float16 autocast) on CUDA; default true, never used on CPU.
 

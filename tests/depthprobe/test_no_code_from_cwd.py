@@ -109,3 +109,47 @@ def test_the_working_directory_entry_is_dropped_only_where_python_put_it(tmp_pat
     assert not drop_working_directory(kept, cwd) and kept == ["/opt/bin", cwd]
     own = [str(ROOT), "/usr/lib/python3"]  # a checkout run from its own root: its code runs anyway
     assert not drop_working_directory(own, str(ROOT)) and own == [str(ROOT), "/usr/lib/python3"]
+
+
+SPAWNING_SCRIPT = """
+import sys
+from multiprocessing import get_context
+from depthprobe.safe_path import protect_children
+
+def work():
+    return None
+
+if __name__ == "__main__":
+    if sys.argv[1] == "protect":
+        protect_children()
+    worker = get_context("spawn").Process(target=work)
+    worker.start()
+    worker.join()
+"""
+
+
+@pytest.mark.parametrize("protect", [True, False])
+def test_spawned_workers_do_not_import_from_the_working_directory(tmp_path, protect):
+    """A ``spawn`` worker (the render pool's) is ``python -c``: without :func:`protect_children` it
+    imports a ``multiprocessing.py`` planted in the working folder (the control case)."""
+    markers, work = tmp_path / "markers", tmp_path / "work"
+    markers.mkdir()
+    work.mkdir()
+    plant(work, ("multiprocessing",), markers)
+    script = tmp_path / "spawning.py"
+    script.write_text(SPAWNING_SCRIPT, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONSAFEPATH"}
+    subprocess.run([sys.executable, str(script), "protect" if protect else "plain"], cwd=work,
+                   env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, timeout=120)
+    assert [p.name for p in markers.iterdir()] == ([] if protect else ["work-multiprocessing"])
+
+
+def test_the_command_protects_the_processes_it_starts(monkeypatch):
+    from depthprobe.cli import main
+
+    monkeypatch.delenv("PYTHONSAFEPATH", raising=False)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(sys, "argv", ["depthprobe", "validate", "camera_pitch"])
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 0 and os.environ.get("PYTHONSAFEPATH") == "1"
