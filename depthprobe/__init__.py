@@ -9,13 +9,14 @@ and ``evaluator`` (torch models and analyses).
 """
 from __future__ import annotations
 
-from typing import Any
+# No imports here: under ``python -m depthprobe.cli`` this package is imported while the working
+# directory is still first on sys.path (see depthprobe.safe_path).
 
 #: The public entry points, all in :mod:`depthprobe.api`.
 __all__ = ["load_spec", "generate", "open_stimulus_set", "evaluate", "read_results", "compare", "search_failures"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     """``depthprobe.NAME`` for the names of ``__all__``: taken from :mod:`depthprobe.api`, which is
     imported when one is first asked for."""
     if name in __all__:

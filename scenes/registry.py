@@ -12,6 +12,13 @@ the experiment kinds of :mod:`scenes.spec.experiments` and their expanders in :m
   and/or a subclass of ``subclass_of``.  A failure names the entry and what it lacks.
 * An unknown name raises with "did you mean ..." suggestions (:mod:`difflib`).
 
+:func:`import_target` is also the one loader of a user's code (``--model module:callable``,
+``--objective module:callable``, a ``hub:`` folder's ``hubconf.py``): a module name is imported from
+``sys.path`` as the interpreter has it (the user's ``PYTHONPATH`` and installed packages; the
+command line never puts the working directory there), a file path (``./mine.py:predict``,
+``/abs/mine.py:predict``) is loaded by file, without touching ``sys.path``.  Whatever the user's
+code raises on import, ``sys.exit`` included, is one line of the caller's error class.
+
 Errors are :class:`~scenes.errors.DepthprobeError` subclasses with one-line messages (the CLI
 prints them and exits with code 2); a caller passes its own classes (``unknown_error=``,
 ``load_error=``) so that users see the errors of its domain.  Pure Python: no torch, no bpy.
@@ -19,9 +26,15 @@ prints them and exits with code 2); a caller passes its own classes (``unknown_e
 from __future__ import annotations
 
 import difflib
+import hashlib
 import importlib
-from collections.abc import Iterable, Iterator, Mapping
-from types import MappingProxyType
+import importlib.util
+import os
+import stat
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from types import MappingProxyType, ModuleType
 from typing import Any, Generic, TypeVar
 
 from scenes.errors import DepthprobeError, first_line
@@ -57,27 +70,131 @@ def did_you_mean(name: str, known: Iterable[str], n: int = 3, cutoff: float = 0.
     return f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
 
 
-def import_target(target: str, label: str, error: type[Exception] = EntryLoadError) -> Any:
-    """Import ``"module:attr.sub"`` and return the attribute, or ``"module"`` and return the module.
+#: How the module part of a target names a file to load by path instead of a module to import:
+#: it ends with this suffix, or holds a path separator (no module name does either).
+FILE_SUFFIX = ".py"
+#: The prefix of the name a file loaded by path gets in ``sys.modules`` (followed by a digest of
+#: its resolved path, so that two files called ``mine.py`` never replace each other).
+FILE_MODULE_PREFIX = "depthprobe_user_"
+#: Hex digits of that digest (64 bits: no collisions between the files one process loads).
+FILE_MODULE_DIGEST_CHARS = 16
 
-    :param target: the import path.
-    :param label: what the target is, to begin error messages (``"model 'flat-road'"``).
-    :param error: the exception class raised (one line naming the module and the attribute).
+
+def split_target(target: str) -> tuple[str, str]:
+    """``(module or file, attribute path)`` of a target; the attribute path is ``""`` for a bare
+    module or file.  A file path may itself hold ``:`` (the attribute follows the last one)."""
+    if target.endswith(FILE_SUFFIX):
+        return target, ""
+    source, sep, attr_path = target.rpartition(":")
+    return (source, attr_path) if sep else (target, "")
+
+
+def is_file_source(source: str) -> bool:
+    """Whether the module part of a target is a file path (``./mine.py``, ``/abs/mine.py``)."""
+    return source.endswith(FILE_SUFFIX) or "/" in source or os.sep in source
+
+
+def check_target(target: str, label: str, error: type[Exception] = EntryLoadError) -> None:
+    """Raise now for a target :func:`import_target` could never load, importing nothing: a malformed
+    target, or a file path that is not an existing regular file.
+
+    :param target: as for :func:`import_target`.
+    :param label: what the target is, to begin error messages.
+    :param error: the exception class raised (one line).
     """
-    module_name, sep, attr_path = target.partition(":")
-    if not module_name or (sep and not attr_path):
-        raise error(f"{label}: expected 'module:attr' or 'module', got {target!r}")
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as exc:  # any import-time failure of user code is reported the same way
-        raise error(f"{label}: cannot import module {module_name!r} "
-                    f"({type(exc).__name__}: {first_line(exc)})") from None
-    obj: Any = module
+    source, attr_path = split_target(target)
+    if not source or (target.endswith(":") or (attr_path and not all(attr_path.split(".")))):
+        raise error(f"{label}: expected 'module:attr', 'file.py:attr' or 'module', got {target!r}")
+    if is_file_source(source):
+        _regular_file(source, label, error)
+
+
+def import_target(target: str, label: str, error: type[Exception] = EntryLoadError) -> Any:
+    """The object a target names: ``"module:attr.sub"`` or ``"path/to/file.py:attr.sub"`` -> the
+    attribute; ``"module"`` or ``"path/to/file.py"`` -> the module (see :func:`load_module`).
+
+    :param target: the import path, or a file path and attribute.
+    :param label: what the target is, to begin error messages (``"model 'flat-road'"``).
+    :param error: the exception class raised (one line naming the module or file and what is wrong).
+    """
+    check_target(target, label, error)
+    source, attr_path = split_target(target)
+    obj: Any = load_module(source, label, error)
     for part in attr_path.split(".") if attr_path else ():
         if not hasattr(obj, part):
-            raise error(f"{label}: module {module_name!r} has no attribute {attr_path!r} (missing {part!r})")
+            raise error(f"{label}: {_module_words(source)} has no attribute {attr_path!r} (missing {part!r})")
         obj = getattr(obj, part)
     return obj
+
+
+def load_module(source: str, label: str, error: type[Exception] = EntryLoadError,
+                folder_on_path: bool = False) -> ModuleType:
+    """The one way user code is imported: a module name from the interpreter's ``sys.path`` as it
+    is (the user's ``PYTHONPATH`` and installed packages; the command line keeps the working
+    directory off it), or a file path, loaded by file under a name of its own
+    (:data:`FILE_MODULE_PREFIX` + a digest of its resolved path) without changing ``sys.path``.
+
+    :param source: a module name (``pkg.mod``) or a file path (:func:`is_file_source`).
+    :param label: what is being loaded, to begin error messages.
+    :param error: the exception class raised: one line naming the module or file and what is
+        wrong (not found, raised on import, called ``sys.exit`` on import).
+    :param folder_on_path: a file's folder is on ``sys.path`` while it runs, so that it can import
+        its neighbours (as torch.hub does for ``hubconf.py``); only for a folder the user named.
+    """
+    if not is_file_source(source):
+        return _guarded(label, source, lambda: importlib.import_module(source), error)
+    path = _regular_file(source, label, error).resolve()
+    name = FILE_MODULE_PREFIX + hashlib.sha256(str(path).encode("utf-8")).hexdigest()[:FILE_MODULE_DIGEST_CHARS]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise error(f"{label}: cannot load file {source!r} as Python")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickle look a module up here
+    folder = str(path.parent)
+    if folder_on_path:
+        sys.path.insert(0, folder)
+    try:
+        _guarded(label, source, lambda: spec.loader.exec_module(module), error)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    finally:
+        if folder_on_path and folder in sys.path:
+            sys.path.remove(folder)
+    return module
+
+
+def _guarded(label: str, source: str, run: Callable[[], T], error: type[Exception]) -> T:
+    """``run()`` (an import of user code); anything it raises but Ctrl-C becomes one ``error`` line
+    (``sys.exit`` included: a user's module must not end the command, least of all with exit 0)."""
+    try:
+        return run()
+    except SystemExit as exc:
+        reason = f"it called sys.exit({exc.code!r}) on import"
+    except Exception as exc:  # any import-time failure of user code is reported the same way
+        reason = f"{type(exc).__name__}: {first_line(exc)}"
+        if isinstance(exc, ModuleNotFoundError) and exc.name and (source + ".").startswith(exc.name + "."):
+            reason += ("; not on the Python path (PYTHONPATH or installed packages; the working directory "
+                       "is not searched: give a file as ./file.py:callable)")
+    raise error(f"{label}: cannot import {_module_words(source)} ({reason})")
+
+
+def _regular_file(source: str, label: str, error: type[Exception]) -> Path:
+    """``source`` as a path, if it is an existing regular file (not a folder, pipe or device)."""
+    path = Path(source).expanduser()
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        reason = "not found" if isinstance(exc, FileNotFoundError) else (exc.strerror or type(exc).__name__)
+        raise error(f"{label}: file {source!r}: {reason}") from None
+    if not stat.S_ISREG(mode):
+        raise error(f"{label}: file {source!r} is not a regular file")
+    return path
+
+
+def _module_words(source: str) -> str:
+    """``"file './mine.py'"`` or ``"module 'pkg.mod'"``, for messages."""
+    return f"file {source!r}" if is_file_source(source) else f"module {source!r}"
 
 
 class Registry(Generic[T]):

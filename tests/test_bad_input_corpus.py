@@ -55,7 +55,7 @@ def problems_of(bad: Case, sandbox: Path, runner: CliRunner) -> list[str]:
         problems.append(f"raised {type(result.exception).__name__}: {result.exception}")
     if "Traceback" in output:
         problems.append("traceback")
-    if bad.family != "args" and len(errors) != 1:
+    if len(errors) != 1:
         problems.append(f"{len(errors)} error lines")
     if bad.fragment.lower() not in output.lower():
         problems.append(f"no {bad.fragment!r} in the message")

@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 
 from depthprobe._cli import bench, demo, evaluate, export, search, sets, train
 from depthprobe.console import err_console
+from depthprobe.safe_path import drop_working_directory, protect_children
 from scenes.errors import DepthprobeError, first_line
 
 #: Exit code of every user mistake (bad spec, missing file, unknown model), as click's usage errors.
@@ -36,8 +37,19 @@ BENCH = "bench"
 
 
 class Commands(TyperGroup):
-    """The command group: the one place where a :class:`DepthprobeError` becomes ``error: ...``
-    on stderr and exit code 2 (no traceback for a user's mistake)."""
+    """The command group: the one place where a :class:`DepthprobeError` or a usage error
+    (unknown option, ``--workers 0``) becomes one ``error: ...`` line on stderr and exit code 2
+    (no traceback, no box for a user's mistake)."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        """The group's context; a usage error in the group's own options (``depthprobe --bogus``)
+        is one ``error:`` line and exit code 2, as :meth:`invoke` makes those of the commands."""
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except Exception as exc:
+            if is_usage_error(exc):
+                raise usage_error_exit(exc) from None
+            raise
 
     def invoke(self, ctx: typer.Context):
         try:
@@ -50,7 +62,9 @@ class Commands(TyperGroup):
                               markup=False, highlight=False)
             raise typer.Exit(code=INTERRUPTED_EXIT) from None
         except Exception as exc:
-            if is_command_line_exception(exc):  # usage errors and exits: click's own one-line handling
+            if is_usage_error(exc):  # unknown command or option, bad value, missing argument
+                raise usage_error_exit(exc) from None
+            if is_command_line_exception(exc):  # exits and aborts: click's own handling
                 raise
             log = write_crash_log(exc)  # a bug of ours or of a library: one line, the traceback in a file
             err_console.print(f"error: unexpected {type(exc).__name__}: {first_line(exc)} (a bug; details in {log})",
@@ -63,6 +77,26 @@ class Commands(TyperGroup):
         order = [command_name(command) for command in COMMANDS]
         names = super().list_commands(ctx)
         return sorted(names, key=lambda name: order.index(name) if name in order else len(order))
+
+
+def is_usage_error(exc: BaseException) -> bool:
+    """True for click's usage errors (its ``ClickException`` family, which has a message to
+    format), false for its exits and aborts."""
+    return is_command_line_exception(exc) and hasattr(exc, "format_message")
+
+
+def usage_error_exit(exc: Exception) -> BaseException:
+    """What to raise for click's usage error ``exc`` (``--workers 0``, an unknown option or command,
+    a missing argument): it is printed as one ``error: ...`` line naming the command's ``--help``
+    (instead of typer's box), and the exit is :data:`USER_ERROR_EXIT`.  Click's request to show
+    the help (a command given without arguments) is returned as is."""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # not an error: click prints the help
+        return exc
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    err_console.print(f"error: {message}{hint}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(code=USER_ERROR_EXIT)
 
 
 def is_command_line_exception(exc: BaseException) -> bool:
@@ -105,11 +139,14 @@ app = build_app()
 def main() -> None:
     """Console-script entry point.
 
-    The current directory goes on ``sys.path`` (as with ``python -m``), so that
-    ``--model mymodule:predict`` finds a module next to where the command is run.
+    The working directory is never on the import path (:func:`depthprobe.safe_path.drop_working_directory`
+    removes the entry ``python -c`` / ``python -m`` put there): no module planted in the folder a
+    command runs in is ever imported.  A user's own model is given as a module on ``PYTHONPATH``
+    or as a file, ``--model ./mine.py:predict`` (:func:`scenes.registry.import_target`).  The
+    Python processes it starts (render workers) do the same (:func:`~depthprobe.safe_path.protect_children`).
     """
-    if "" not in sys.path and os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
+    drop_working_directory()
+    protect_children()
     try:
         app()
         code = 0

@@ -111,14 +111,18 @@ def missed(trial: TrialFrames) -> Outcome:
 
 
 def user_objective(target: str) -> Objective:
-    """``module:callable`` as an objective: ``f(plan, frame, prediction) -> float``."""
+    """``module:callable`` or ``path/file.py:callable`` as an objective: ``f(plan, frame, prediction)
+    -> float`` (loaded by :func:`scenes.registry.import_target`, the one loader of user code)."""
     fn = import_target(target, f"--objective {target!r}", SearchError)
     if not callable(fn):
         raise SearchError(f"--objective {target!r}: {type(fn).__name__} object is not callable")
 
     def evaluate(trial: TrialFrames) -> Outcome:
         """Call the user's function; its value must be a finite number."""
-        value = fn(trial.plan, trial.frame, trial.prediction)
+        try:
+            value = fn(trial.plan, trial.frame, trial.prediction)
+        except SystemExit as exc:  # the user's function must not end the search (with exit 0)
+            raise SearchError(f"--objective {target!r} called sys.exit({exc.code!r})") from None
         try:
             number = float(value)
         except (TypeError, ValueError):

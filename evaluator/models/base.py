@@ -6,7 +6,8 @@ Every model the evaluator runs is a :class:`DepthModel`.  It declares
 * ``output_kind`` -- what its map means (:class:`OutputKind`), which decides how the
   map is aligned to metres (see :mod:`evaluator.pipeline.alignment`);
 * ``input_size`` -- the (height, width) in pixels it wants, or ``None`` for the native size
-  of the stimuli;
+  of the stimuli; each side at most :data:`MAX_INPUT_SIDE_PX` (as a torch adapter's
+  ``network_input_size``);
 * ``normalisation`` -- the per-channel mean and std it expects on images scaled to [0, 1],
   or ``None`` (adapters apply it; the inference code does not);
 * ``framework`` -- ``"torch"`` when :meth:`DepthModel.predict` runs torch modules (the
@@ -26,6 +27,12 @@ from typing import ClassVar, Literal
 import numpy as np
 
 from scenes.geometry import Camera
+
+#: The largest height or width in pixels a model may declare for its input (``input_size``, a
+#: torch adapter's ``network_input_size``, the ``size=`` option): the largest image side a spec
+#: may ask for (``camera.width`` <= 8192 in :mod:`scenes.spec.schema`).  Stimuli are resized to the
+#: declared size, so 100000 x 100000 would be a 30 GB image; 8192 x 8192 RGB is 200 MB.
+MAX_INPUT_SIDE_PX = 8192
 
 
 class OutputKind(str, enum.Enum):
@@ -131,8 +138,23 @@ def check_contract(model: object, where: str) -> None:
     except ValueError:
         kinds = ", ".join(k.value for k in OutputKind)
         raise TypeError(f"{where}: output_kind {model.output_kind!r} is not one of {kinds}") from None
-    size = model.input_size
-    if size is not None and (len(size) != 2 or any(int(s) != s or s < 1 for s in size)):
-        raise TypeError(f"{where}: input_size must be (height, width) in pixels or None, got {size!r}")
+    for attribute in ("input_size", "network_input_size"):
+        check_input_size(getattr(model, attribute, None), f"{where}: {attribute}")
     if model.framework not in ("numpy", "torch"):
         raise TypeError(f"{where}: framework must be 'numpy' or 'torch', got {model.framework!r}")
+
+
+def check_input_size(size: object, where: str) -> None:
+    """Raise ``TypeError`` naming ``where`` unless ``size`` is None or (height, width) in whole
+    pixels, each 1 .. :data:`MAX_INPUT_SIDE_PX`."""
+    if size is None:
+        return
+    try:
+        valid = len(size) == 2 and all(int(s) == s and s >= 1 for s in size)
+    except (TypeError, ValueError, OverflowError):
+        valid = False
+    if not valid:
+        raise TypeError(f"{where} must be (height, width) in pixels or None, got {size!r}")
+    if max(size) > MAX_INPUT_SIDE_PX:
+        raise TypeError(f"{where} {size[0]}x{size[1]} is larger than {MAX_INPUT_SIDE_PX} px a side "
+                        "(the largest image a spec may ask for)")

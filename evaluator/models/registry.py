@@ -20,8 +20,10 @@ How a name is resolved, first match wins:
      (uint8 (N, H, W, 3) in, metric depth (N, H, W) out; an ``output_kind`` attribute may say
      ``"disparity"`` or ``"relative_inverse_depth"``).
 
-   The attribute may be dotted (``pkg.mod:Class.factory``).  The module is imported with the
-   normal ``sys.path`` (the current directory is on it under ``python -m``).
+   The attribute may be dotted (``pkg.mod:Class.factory``).  ``module`` is either a module
+   name, imported from the user's ``PYTHONPATH`` or installed packages (never from the working
+   directory), or a file path (``./mine.py:predict``, ``/abs/mine.py:predict``) loaded by file;
+   see :func:`scenes.registry.import_target`, the one loader of user code.
 
 Anything else is an :class:`UnknownModelError` with "did you mean" suggestions (also for a
 misspelt prefix such as ``monodepht2:`` when no module of that name exists).
@@ -38,7 +40,7 @@ from functools import partial
 from typing import Any, Union
 
 from scenes.errors import DepthprobeError, first_line
-from scenes.registry import Registry, did_you_mean, import_target
+from scenes.registry import Registry, check_target, did_you_mean, import_target
 from evaluator.errors import ModelLoadError, UnknownModelError
 from evaluator.models.base import DepthModel, ModelContext, check_contract
 from evaluator.models.callable_model import CallableModel
@@ -138,6 +140,7 @@ def resolve_model_name(name: str, registry: Entries = MODELS,
     if ":" not in name:
         raise UnknownModelError(_unknown_message(name, models, families))
     _check_prefix_typo(name, families)
+    check_target(name, f"model {name!r}", ModelLoadError)
     return partial(_build_user, name)
 
 
@@ -161,7 +164,7 @@ def _build_user(name: str, context: ModelContext) -> DepthModel:
 
 
 def resolve_target(target: str, model_name: str) -> Any:
-    """Import ``"module:attr.sub"`` and return the attribute.
+    """Import ``"module:attr.sub"`` (or load ``"path/file.py:attr.sub"``) and return the attribute.
 
     :raises ModelLoadError: one line naming the module and the attribute that failed.
     """
@@ -247,6 +250,8 @@ def _checked_model(label: str, build: Callable[[], Any], passes: type[Exception]
         check_contract(model, label)
     except passes:
         raise
+    except SystemExit as exc:  # a model must not end the command (least of all with exit 0)
+        raise ModelLoadError(f"{label}: cannot be built (it called sys.exit({exc.code!r}))") from None
     except Exception as exc:
         raise ModelLoadError(f"{label}: cannot be built ({type(exc).__name__}: {first_line(exc)})") from None
     return model

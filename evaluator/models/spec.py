@@ -13,7 +13,7 @@ Options after ``?`` are separated by ``,`` (or ``&``); which keys an adapter tak
 its module docstring.  Options every adapter takes:
 
 * ``kind=metric_depth|disparity|relative_inverse_depth`` -- override the declared output kind;
-* ``size=<height>x<width>`` -- the network input size in pixels (overrides what the adapter
+* ``size=<height>x<width>`` -- the network input size in pixels, at most 8192 a side (overrides what the adapter
   reads from the checkpoint or processor);
 * ``amp=true|false`` -- mixed precision (float16 autocast) on CUDA; default true, never used on CPU.
 
@@ -32,7 +32,7 @@ from typing import TypeVar
 
 from scenes.registry import did_you_mean
 from evaluator.errors import ModelLoadError
-from evaluator.models.base import Normalisation, OutputKind, IMAGENET_NORMALISATION
+from evaluator.models.base import MAX_INPUT_SIDE_PX, Normalisation, OutputKind, IMAGENET_NORMALISATION
 
 T = TypeVar("T")
 
@@ -164,7 +164,8 @@ def parse_kind(text: str) -> OutputKind:
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    """``<height>x<width>`` in pixels (each >= 1) -> (height, width)."""
+    """``<height>x<width>`` in pixels (each 1 .. :data:`~evaluator.models.base.MAX_INPUT_SIDE_PX`)
+    -> (height, width)."""
     parts = text.lower().replace("*", "x").split("x")
     try:
         height, width = (int(p) for p in parts)
@@ -172,6 +173,8 @@ def parse_size(text: str) -> tuple[int, int]:
         raise ValueError("expected <height>x<width> in pixels, e.g. 192x640") from None
     if height < 1 or width < 1:
         raise ValueError("height and width must be >= 1 pixel")
+    if max(height, width) > MAX_INPUT_SIDE_PX:
+        raise ValueError(f"height and width must be at most {MAX_INPUT_SIDE_PX} px")
     return height, width
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from evaluator.models.base import ModelContext, Normalisation, OutputKind
 from scenes.errors import first_line
+from scenes.registry import load_module
 from evaluator.models.spec import (COMMON_OPTIONS, AdapterSpec, ModelSourceError, existing_folder,
                                    parse_bool, parse_normalisation, required_file)
 from evaluator.models.torch_adapter import TorchAdapterModel
@@ -108,11 +109,7 @@ def _load(spec: AdapterSpec, device: str | None, kind: OutputKind | str | None,
     folder, entrypoint = split_target(spec)
     path = existing_folder(spec, folder, "torch.hub")
     required_file(spec, path, "hubconf.py", "torch.hub")
-    try:
-        entrypoints = list_entrypoints(path)
-    except Exception as exc:
-        raise ModelSourceError(f"model {spec.name!r}: cannot import {path / 'hubconf.py'} "
-                               f"({type(exc).__name__}: {first_line(exc)})") from None
+    entrypoints = list_entrypoints(path)
     if entrypoint not in entrypoints:
         raise ModelSourceError(f"model {spec.name!r}: {path / 'hubconf.py'} has no entrypoint {entrypoint!r}; "
                                f"it has {', '.join(sorted(entrypoints)) or 'none'}")
@@ -146,20 +143,14 @@ def _load(spec: AdapterSpec, device: str | None, kind: OutputKind | str | None,
 
 
 def list_entrypoints(folder: str | Path) -> dict[str, Any]:
-    """Public callables of ``folder/hubconf.py``, name -> callable (imported with ``folder`` on
-    ``sys.path``, as torch.hub does; ``torch.hub.list`` itself only reads GitHub repositories)."""
-    import importlib.util
-    import sys
+    """Public callables of ``folder/hubconf.py``, name -> callable (loaded by file with ``folder`` on
+    ``sys.path`` while it runs, as torch.hub does; ``torch.hub.list`` itself only reads GitHub
+    repositories).
 
-    folder = str(folder)
-    spec = importlib.util.spec_from_file_location("_depthprobe_hubconf", Path(folder) / "hubconf.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, folder)
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        if folder in sys.path:
-            sys.path.remove(folder)
+    :raises ModelSourceError: the file cannot be loaded or raises (``sys.exit`` included) on import.
+    """
+    module = load_module(str(Path(folder) / "hubconf.py"), f"torch.hub folder {str(folder)!r}",
+                         ModelSourceError, folder_on_path=True)
     return {name: value for name, value in vars(module).items()
             if not name.startswith("_") and callable(value) and not isinstance(value, ModuleType)}
 
