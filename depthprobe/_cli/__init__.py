@@ -61,6 +61,8 @@ class Commands(TyperGroup):
             err_console.print("interrupted; finished work is kept (generate --resume continues it)",
                               markup=False, highlight=False)
             raise typer.Exit(code=INTERRUPTED_EXIT) from None
+        except BrokenPipeError:  # the reader of our output went away (`depthprobe ... | head`): see main
+            raise
         except Exception as exc:
             if is_usage_error(exc):  # unknown command or option, bad value, missing argument
                 raise usage_error_exit(exc) from None
@@ -152,6 +154,11 @@ def main() -> None:
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BrokenPipeError:
+        # The reader closed the pipe (`depthprobe search --help | head`): not an error of ours. Python's
+        # advice (library docs, "Note on SIGPIPE"): point stdout at devnull so the exit flush is quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
     if "blenderproc" in sys.modules:  # see generator.blenderproc_runtime.exit_process
         from generator.blenderproc_runtime import exit_process
 
