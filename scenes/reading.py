@@ -91,17 +91,17 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
-def read_json(path: str | Path, error: type[DepthprobeError], what: str = "JSON file",
+def read_json(path: str | Path, error: type[DepthprobeError], what: str = "valid JSON file",
               limit: int = MAX_JSON_BYTES, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """The parsed content of a JSON file someone else may have made (a manifest, a summary, an
     index, a geometry record, a marker): a regular file of at most ``limit`` bytes of UTF-8
     JSON nested at most ``max_depth`` levels -- the one bounded JSON reader.
 
-    :param what: what the file should be, for the message (``"<path>: not a valid <what> ..."``).
+    :param what: what the file should be, for the message (``"<path>: not a <what> (<reason>)"``).
     :raises error: one line naming the file: unreadable, not a regular file, too large, not
         UTF-8 JSON, or nested too deep.
     """
-    raw = read_bounded(path, limit, error, too_large=f" for a {what}")
+    raw = read_bounded(path, limit, error)
     try:
         value = json.loads(raw.decode("utf-8"))
         depth = json_depth(value)
@@ -109,7 +109,7 @@ def read_json(path: str | Path, error: type[DepthprobeError], what: str = "JSON 
         depth = max_depth + 1
     except (UnicodeDecodeError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise error(f"{path}: not a valid {what} ({type(exc).__name__}: {reason})") from None
+        raise error(f"{path}: not a {what} ({type(exc).__name__}: {reason})") from None
     if depth > max_depth:
         raise error(f"{path}: JSON nested deeper than {max_depth} levels; not a {what}")
     return value

@@ -298,7 +298,7 @@ def _frame_json(path: Path) -> dict[str, Any]:
     if not path.exists() and not path.is_symlink():
         raise StimulusSetError(f"{path}: geometry file is missing (a set rendered without the geometry export? "
                                "render it again to verify it)")
-    record = read_json(path, StimulusSetError, "geometry record")
+    record = read_json(path, StimulusSetError, "valid geometry record")
     if not isinstance(record, dict):
         raise StimulusSetError(f"{path}: not a geometry record (a JSON {type(record).__name__}, not an object)")
     if record.get("format") != FORMAT_NAME or record.get("format_version") != FORMAT_VERSION:

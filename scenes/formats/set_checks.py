@@ -87,7 +87,7 @@ def read_manifest(path: Path, format_name: str, format_version: int) -> dict[str
     """
     if not path.exists() and not path.is_symlink():
         raise StimulusSetError(f"{path}: file is missing (not a finished stimulus set?)")
-    manifest = read_json(path, StimulusSetError, "stimulus-set manifest")
+    manifest = read_json(path, StimulusSetError, "valid stimulus-set manifest")
     if not isinstance(manifest, dict):
         raise StimulusSetError(f"{path}: not a depthprobe stimulus set (a JSON {type(manifest).__name__}, not an object)")
     if manifest.get("format") != format_name:
