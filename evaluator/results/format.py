@@ -152,7 +152,7 @@ def read_results(results_dir: str | Path) -> Results:
     """
     root = Path(results_dir)
     path = root / SUMMARY_FILE
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():  # anything else there is judged by read_json
         where = "" if root.is_dir() else f"; {root} is no folder"
         raise ResultsError(f"{path}: no such file{where} (run depthprobe evaluate ... --out {root} first)")
     summary = read_json(path, ResultsError, "readable summary")

@@ -47,9 +47,10 @@ MAX_FRAME_SIDE_PX = 8192
 #: Room for a ``.npy`` header and PNG chunks, filters and zlib framing beyond the pixel bytes
 #: (bytes); numpy pads its header to 64 bytes, a PNG of ours adds under 0.1 % to its raw rows.
 LAYER_OVERHEAD_BYTES = 64 << 10
-#: Bytes per pixel of each layer as written (scenes/formats/stimulus_set.py): RGB(A) 8-bit,
-#: depth float32, instances 16-bit, semantic 8-bit.
-LAYER_PIXEL_BYTES = {"rgb": 4, "depth": 4, "instances": 2, "semantic": 1}
+#: Bytes per pixel of each layer (scenes/formats/stimulus_set.py): RGB(A) 8-bit, instances 16-bit,
+#: semantic 8-bit; depth is float32 (4), allowed 8 so that a float64 map is read and named by its
+#: dtype (:func:`scenes.formats.stimulus_set.layer_content_problem`) rather than by its size.
+LAYER_PIXEL_BYTES = {"rgb": 4, "depth": 8, "instances": 2, "semantic": 1}
 #: Length of a hex SHA-256 digest.
 SHA256_HEX_CHARS = 64
 
