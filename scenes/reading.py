@@ -80,7 +80,7 @@ def read_bounded(path: str | Path, limit: int, error: type[DepthprobeError], unr
 
 
 def json_depth(value: Any) -> int:
-    """Nesting depth of parsed JSON (a scalar 0, ``[]`` 1, ``{"a": [1]}`` 2), without recursion."""
+    """Nesting depth of parsed JSON (a scalar 0, ``[]`` 1, ``{"a": [1]}`` 2: each array and object a level), without recursion."""
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, depth = stack.pop()
