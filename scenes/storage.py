@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from scenes.errors import DepthprobeError
+from scenes.reading import open_regular, read_json
 
 #: Bytes read at a time when hashing a file (1 MiB: large enough that Python's per-call cost
 #: vanishes, small enough to stay in cache).
@@ -201,7 +202,7 @@ def read_capped(path: Path, limit: int, error: type[DepthprobeError], unreadable
     :raises error: ``"<path>: <unreadable> (<reason>)"`` or ``"<path>: larger than N KiB<too_large>"``.
     """
     try:
-        with path.open("rb") as handle:
+        with open_regular(path, None, error, unreadable) as handle:  # a regular file only
             raw = handle.read(limit + 1)
     except OSError as exc:
         raise error(f"{path}: {unreadable} ({_os_reason(exc)})") from None
@@ -215,8 +216,8 @@ def read_format_file(path: str | Path, format_name: str) -> dict[str, Any] | Non
     summary or marker of ours, any version), else None: missing, unreadable, not JSON, not an
     object, or another format -- the one test of "is this file ours"."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        data = read_json(path, DepthprobeError)  # bounded: size, depth, a regular file
+    except DepthprobeError:
         return None
     return data if isinstance(data, dict) and data.get("format") == format_name else None
 

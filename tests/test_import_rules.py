@@ -39,7 +39,7 @@ SCENES_LAYERS = {
     "design": ("geometry", "images", "photos", "spec"),
     "raycast": ("geometry", "photos", "spec", "design", "formats"),
 }
-SCENES_KERNEL = ("errors", "storage", "outputs", "registry", "progress", "versioning", "catalog")
+SCENES_KERNEL = ("errors", "reading", "storage", "outputs", "registry", "progress", "versioning", "catalog")
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -5,8 +5,8 @@ base here, one module per format: :mod:`depthprobe.exporters.kitti`, :mod:`~dept
 An exporter is made with what the user asked, then :meth:`Exporter.check` checks everything --
 the target folder (:func:`~depthprobe.exporters.target.check_export_target`) and what the format
 needs of the set -- and computes what must be computed, with nothing written; then
-:meth:`Exporter.write` takes the writer lock, writes the marker (state ``writing``), the files
-with progress, and the marker again (``complete``): a refused export writes nothing.
+:meth:`Exporter.write` takes the writer lock, writes the files with progress into a staging
+folder and swaps it in for the target with its marker: a refused or failed export changes nothing.
 """
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from depthprobe.exporters.target import ExportError, ExportTarget, begin_export, check_export_target, claimed, finish_export
+from depthprobe.exporters.target import ExportError, ExportTarget, check_export_target, claimed, commit_export
 from scenes.formats import StimulusSet
 from scenes.progress import Progress, no_progress
+from scenes.storage import StagedOutput
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,8 @@ class Exporter(ABC):
         """Write the checked export under its writer lock (module docstring)."""
         if self.target is None:
             self.check()
-        with claimed(self.target, self.stimulus_set) as target:
+        with claimed(self.target, self.stimulus_set) as target, StagedOutput(target.out) as staged:
             files = self.files()
-            begin_export(target, files)
-            self.write_files(target.out, progress)
-            finish_export(target, self.kept_files(target) | set(files))
+            self.write_files(staged.path, progress)
+            commit_export(target, staged, files, self.kept_files(target))
         return Exported(target.out, [target.out / name for name in files], self.lines(target.out))

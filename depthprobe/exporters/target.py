@@ -5,7 +5,7 @@ photos with calibration, :mod:`depthprobe.exporters.photos`)
 holds, beside what it exports, the marker ``depthprobe-export.json``::
 
     {"format": "depthprobe-export", "format_version": 1, "export_format": "kitti" | "ply" | "photos",
-     "stimulus_set": {"path": ..., "spec_hash": ...}, "state": "writing" | "complete",
+     "stimulus_set": {"path": ..., "spec_hash": ...}, "state": "complete" (an older depthprobe also left "writing"),
      "files": [every file of the export, relative to the folder, sorted]}
 
 ``--out`` may be a new path, an empty folder, or an export of ours in the same ``export_format``
@@ -14,13 +14,15 @@ temporaries of a killed write are allowed and removed): the one rule of
 :class:`scenes.storage.FolderKind`.  Never a stimulus set or results folder, nor a folder inside one.  Every check runs before anything is written, so a refused export writes
 nothing.
 
-Writing (under :func:`claimed`, :func:`begin_export`, :func:`finish_export`): the marker is written first with state
-``writing`` listing the old and the new files, then the files, then the stale files are removed
-and the marker is written again, ``complete``, listing exactly what is there.  A killed export
-thus leaves a folder that the next export into it accepts and replaces.
+Writing (under :func:`claimed`, then :func:`commit_export`): every file is written into a
+staging folder beside ``--out`` (:class:`scenes.storage.StagedOutput`), the files of the earlier
+export that stay (other frames' point clouds) are moved in, the marker is written, ``complete``,
+listing exactly what is there, and the staging folder is swapped in for ``--out``.  A refused or
+killed export leaves the earlier export (or nothing) exactly as it was.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,7 +31,7 @@ from typing import Any
 
 from scenes.errors import DepthprobeError
 from scenes.formats import StimulusSet
-from scenes.storage import FolderKind, Marker, WriterLock, atomic_write_bytes, is_own_leftover, is_temporary, json_bytes
+from scenes.storage import FolderKind, Marker, StagedOutput, WriterLock, atomic_write_bytes, is_own_leftover, json_bytes
 
 FORMAT_NAME = "depthprobe-export"
 FORMAT_VERSION = 1
@@ -112,32 +114,24 @@ def claimed(target: ExportTarget, stimulus_set: StimulusSet) -> Iterator[ExportT
         yield check_export_target(target.out, stimulus_set, target.export_format)
 
 
-def _write_marker(target: ExportTarget, files: Iterable[str], state: str) -> None:
+def _write_marker(folder: Path, target: ExportTarget, files: Iterable[str], state: str) -> None:
     body = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "export_format": target.export_format,
             "stimulus_set": {"path": target.set_path, "spec_hash": target.spec_hash}, "state": state,
             "files": sorted(set(files))}
-    atomic_write_bytes(target.out / MARKER, json_bytes(body))
+    atomic_write_bytes(folder / MARKER, json_bytes(body))
 
 
-def begin_export(target: ExportTarget, new_files: Iterable[str]) -> None:
-    """Create ``out`` and write the marker (state ``writing``: the old and the new files)."""
-    target.out.mkdir(parents=True, exist_ok=True)
-    for path in target.out.rglob(".*"):
-        if path.is_file() and is_temporary(path):
-            path.unlink(missing_ok=True)
-    _write_marker(target, set(target.old_files) | set(new_files), "writing")
-
-
-def finish_export(target: ExportTarget, files: Iterable[str]) -> Path:
-    """Remove the old files not in ``files`` (and folders left empty), then write the marker
-    (state ``complete``, listing ``files``); return the marker's path."""
-    files = set(files)
-    for rel in sorted(target.old_files - files):
-        path = target.out / rel
-        path.unlink(missing_ok=True)
-        for parent in path.parents:
-            if parent == target.out or not parent.is_dir() or any(parent.iterdir()):
-                break
-            parent.rmdir()
-    _write_marker(target, files, "complete")
+def commit_export(target: ExportTarget, staged: StagedOutput, new_files: Iterable[str], kept: Iterable[str]) -> Path:
+    """Finish an export written into ``staged.path``: move the ``kept`` files of the earlier
+    export in, write the marker (state ``complete``, listing the new and kept files) and swap the
+    staged folder in for ``target.out`` (the earlier export's other files go with the old folder);
+    return the marker's path."""
+    kept = set(kept) - set(new_files)
+    for rel in sorted(kept):
+        source, dest = target.out / rel, staged.path / rel
+        if source.is_file() and not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, dest)
+    _write_marker(staged.path, target, kept | set(new_files), "complete")
+    staged.commit()
     return target.out / MARKER

@@ -166,15 +166,15 @@ def _params(row: pd.Series) -> dict[str, Any]:
 
 
 def _holds(target: Path, spec_hash: str, frame_ids: Sequence[str]) -> bool:
-    """Whether ``target`` is an intact stimulus set of ``spec_hash`` with exactly ``frame_ids``."""
+    """Whether ``target`` is an intact stimulus set (every file checked by :func:`open_stimulus_set`)
+    of ``spec_hash`` with exactly ``frame_ids``."""
     if not (target / "manifest.json").exists():
         return False
     try:
         found = open_stimulus_set(target)
     except DepthprobeError:
         return False
-    return found.manifest.get("spec_hash") == spec_hash and found.frame_ids == list(frame_ids) \
-        and not found.problems()
+    return found.manifest.get("spec_hash") == spec_hash and found.frame_ids == list(frame_ids)  # opened: checked
 
 
 def write_outputs(out: Path, spec: StimulusSpec, space: SearchSpace, source: SearchFrames, table: pd.DataFrame,

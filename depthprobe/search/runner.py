@@ -42,7 +42,7 @@ from evaluator.models.loading import model_name
 from generator.executors import ExecutorOptions
 from generator.render_result import RenderExecutor
 from scenes.catalog import Catalog, default_catalog
-from scenes.design import derive_seed
+from scenes.design import MAX_FRAMES, derive_seed
 from scenes.progress import Progress
 from scenes.spec import StimulusSpec
 from scenes.storage import FolderKind, Marker, WriterLock, atomic_write_bytes, json_bytes
@@ -52,6 +52,11 @@ FORMAT_VERSION = 1
 SEARCH_FILE = "search.json"
 STUDY_FILE = "search.db"
 SAMPLERS = ("tpe", "cmaes", "random")
+#: Most trials a search may be asked for (``--budget``): each trial renders one frame, so a search
+#: is bounded like a design's frame count (:data:`scenes.design.MAX_FRAMES`, 200 000 frames: days of
+#: rendering and an Optuna study of that many trials, about 2 kB each in search.db).  Larger
+#: budgets are almost always a typing mistake.
+MAX_BUDGET = MAX_FRAMES
 #: Keys of search.json that a resumed run must match.
 IDENTITY_KEYS = ("format", "format_version", "spec_hash", "seed", "model", "objective", "sampler", "study_name")
 #: Where a search may be written (:class:`scenes.storage.FolderKind`): recognised by its record;
@@ -79,10 +84,13 @@ def study_name(spec_hash: str, seed: int) -> str:
 
 
 def check_arguments(budget: int, seed: int, sampler: str) -> None:
-    """SearchError for a budget below 1, a negative seed, an unknown sampler."""
+    """SearchError for a budget below 1 or above :data:`MAX_BUDGET`, a negative seed, an unknown sampler."""
     for name, value, low in (("--budget", budget, 1), ("--seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise SearchError(f"{name}: must be a whole number >= {low} (got {value!r})")
+    if budget > MAX_BUDGET:
+        raise SearchError(f"--budget {budget}: more than {MAX_BUDGET} trials (each renders a frame, like a design's "
+                          "frame limit); run the search in parts, each resuming the last")
     if sampler not in SAMPLERS:
         raise SearchError(f"--sampler {sampler!r}: choose one of {', '.join(SAMPLERS)}")
 

@@ -22,7 +22,6 @@ summary that lacks an entry every reader relies on, each with one line naming th
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ import pandas as pd
 
 from evaluator.analyses import TABLE_NAMES
 from scenes.errors import DepthprobeError
+from scenes.reading import open_regular, read_json
 from scenes.storage import RESULTS_MARKER, STIMULUS_SET_MARKER, FolderKind, atomic_write_bytes, json_bytes, parquet_bytes
 
 FORMAT_NAME = RESULTS_MARKER.format_name
@@ -40,9 +40,20 @@ SUMMARY_FILE = RESULTS_MARKER.file
 FIGURES_DIR = "figures"
 #: Every table a run may write, by name (``OUT/<name>.parquet``).
 TABLE_FILES = {name: f"{name}.parquet" for name in TABLE_NAMES}
-#: Summary entries every reader relies on (the rest are optional sections).
-REQUIRED_KEYS = ("model", "output_kind", "alignment", "n_frames", "n_objects", "n_objects_with_estimate",
-                 "statistic", "verdict", "verdict_text", "stimulus_set", "config")
+#: Summary entries every reader relies on (the rest are optional sections), with their JSON types.
+SUMMARY_TYPES: dict[str, tuple[type, ...]] = {
+    "model": (str,), "output_kind": (str,), "alignment": (dict,), "n_frames": (int,), "n_objects": (int,),
+    "n_objects_with_estimate": (int,), "statistic": (str,), "verdict": (str,), "verdict_text": (str,),
+    "stimulus_set": (dict,), "config": (dict,)}
+REQUIRED_KEYS = tuple(SUMMARY_TYPES)
+#: Optional summary entries: JSON types when present (None: the section did not apply).
+OPTIONAL_TYPES: dict[str, tuple[type, ...]] = {
+    "warnings": (list,), "outputs": (dict,), "predictions": (dict,), "model_contract": (dict,), "cues": (dict,),
+    "fit": (dict,), "factor_fit": (dict,), "metrics": (dict,), "curves": (dict,), "pose": (dict,),
+    "obstacles": (dict,), "robustness": (dict,), "single_cue": (dict,), "elapsed_s": (int, float)}
+#: Largest table read from a results folder (bytes): 1 GiB, as a stimulus set's tables
+#: (scenes/formats/set_checks.py); one row per object of a set of at most MAX_FRAMES frames.
+MAX_RESULTS_TABLE_BYTES = 1 << 30
 
 
 class ResultsError(DepthprobeError):
@@ -104,12 +115,33 @@ class Results:
 
 
 def _read_table(path: Path) -> pd.DataFrame | None:
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return None
     try:
-        return pd.read_parquet(path)
+        with open_regular(path, MAX_RESULTS_TABLE_BYTES, ResultsError) as handle:
+            return pd.read_parquet(handle)
+    except ResultsError:
+        raise
     except Exception as exc:  # any decoder error means a damaged table: say which file
         raise ResultsError(f"{path}: cannot be read as Parquet ({type(exc).__name__})") from None
+
+
+def _check_tables(root: Path, summary: Mapping[str, Any], path: Path) -> None:
+    """Every table the summary's ``outputs`` lists is there, a regular file within
+    :data:`MAX_RESULTS_TABLE_BYTES`, and Parquet (its footer read, not its rows)."""
+    import pyarrow.parquet as pq
+
+    for name in sorted(set(summary.get("outputs") or {}) & set(TABLE_FILES)):
+        table = root / TABLE_FILES[name]
+        if not table.exists() and not table.is_symlink():
+            raise ResultsError(f"{table}: file is missing, but {path.name} lists it; evaluate again")
+        try:
+            with open_regular(table, MAX_RESULTS_TABLE_BYTES, ResultsError) as handle:
+                pq.read_metadata(handle)
+        except ResultsError:
+            raise
+        except Exception as exc:
+            raise ResultsError(f"{table}: cannot be read as Parquet ({type(exc).__name__}); evaluate again") from None
 
 
 def read_results(results_dir: str | Path) -> Results:
@@ -120,16 +152,14 @@ def read_results(results_dir: str | Path) -> Results:
     """
     root = Path(results_dir)
     path = root / SUMMARY_FILE
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():  # anything else there is judged by read_json
         where = "" if root.is_dir() else f"; {root} is no folder"
         raise ResultsError(f"{path}: no such file{where} (run depthprobe evaluate ... --out {root} first)")
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ResultsError(f"{path}: not a readable summary ({type(exc).__name__}: {exc})") from None
+    summary = read_json(path, ResultsError, "readable summary")
     if not isinstance(summary, dict):
         raise ResultsError(f"{path}: not a depthprobe summary (a JSON {type(summary).__name__}, not an object)")
     check_summary(summary, path)
+    _check_tables(root, summary, path)
     return Results(root, summary)
 
 
@@ -147,6 +177,11 @@ def check_summary(summary: Mapping[str, Any], path: Path) -> None:
     missing = [key for key in REQUIRED_KEYS if key not in summary]
     if missing:
         raise ResultsError(f"{path}: damaged summary, missing {', '.join(missing)}")
+    for key, types in (*SUMMARY_TYPES.items(), *OPTIONAL_TYPES.items()):
+        value = summary.get(key)
+        if (key in SUMMARY_TYPES or value is not None) and (isinstance(value, bool) or not isinstance(value, types)):
+            raise ResultsError(f"{path}: damaged summary, {key} is a JSON {type(value).__name__}, not "
+                               f"{' or '.join(t.__name__ for t in types)}")
 
 
 #: The report ``depthprobe report`` writes into the folder by default (evaluator/results/page.py).

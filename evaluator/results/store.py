@@ -39,6 +39,7 @@ import numpy as np
 from evaluator.models.loading import ModelRecord
 from scenes.errors import DepthprobeError, problems_line
 from scenes.formats import FRAMES_TABLE, OBJECTS_TABLE, StimulusSet
+from scenes.reading import read_json
 from scenes.storage import atomic_write_bytes, npy_bytes, sha256_file, write_unsynced
 
 PREDICTIONS_DIR = "predictions"
@@ -153,11 +154,8 @@ class StoredPredictions:
         if not index_path.is_file():
             hint = " (an unfinished run?)" if root.is_dir() else ""
             raise PredictionStoreError(f"{index_path}: no stored predictions{hint}; run evaluate first")
-        try:
-            index = json.loads(index_path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise PredictionStoreError(f"{index_path}: not valid JSON ({exc})") from None
-        if index.get("format") != FORMAT_NAME:
+        index = read_json(index_path, PredictionStoreError, "valid predictions index")
+        if not isinstance(index, dict) or index.get("format") != FORMAT_NAME:
             raise PredictionStoreError(f"{index_path}: not a depthprobe predictions index")
         if index.get("format_version") not in READABLE_VERSIONS:
             raise PredictionStoreError(f"{index_path}: predictions format_version {index.get('format_version')!r}; "

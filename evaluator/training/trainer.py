@@ -60,6 +60,7 @@ from evaluator.training.data import (REGION_IGNORE, REGION_OBJECT, REGION_ROAD, 
                                      set_name, split_frames)
 from evaluator.training.config import REFERENCE_NETWORKS, TrainingConfig, reference_for_spec
 from evaluator.models.reference_network import DepthUNet, NetworkConfig, build_network, count_parameters, normalise
+from scenes.reading import read_json
 from scenes.errors import DepthprobeError, StimulusSetError
 from scenes.progress import Progress, no_progress
 from scenes.spec import StimulusSpec
@@ -269,7 +270,8 @@ def train_on_spec(spec: StimulusSpec, out_dir: str | Path, *, set_dir: str | Pat
     if not manifest_path.is_file():
         raise StimulusSetError(f"{stimuli}: no finished stimulus set (no {MANIFEST}); generate it first "
                                f"(depthprobe generate {spec.name} --out {stimuli})")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = read_json(manifest_path, StimulusSetError, "valid stimulus-set manifest")
+    manifest = manifest if isinstance(manifest, dict) else {}
     if manifest.get("spec_hash") != spec.spec_hash():
         raise DepthprobeError(f"{stimuli}: made from spec hash {str(manifest.get('spec_hash'))[:12]}, "
                               f"not from {spec.name} ({spec.spec_hash()[:12]})")

@@ -32,8 +32,8 @@ numpy and trimesh (imported on first use).
 from __future__ import annotations
 
 import io
-import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,8 @@ import numpy as np
 from scenes.errors import StimulusSetError
 from scenes.formats.stimulus_set import GEOMETRY_FOLDER
 from scenes.geometry import SEMANTIC_CLASSES
+from scenes.formats.set_checks import MAX_LISTED_FILE_BYTES, is_inside
+from scenes.reading import read_bounded, read_json
 from scenes.storage import atomic_write_bytes, json_bytes, sha256_bytes, sha256_file
 
 FORMAT_NAME = "depthprobe-geometry"
@@ -224,10 +226,11 @@ def read_glb(path: Path) -> tuple[MeshNode, ...]:
     """
     import trimesh
 
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise StimulusSetError(f"{path}: geometry file is missing")
+    data = read_bounded(path, MAX_LISTED_FILE_BYTES, StimulusSetError, too_large=" for a geometry file")
     try:
-        scene = trimesh.load(io.BytesIO(path.read_bytes()), file_type="glb", force="scene", process=False)
+        scene = trimesh.load(io.BytesIO(data), file_type="glb", force="scene", process=False)
         nodes = []
         for name in sorted(scene.graph.nodes_geometry):
             matrix, geom = scene.graph[name]
@@ -292,25 +295,27 @@ class GeometryWriter:
 
 
 def _frame_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise StimulusSetError(f"{path}: geometry file is missing (a set rendered without the geometry export? "
                                "render it again to verify it)")
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise StimulusSetError(f"{path}: not valid JSON ({exc})") from None
+    record = read_json(path, StimulusSetError, "valid geometry record")
+    if not isinstance(record, dict):
+        raise StimulusSetError(f"{path}: not a geometry record (a JSON {type(record).__name__}, not an object)")
     if record.get("format") != FORMAT_NAME or record.get("format_version") != FORMAT_VERSION:
         raise StimulusSetError(f"{path}: not {FORMAT_NAME} version {FORMAT_VERSION} "
                                f"(format={record.get('format')!r}, version={record.get('format_version')!r})")
     return record
 
 
-def read_frame_geometry(root: Path | str, frame_id: str,
-                        cache: dict[str, tuple[MeshNode, ...]] | None = None) -> FrameGeometry:
+def read_frame_geometry(root: Path | str, frame_id: str, cache: dict[str, tuple[MeshNode, ...]] | None = None,
+                        listed: Mapping[str, str] | None = None) -> FrameGeometry:
     """Read a frame's geometry export from a stimulus set (``cache`` keeps glTF files read before,
     by relative path).
 
-    :raises StimulusSetError: a file is missing, unreadable, of another format, or inconsistent.
+    :param listed: the manifest's ``files``: the record and every file it names must be one of
+        them (files the set's open hashed, within their size); None: any file inside the set.
+    :raises StimulusSetError: a file is missing, unreadable, too large, of another format, not
+        listed, or inconsistent.
     """
     root = Path(root)
     cache = {} if cache is None else cache
@@ -318,6 +323,8 @@ def read_frame_geometry(root: Path | str, frame_id: str,
     record = _frame_json(path)
 
     def nodes(rel: str) -> tuple[MeshNode, ...]:
+        if not isinstance(rel, str) or not is_inside(rel) or (listed is not None and rel not in listed):
+            raise StimulusSetError(f"{path}: names {str(rel)[:80]!r}, which is not a file of the set's manifest")
         if rel not in cache:
             cache[rel] = read_glb(root / rel)
         return cache[rel]

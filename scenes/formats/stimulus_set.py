@@ -34,14 +34,15 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from PIL import Image
 
-from scenes.geometry import CAMERA_RECORD_KEYS, Camera
-from scenes.errors import StimulusSetError, problems_line
+from scenes.geometry import Camera
+from scenes.errors import StimulusSetError, first_line, problems_line
+from scenes.reading import open_regular
 from scenes.storage import (STIMULUS_SET_MARKER, TEMP_SUFFIX, FolderKind, atomic_write_bytes, is_temporary, npy_bytes,
                             parquet_bytes, sha256_file)
 
@@ -99,18 +100,27 @@ def write_layer(root: Path, layer: str, frame_id: str, array: np.ndarray) -> tup
     return path.relative_to(root).as_posix(), digest
 
 
-def read_layer(path: Path) -> np.ndarray:
-    """Read one per-frame file; raise StimulusSetError naming the file if it is missing or bad."""
-    if not path.is_file():
+def read_layer(path: Path, limit: int | None = None, size: tuple[int, int] | None = None) -> np.ndarray:
+    """Read one per-frame file; raise StimulusSetError naming the file if it is missing or bad.
+
+    :param limit: largest file size accepted, bytes (:func:`scenes.formats.set_checks.layer_limit`;
+        None: any); a regular file only (no device, pipe or folder).
+    :param size: the frame's (height, width) px: a PNG declaring another size is refused before
+        its pixels are decoded (a decompression bomb is never unpacked).
+    """
+    if not path.exists() and not path.is_symlink():
         raise StimulusSetError(f"{path}: file is missing")
-    try:
-        if path.suffix == ".npy":
-            return np.load(path, allow_pickle=False)
-        with Image.open(path) as image:
-            image.load()
-            return np.asarray(image)
-    except Exception as exc:  # any decoder error means the file is damaged
-        raise StimulusSetError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from None
+    with open_regular(path, limit, StimulusSetError) as handle:
+        try:
+            if path.suffix == ".npy":
+                return np.load(handle, allow_pickle=False)
+            with Image.open(handle) as image:
+                if size is not None and (image.height, image.width) != (int(size[0]), int(size[1])):
+                    raise ValueError(f"{image.width}x{image.height} px but the frames table says {size[1]}x{size[0]}")
+                image.load()
+                return np.asarray(image)
+        except Exception as exc:  # any decoder error means the file is damaged
+            raise StimulusSetError(f"{path}: cannot be read ({type(exc).__name__}: {first_line(exc)})") from None
 
 
 def append_progress(root: Path, record: dict[str, Any]) -> None:
@@ -212,34 +222,42 @@ class StimulusSet:
         """Frame ids in table order."""
         return list(self.frames["frame_id"])
 
-    def _path(self, layer: str, frame_id: str) -> Path:
+    def _read(self, layer: str, frame_id: str) -> np.ndarray:
+        """One layer of a frame, read within its size limit (:func:`read_layer`)."""
+        from scenes.formats.set_checks import layer_limit
+
         if frame_id not in self._frame_index:
             raise StimulusSetError(f"{self.root}: no frame with id {frame_id!r}")
-        return layer_path(self.root, layer, frame_id)
+        size = self.frame_sizes()[frame_id]
+        return read_layer(layer_path(self.root, layer, frame_id), layer_limit(layer, *size), size)
+
+    def frame_sizes(self) -> dict[str, tuple[int, int]]:
+        """Frame id -> (height, width) in pixels, from the frames table."""
+        return {fid: (int(h), int(w)) for fid, h, w in zip(self.frame_ids, self.frames["height"], self.frames["width"])}
 
     def rgb(self, frame_id: str) -> np.ndarray:
         """RGB image, uint8 (H, W, 3)."""
-        return read_layer(self._path("rgb", frame_id))[..., :3]
+        return self._read("rgb", frame_id)[..., :3]
 
     def depth(self, frame_id: str) -> np.ndarray:
         """Ground-truth z-depth, float32 metres (H, W); +inf where no surface."""
-        return read_layer(self._path("depth", frame_id))
+        return self._read("depth", frame_id)
 
     def instances(self, frame_id: str) -> np.ndarray:
         """Instance mask, integer (H, W): 0 = no object, k = object with ``object_id`` k."""
-        return read_layer(self._path("instances", frame_id)).astype(np.int32)
+        return self._read("instances", frame_id).astype(np.int32)
 
     def semantic(self, frame_id: str) -> np.ndarray:
         """Semantic class ids, uint8 (H, W); see SEMANTIC_CLASSES."""
-        return read_layer(self._path("semantic", frame_id))
+        return self._read("semantic", frame_id)
 
     def counterfactual_rgb(self, frame_id: str) -> np.ndarray:
         """RGB of the same frame without its objects, uint8 (H, W, 3)."""
-        return read_layer(self._path("counterfactual_rgb", frame_id))[..., :3]
+        return self._read("counterfactual_rgb", frame_id)[..., :3]
 
     def counterfactual_depth(self, frame_id: str) -> np.ndarray:
         """z-depth of the same frame without its objects, float32 metres (H, W)."""
-        return read_layer(self._path("counterfactual_depth", frame_id))
+        return self._read("counterfactual_depth", frame_id)
 
     def camera(self, frame_id: str) -> Camera:
         """The frame's camera (intrinsics and pose) from the frames table."""
@@ -255,28 +273,11 @@ class StimulusSet:
         return self.objects[self.objects["frame_id"] == frame_id]
 
     def problems(self, check_hashes: bool = True) -> list[str]:
-        """Every file-level problem found, one line each naming the file (empty when intact).
+        """Every problem of the set's files and layers, one line each naming the file (empty when
+        intact): :func:`scenes.formats.set_checks.set_problems`, which :func:`open_stimulus_set` runs."""
+        from scenes.formats.set_checks import set_problems
 
-        Checks that each frame of the frames table has its required files, that the objects
-        table names only known frames, and (``check_hashes``) that every file the manifest
-        lists still has its recorded SHA-256.
-        """
-        found = []
-        files = self.manifest.get("files", {})
-        for fid in self.frame_ids:
-            for layer in REQUIRED_LAYERS:
-                path = layer_path(self.root, layer, fid)
-                if not path.is_file():
-                    found.append(f"{path}: file is missing")
-        unknown = set(self.objects["frame_id"]) - set(self._frame_index)
-        for fid in sorted(unknown):
-            found.append(f"{self.root / OBJECTS_TABLE}: rows for frame {fid!r}, which is not in {FRAMES_TABLE}")
-        if check_hashes:
-            for rel, digest in sorted(files.items()):
-                path = self.root / rel
-                if path.is_file() and sha256_file(path) != digest:
-                    found.append(f"{path}: content does not match its hash in {MANIFEST}")
-        return found
+        return set_problems(self, check_hashes)
 
     def verify(self, check_hashes: bool = True) -> None:
         """Raise StimulusSetError listing every problem (see :meth:`problems`)."""
@@ -290,18 +291,11 @@ class StimulusSet:
 
         :raises StimulusSetError: the manifest has no complete ``canonical_camera``.
         """
-        if self.canonical_camera_problems():
+        from scenes.formats.set_checks import canonical_camera_problems
+
+        if canonical_camera_problems(self.manifest, self.root / MANIFEST):
             raise StimulusSetError(f"{self.root / MANIFEST}: no complete canonical_camera")
         return Camera.from_record(self.manifest["canonical_camera"])
-
-    def canonical_camera_problems(self) -> list[str]:
-        """Why the manifest's ``canonical_camera`` cannot be read (empty when it can)."""
-        cam = self.manifest.get("canonical_camera")
-        where = self.root / MANIFEST
-        if not isinstance(cam, dict):
-            return [f"{where}: no canonical_camera"]
-        missing = [k for k in CAMERA_RECORD_KEYS if k not in cam]
-        return [f"{where}: canonical_camera lacks {', '.join(missing)}"] if missing else []
 
     def cameras(self) -> dict[str, Camera]:
         """Every frame's camera, as :meth:`camera` builds it, in one pass over the frames table."""
@@ -341,91 +335,38 @@ class StimulusSet:
         has = set(self.objects["frame_id"])
         return [fid for fid in self.frame_ids if fid in has]
 
-    def layer_problems(self, frame_ids: Iterable[str] | None = None, layers: Iterable[str] = REQUIRED_LAYERS
-                       ) -> list[str]:
-        """Decode each layer file and check what it holds (one line per problem, naming the file):
-        RGB uint8 (H, W, 3 or 4); depth float32 (H, W) with every value > 0 or +inf (no NaN, no
-        zero, no negative; NaN allowed in frames on photos, where background depth is unknown);
-        instances an unsigned integer image; semantic uint8; every layer of the frame's size in
-        the frames table.  Missing files are left to :meth:`problems`."""
-        found = []
-        sizes = dict(zip(self.frame_ids, zip(self.frames["height"], self.frames["width"])))
-        on_photo = self.photo_frame_ids
-        layers = tuple(layers)
-        for fid in (self.frame_ids if frame_ids is None else frame_ids):
-            for layer in layers:
-                path = layer_path(self.root, layer, fid)
-                if not path.is_file():
-                    continue
-                try:
-                    array = read_layer(path)
-                except StimulusSetError as exc:
-                    found.append(str(exc))
-                    continue
-                problem = layer_content_problem(layer, array, sizes.get(fid), fid in on_photo)
-                if problem:
-                    found.append(f"{path}: {problem}")
-        return found
 
-    def counterfactual_problems(self) -> list[str]:
-        """Missing or undecodable counterfactual files of frames that claim to have them (the
-        counterfactual layers are optional per frame, so :meth:`problems` does not check them)."""
-        found = []
-        for fid in sorted(self.counterfactual_frame_ids):
-            for layer in COUNTERFACTUAL_LAYERS:
-                path = layer_path(self.root, layer, fid)
-                if not path.is_file():
-                    found.append(f"{path}: file is missing (frame {fid!r} has has_counterfactual true)")
-        return found + self.layer_problems(sorted(self.counterfactual_frame_ids), COUNTERFACTUAL_LAYERS)
+def open_stimulus_set(path: str | Path, check_files: bool = True) -> StimulusSet:
+    """Open a stimulus set for reading: the one checked way every reader opens one.
 
+    Reads and checks the manifest and both tables (:mod:`scenes.formats.set_checks`: format and
+    version, counts, columns and types, unique rows, true distances, canonical camera), then
+    (``check_files``) every file: each frame's layers listed, present, within their size and of
+    their SHA-256, decoded and of the dtype, size and range the format says; the geometry
+    export's files listed and present.  Per-frame arrays are then read on request.
 
-def _read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise StimulusSetError(f"{path}: file is missing (not a finished stimulus set?)")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise StimulusSetError(f"{path}: not valid JSON ({exc})") from None
-
-
-def _read_table(path: Path, required: Iterable[str]) -> pd.DataFrame:
-    if not path.is_file():
-        raise StimulusSetError(f"{path}: file is missing")
-    try:
-        table = pd.read_parquet(path)
-    except Exception as exc:
-        raise StimulusSetError(f"{path}: cannot be read as Parquet ({type(exc).__name__})") from None
-    missing = [c for c in required if c not in table.columns]
-    if missing:
-        raise StimulusSetError(f"{path}: missing column(s) {', '.join(missing)}")
-    return table
-
-
-def open_stimulus_set(path: str | Path) -> StimulusSet:
-    """Open a stimulus set directory for reading.
-
-    Reads the manifest and both tables (cheap); per-frame arrays are read on request.
-    Raises StimulusSetError (naming the file) when the directory, the manifest or a table is
-    missing or unreadable, or the manifest is of another format.
+    :param check_files: False only for a set this process has just written and checked.
+    :raises StimulusSetError: one line naming the file(s) and what is wrong.
     """
+    from scenes.formats.set_checks import read_manifest, read_table, table_problems
+
     root = Path(path)
     if not root.is_dir():
         raise StimulusSetError(f"{root}: no such stimulus-set directory")
-    manifest = _read_json(root / MANIFEST)
-    if not isinstance(manifest, dict):
-        raise StimulusSetError(f"{root / MANIFEST}: not a depthprobe stimulus set (a JSON {type(manifest).__name__}, "
-                               "not an object)")
-    if manifest.get("format") != FORMAT_NAME:
-        raise StimulusSetError(f"{root / MANIFEST}: not a depthprobe stimulus set (format={manifest.get('format')!r})")
-    frames = _read_table(root / FRAMES_TABLE, ("frame_id",) + FRAME_CAMERA_COLUMNS)
-    objects = _read_table(root / OBJECTS_TABLE, ("frame_id", "object_id"))
-    if frames["frame_id"].duplicated().any():
-        raise StimulusSetError(f"{root / FRAMES_TABLE}: frame_id values are not unique")
-    for column in FRAME_CAMERA_COLUMNS:
-        values = pd.to_numeric(frames[column], errors="coerce").to_numpy(dtype=float)
-        if not np.all(np.isfinite(values)):
-            raise StimulusSetError(f"{root / FRAMES_TABLE}: column {column} holds values that are not finite numbers")
-    return StimulusSet(root, manifest, frames, objects)
+    manifest = read_manifest(root / MANIFEST, FORMAT_NAME, FORMAT_VERSION)
+    frames = read_table(root / FRAMES_TABLE, ("frame_id",) + FRAME_CAMERA_COLUMNS)
+    objects = read_table(root / OBJECTS_TABLE, ("frame_id", "object_id"))
+    found = table_problems(root / FRAMES_TABLE, root / OBJECTS_TABLE, frames, objects, FRAME_CAMERA_COLUMNS)
+    counts = manifest["counts"]
+    if (counts["frames"], counts["objects"]) != (len(frames), len(objects)):
+        found.append(f"{root / MANIFEST}: counts say {counts['frames']} frames and {counts['objects']} objects, the "
+                     f"tables hold {len(frames)} and {len(objects)}")
+    if found:
+        raise StimulusSetError(problems_line(found))
+    stimulus_set = StimulusSet(root, manifest, frames, objects)
+    if check_files:
+        stimulus_set.verify()
+    return stimulus_set
 
 
 #: Entries a stimulus set's folder may hold: its files, its layer folders (and the geometry

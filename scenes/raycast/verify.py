@@ -21,8 +21,9 @@ with the stored layers:
   quick renders of every preset: at most 0.4 mm up to 100 m, but up to 2 mm (1e-5 of the
   depth) at 100 ... 400 m, where rays meet the 3 km long ground triangles; a fixed 1 mm would
   fail there for no fault of the set.  Sky must be sky (+inf) in both.
-* **instance mask**: at least MIN_MASK_AGREEMENT of all pixels equal; the same for the semantic
-  map (classes from the exported node names; markings are part of the export, 1 mm above the
+* **instance mask**: at least MIN_MASK_AGREEMENT of all pixels equal, and each object's own
+  mask against its re-cast one away from edges (scenes/raycast/masks.py); for the semantic map
+  at least MIN_MASK_AGREEMENT of all pixels (classes from the exported node names; markings are part of the export, 1 mm above the
   road, and are their own class).
 * **road depth**: on pixels of class road, the stored depth against the plane formula
   ``Camera.road_depth`` of the frames table's camera (pitch and roll included): relative error
@@ -50,6 +51,7 @@ from typing import Sequence
 import numpy as np
 
 from scenes.raycast.caster import RayCaster
+from scenes.raycast.masks import object_mask_agreement, object_mask_problems
 from scenes.raycast.open3d_runtime import load_open3d
 from scenes.geometry import Camera, SEMANTIC_CLASSES
 from scenes.errors import DepthprobeError, StimulusSetError
@@ -243,6 +245,7 @@ class FrameCheck:
     :ivar camera_pose: largest difference (m, radians) of the exported pose from the table's.
     :ivar seconds: time spent on this frame (reading, re-casting, comparing).
     :ivar problems: why it fails, one line each (empty: it passes).
+    :ivar objects: object id -> share of its pixels (away from edges) whose masks agree.
     """
 
     frame_id: str
@@ -256,6 +259,7 @@ class FrameCheck:
     camera_pose: float
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
+    objects: dict[int, float] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -286,7 +290,7 @@ def _frame_problems(check: FrameCheck) -> list[str]:
     if not (check.camera_k_px <= CAMERA_TOLERANCE_PX and check.camera_pose <= CAMERA_TOLERANCE_M):
         found.append(f"camera: the exported camera differs from the frames table's (K by {check.camera_k_px:.3g} px, "
                      f"pose by {check.camera_pose:.3g})")
-    return found
+    return found + object_mask_problems(check.objects)
 
 
 def check_frame(stimulus_set: StimulusSet, frame_id: str, geometry: FrameGeometry) -> FrameCheck:
@@ -301,7 +305,8 @@ def check_frame(stimulus_set: StimulusSet, frame_id: str, geometry: FrameGeometr
     cast = recast(geometry.world_nodes + geometry.objects, cam)
     if is_photo_frame(stimulus_set, frame_id):
         return _photo_frame_check(stimulus_set, frame_id, geometry, cast, start)
-    depth_result = compare_depth(depth, cast, near_discontinuity(cast, instances))
+    near = near_discontinuity(cast, instances)
+    depth_result = compare_depth(depth, cast, near)
     counterfactual = None
     if frame_id in stimulus_set.counterfactual_frame_ids:
         if geometry.counterfactual_objects is None:
@@ -315,6 +320,7 @@ def check_frame(stimulus_set: StimulusSet, frame_id: str, geometry: FrameGeometr
     check = FrameCheck(frame_id, depth_result, counterfactual, float((instances == cast.instances).mean()),
                        float((semantic == cast.semantic).mean()), road[0], road[1],
                        *camera_differences(cam, stimulus_set.camera(frame_id)))
+    check.objects = object_mask_agreement(instances, cast.instances, near)
     check.problems = _frame_problems(check)
     check.seconds = time.perf_counter() - start
     return check
@@ -330,10 +336,12 @@ def _photo_frame_check(stimulus_set: StimulusSet, frame_id: str, geometry: Frame
     """The checks of a frame on a photo (module docstring): objects' depth and classes, masks."""
     instances, semantic = stimulus_set.instances(frame_id), stimulus_set.semantic(frame_id)
     rendered = (instances > 0) | (cast.instances > 0)
-    depth_result = compare_depth(stimulus_set.depth(frame_id), cast, near_discontinuity(cast, instances) | ~rendered)
+    near = near_discontinuity(cast, instances)
+    depth_result = compare_depth(stimulus_set.depth(frame_id), cast, near | ~rendered)
     semantic_agreement = float(np.where(rendered, semantic == cast.semantic, True).mean())
     check = FrameCheck(frame_id, depth_result, None, float((instances == cast.instances).mean()), semantic_agreement,
                        float("nan"), float("nan"), *camera_differences(geometry.camera, stimulus_set.camera(frame_id)))
+    check.objects = object_mask_agreement(instances, cast.instances, near)
     check.problems = _frame_problems(check)
     check.seconds = time.perf_counter() - start
     return check
@@ -382,8 +390,10 @@ def verify_set(path: Path | str, sample: int | None = None, seed: int = 0,
                progress: Progress | None = None) -> VerifyRun:
     """Verify the frames (all, or a seeded sample) of a stimulus set against its geometry export.
 
-    Every file the manifest hashes is checked first, then the photos of a set on photographs
-    (:func:`photo_problems`), and every chosen frame's export is read before any frame is cast.
+    The set is opened through the one checked reader (every file listed, hashed and decoded:
+    :func:`scenes.formats.open_stimulus_set`), then the photos of a set on photographs are checked
+    (:func:`photo_problems`), and every chosen frame's export (only files the manifest lists) is
+    read before any frame is cast.
 
     :raises StimulusSetError: the set is damaged (a file missing or not matching its hash), its
         photos are gone, or a chosen frame has no (readable) geometry export.
@@ -391,11 +401,11 @@ def verify_set(path: Path | str, sample: int | None = None, seed: int = 0,
     start = time.perf_counter()
     stimulus_set = open_stimulus_set(path)
     frame_ids = sample_frames(stimulus_set.frame_ids, sample, seed)
-    stimulus_set.verify(check_hashes=True)
     photos = photo_problems(stimulus_set)  # before the work: a set whose photos are gone is refused
     load_open3d("verify")  # imported once, before the frames are timed
     cache: dict[str, tuple[MeshNode, ...]] = {}
-    geometries = {fid: read_frame_geometry(stimulus_set.root, fid, cache) for fid in frame_ids}
+    listed = stimulus_set.manifest.get("files", {})
+    geometries = {fid: read_frame_geometry(stimulus_set.root, fid, cache, listed) for fid in frame_ids}
     for fid, geometry in geometries.items():
         if geometry.frame_id != fid:
             raise StimulusSetError(f"{stimulus_set.root}: the geometry file of frame {fid!r} is that of "

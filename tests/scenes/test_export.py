@@ -34,7 +34,10 @@ def make_set(root: Path, frames=FRAMES, spec_hash: str = "export-test") -> Path:
     write_frames(root, list(frames), spec_hash=spec_hash)
     depth = open_stimulus_set(root).depth(frames[0].frame_id).copy()
     depth[-1, :6] = [MAX_DEPTH_M, np.nextafter(np.float32(MAX_DEPTH_M), np.float32(np.inf)), 300.0, 1e-4, 0.5, 1.0]
-    write_layer(root, "depth", frames[0].frame_id, depth)
+    rel, digest = write_layer(root, "depth", frames[0].frame_id, depth)
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"][rel] = digest  # every reader checks the hashes: keep the set intact
+    (root / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return root
 
 

@@ -192,7 +192,7 @@ def test_an_altered_instance_mask_or_road_fails(exported_set):
 
 def test_bad_input_is_a_user_error(exported_set, tmp_path):
     (exported_set / frame_path("empty")).unlink()
-    with pytest.raises(StimulusSetError, match="geometry file is missing"):
+    with pytest.raises(StimulusSetError, match="empty.json: file is missing"):
         verify_set(exported_set)
     with pytest.raises(StimulusSetError, match="no such stimulus-set directory"):
         verify_set(tmp_path / "nowhere")
@@ -229,4 +229,17 @@ def test_cli_exit_codes(exported_set):
     assert failed.exit_code == 1 and "FAIL (empty)" in failed.output
     (exported_set / world_path("flat")).unlink()
     missing = runner.invoke(app, ["verify", str(exported_set)])
-    assert missing.exit_code == 2 and "geometry file is missing" in missing.output
+    assert missing.exit_code == 2 and "flat.glb: file is missing" in missing.output
+
+
+def test_an_object_erased_from_its_instance_mask_fails_though_the_frame_agrees(exported_set):
+    path = layer_path(exported_set, "instances", "level")
+    instances = open_stimulus_set(exported_set).instances("level")
+    instances[instances == 2] = 0  # the far box erased: a small share of the frame's pixels
+    atomic_write_bytes(path, encode_layer("instances", instances.astype(np.uint16)))
+    rehash(exported_set)
+    run = verify_set(exported_set)
+    level = run.checks[0]
+    assert level.instance_agreement >= 0.99  # the frame-wide check alone would pass
+    assert run.failed == ["level"] and level.objects[2] == 0.0 and level.objects[1] == 1.0
+    assert any(p.startswith("instance mask of object 2") for p in level.problems)

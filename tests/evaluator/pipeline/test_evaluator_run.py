@@ -22,6 +22,7 @@ from evaluator.results.format import SUMMARY_FILE, TABLE_FILES
 OBJECTS_FILE = TABLE_FILES["objects"]
 from scenes.errors import StimulusSetError
 from scenes.formats.stimulus_set import layer_path
+from scenes.storage import sha256_file
 from tests.synthetic_set import CAMERA, cues_from_mask, frame_index, object_mask, write_synthetic_set
 
 ROAD_DEPTH = CAMERA.road_depth_map()
@@ -211,11 +212,15 @@ def test_missing_depth_file_is_named_and_nothing_is_written(synthetic_set, tmp_p
     assert not (out / SUMMARY_FILE).exists()
 
 
-@pytest.mark.parametrize("hash_files, message", [(True, "does not match its hash"), (False, "cannot be read")])
-def test_truncated_png_is_named_and_nothing_is_written(tmp_path, hash_files, message):
-    root = write_synthetic_set(tmp_path / "broken", distances=(1.0, 2.0), hash_files=hash_files)
+@pytest.mark.parametrize("rehash, message", [(False, "does not match its hash"), (True, "cannot be read")])
+def test_truncated_png_is_named_and_nothing_is_written(tmp_path, rehash, message):
+    root = write_synthetic_set(tmp_path / "broken", distances=(1.0, 2.0))
     png = layer_path(root, "rgb", "position_only_d2.0")
     png.write_bytes(png.read_bytes()[:60])
+    if rehash:  # a forger's manifest: the hash passes, the decoder does not
+        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+        manifest["files"][png.relative_to(root).as_posix()] = sha256_file(png)
+        (root / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     out = tmp_path / "out"
     out.mkdir()
     earlier = json.dumps({"format": "depthprobe-results", "format_version": 1})  # an earlier run's results
