@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from scenes.catalog import Catalog
 from scenes.errors import DepthprobeError
 from scenes.spec import StimulusSpec
-from generator.ray_cluster import check_address
+from generator.ray_cluster import check_address, check_answers
 from generator.render_device import check_device_choice, count_gpus, wants_gpu
 from generator.render_result import RenderExecutor
 
@@ -53,14 +53,16 @@ class ExecutorOptions:
     in_process: bool = True
 
     def checked(self) -> "ExecutorOptions":
-        """These options, or a one-line DepthprobeError naming the bad option."""
+        """These options, or a one-line DepthprobeError naming the bad option (a Ray address
+        that nothing answers at within generator.ray_cluster.CONNECT_TIMEOUT_S included)."""
         check_device_choice(self.render_device)
         if self.executor not in EXECUTORS:
             raise DepthprobeError(f"--executor {self.executor!r}: choose one of {', '.join(EXECUTORS)}")
         if self.address is not None and self.executor != "ray":
             raise DepthprobeError("--address: only with --executor ray")
-        if self.address is not None:
+        if self.address is not None:  # before anything is written: the form, then whether it answers
             check_address(self.address)
+            check_answers(self.address)
         for name, value in (("--workers", self.workers), ("--threads", self.threads)):
             if value is not None and value < 1:
                 raise DepthprobeError(f"{name} {value}: must be at least 1")

@@ -88,8 +88,9 @@ def check_answers(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
 
 
 def join_cluster(ray: Any, address: str) -> None:
-    """Join the Ray cluster at ``address`` (one-line DepthprobeError when it cannot be reached)."""
-    check_answers(address)
+    """Join the Ray cluster at ``address`` (checked by :func:`check_address` and
+    :func:`check_answers`, as ExecutorOptions.checked() does; one-line DepthprobeError when Ray
+    cannot join it)."""
     try:
         ray.init(address=address, log_to_driver=False, configure_logging=False)
     except (ConnectionError, TimeoutError, ValueError) as exc:
