@@ -109,9 +109,10 @@ def start_local(ray: Any, cpus: int, gpus: int) -> subprocess.Popen | None:
     return start_watchdog(started)
 
 
-def descendants() -> list[int]:
-    """The ids of this process's children, theirs and so on, read from /proc (empty without)."""
-    found, todo = [], [os.getpid()]
+def descendants(of: int | None = None) -> list[int]:
+    """The ids of the children of process ``of`` (None: this process), theirs and so on, read
+    from /proc (empty without)."""
+    found, todo = [], [os.getpid() if of is None else of]
     while todo:
         parent = todo.pop()
         try:
