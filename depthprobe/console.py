@@ -32,7 +32,7 @@ class PerMinuteColumn(ProgressColumn):
 @contextmanager
 def progress_bar(description: str) -> Iterator[Progress]:
     """A rich progress line on stderr: done of total, units a minute, time spent and left, and
-    the last item (for rendering: the frame and any worker failures); handed out as the one
+    the last item (for rendering: the frame and any worker restarts); handed out as the one
     progress protocol (:class:`scenes.progress.Progress`).  A stage ``"epoch"`` prints its item
     as a log line."""
     bar = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), PerMinuteColumn(),

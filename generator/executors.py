@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from scenes.catalog import Catalog
 from scenes.errors import DepthprobeError
 from scenes.spec import StimulusSpec
+from generator.ray_cluster import check_address, check_answers
 from generator.render_device import check_device_choice, count_gpus, wants_gpu
 from generator.render_result import RenderExecutor
 
@@ -36,8 +37,9 @@ class ExecutorOptions:
     :param threads: Cycles CPU threads per worker, >= 1; None = the cores split between workers.
     :param render_device: ``auto`` | ``cpu`` | ``cuda`` | ``optix`` (generator/render_device.py).
     :param executor: ``local`` or ``ray`` (EXECUTORS).
-    :param address: the Ray cluster to join (``ray://host:10001``, ``host:6379`` or ``auto``);
-        None = start a local Ray on this machine.  Only with ``executor="ray"``.
+    :param address: the Ray cluster to join (``ray://host:10001``, ``host:6379`` or ``auto``:
+        generator/ray_cluster.py FORMS); None = start a local Ray on this machine.  Only with
+        ``executor="ray"``.
     :param in_process: with one local worker, render in this process (which then loads Blender
         and must leave through generator.blenderproc_runtime.exit_process); False = a pool of
         one worker process, so that this process never loads Blender.
@@ -51,12 +53,16 @@ class ExecutorOptions:
     in_process: bool = True
 
     def checked(self) -> "ExecutorOptions":
-        """These options, or a one-line DepthprobeError naming the bad option."""
+        """These options, or a one-line DepthprobeError naming the bad option (a Ray address
+        that nothing answers at within generator.ray_cluster.CONNECT_TIMEOUT_S included)."""
         check_device_choice(self.render_device)
         if self.executor not in EXECUTORS:
             raise DepthprobeError(f"--executor {self.executor!r}: choose one of {', '.join(EXECUTORS)}")
         if self.address is not None and self.executor != "ray":
             raise DepthprobeError("--address: only with --executor ray")
+        if self.address is not None:  # before anything is written: the form, then whether it answers
+            check_address(self.address)
+            check_answers(self.address)
         for name, value in (("--workers", self.workers), ("--threads", self.threads)):
             if value is not None and value < 1:
                 raise DepthprobeError(f"{name} {value}: must be at least 1")

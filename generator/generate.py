@@ -203,17 +203,20 @@ def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalo
                 if progress:
                     progress("render", written, len(todo), progress_item(plan.frame_id, renderer))
     if progress:
-        progress("render", len(todo), len(todo), "done")
+        progress("render", len(todo), len(todo), progress_item("done", renderer))
     return records
 
 
-def progress_item(frame_id: str, executor: RenderExecutor) -> str:
-    """The progress line's item: the frame just written, and worker failures if there were any."""
+def progress_item(item: str, executor: RenderExecutor) -> str:
+    """The progress line's item: the frame just written (or ``done`` at the end), and the worker
+    restarts so far if there were any, e.g. ``done; 3 worker restarts (worker 0: 2, worker 1: 1),
+    their renders redone``."""
     failures = executor.failures
     if not failures:
-        return frame_id
+        return item
+    total = sum(failures.values())
     listed = ", ".join(f"worker {w}: {n}" for w, n in sorted(failures.items()))
-    return f"{frame_id}; failures {listed}"
+    return f"{item}; {total} worker restart{'s' if total > 1 else ''} ({listed}), their renders redone"
 
 
 def end_progress_line(out: Path) -> None:

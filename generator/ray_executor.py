@@ -9,8 +9,9 @@ Ray then sets CUDA_VISIBLE_DEVICES per actor).  An actor that dies is started ag
 renders handed to the new one (renders are history-free, so the files do not change), at
 most MAX_RESTARTS times per worker slot.
 
-``address=None`` starts a local Ray on this machine's cores and GPUs (and stops it after);
-otherwise the executor joins that cluster, whose nodes need depthprobe installed with its
+``address=None`` starts a local Ray on this machine's cores and GPUs, without its dashboard,
+watched so that it stops with this process however that ends (generator/ray_cluster.py);
+otherwise the executor joins that cluster (refused with one line when nothing answers there), whose nodes need depthprobe installed with its
 ``render`` extra, as for any Ray application.  Ray is the optional extra ``depthprobe[ray]``.
 """
 from __future__ import annotations
@@ -27,11 +28,15 @@ from scenes.errors import DepthprobeError
 from scenes.spec import StimulusSpec
 from generator.pool import (BLENDER_SCRIPT_PATH, MAX_RESTARTS, Group, RenderWorkerError, VariantScheduler,
                             available_cores, default_workers, threads_per_worker)
+from generator.ray_cluster import join_cluster, start_local, stop_watchdog
 from generator.render_device import count_gpus, wants_gpu
 from generator.render_result import RenderResult, group_renders
 
 #: Renders handed to an actor ahead of the one it is rendering.
 PREFETCH = 2
+#: Seconds close() waits for the actors to remove their folders, and for each render handed
+#: out to end once its actor is stopped.
+CLOSE_TIMEOUT_S = 30
 
 
 class RenderActor:
@@ -104,6 +109,7 @@ class RayRenderExecutor:
         self._requested = (workers, threads, n_renders)
         self._ray = None
         self._started_ray = False
+        self._watchdog = None
         self._actor_class = None
         self._actors: list[Any] = []
         self._outstanding: list[deque[tuple[Group, Any]]] = []
@@ -112,21 +118,25 @@ class RayRenderExecutor:
         self._counterfactual: bool | None = None  # of the render() going on
 
     def __enter__(self) -> "RayRenderExecutor":
-        ray = self._ray = import_ray()
+        ray = import_ray()
         if not ray.is_initialized():
-            self._started_ray = True
             if self._address is None:
-                ray.init(num_cpus=available_cores(), num_gpus=count_gpus(), include_dashboard=False,
-                         log_to_driver=False, configure_logging=False)
+                self._watchdog = start_local(ray, available_cores(), count_gpus())
             else:
-                ray.init(address=self._address, log_to_driver=False, configure_logging=False)
-        n, threads, gpus = actor_sizes(ray.cluster_resources(), self._device, *self._requested)
-        self._actor_class = ray.remote(RenderActor).options(num_cpus=threads, num_gpus=gpus)
-        self._threads = threads
-        for _ in range(n):
-            self._actors.append(self._new_actor())
-            self._outstanding.append(deque())
-            self._current.append(None)
+                join_cluster(ray, self._address)
+            self._started_ray = True
+        self._ray = ray
+        try:
+            n, threads, gpus = actor_sizes(ray.cluster_resources(), self._device, *self._requested)
+            self._actor_class = ray.remote(RenderActor).options(num_cpus=threads, num_gpus=gpus)
+            self._threads = threads
+            for _ in range(n):
+                self._actors.append(self._new_actor())
+                self._outstanding.append(deque())
+                self._current.append(None)
+        except BaseException:
+            self.close()
+            raise
         return self
 
     @property
@@ -201,21 +211,49 @@ class RayRenderExecutor:
         self._outstanding[index] = deque((g, self._actors[index].render.remote(g, self._counterfactual)) for g in held)
 
     def close(self) -> None:
-        """Remove the actors' temporary folders, stop the actors, and stop Ray if this started it."""
+        """Cancel the renders still handed out, remove the actors' temporary folders, stop the
+        actors, collect what the cancelled renders ended with, and stop Ray if this started it."""
         ray = self._ray
         if ray is None:
             return
+        handed_out = [ref for queue in self._outstanding for _, ref in queue]
+        for ref in handed_out:
+            cancel(ray, ref)
         try:
-            ray.get([actor.close.remote() for actor in self._actors], timeout=30)
+            ray.get([actor.close.remote() for actor in self._actors], timeout=CLOSE_TIMEOUT_S)
         except Exception:  # noqa: BLE001  (a dead actor has nothing left to remove)
             pass
         for actor in self._actors:
             ray.kill(actor, no_restart=True)
+        collect(ray, handed_out)
         self._actors.clear()
         self._outstanding.clear()
         if self._started_ray:
             ray.shutdown()
-        self._ray = None
+            stop_watchdog(self._watchdog)
+        self._ray = self._watchdog = None
+
+
+def cancel(ray: Any, ref: Any) -> None:
+    """Cancel a render handed out (one not started yet never starts; one running ends with its actor)."""
+    try:
+        ray.cancel(ref)
+    except Exception:  # noqa: BLE001  (ended already, or its actor is gone)
+        pass
+
+
+def collect(ray: Any, refs: list[Any]) -> None:
+    """Fetch what each of ``refs`` ended with (a result or an error) and drop it: Ray logs an
+    "Unhandled error" with the actor's whole traceback for every failed render nobody fetched,
+    which after the one error the driver raises would be a traceback per render handed out."""
+    if not refs:
+        return
+    ended, _ = ray.wait(refs, num_returns=len(refs), timeout=CLOSE_TIMEOUT_S)
+    for ref in ended:
+        try:
+            ray.get(ref, timeout=0)
+        except Exception:  # noqa: BLE001  (the error the run stopped on is already raised)
+            pass
 
 
 def first_line_of(exc: BaseException) -> str:

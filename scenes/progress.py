@@ -10,7 +10,9 @@ from typing import Protocol
 
 class Progress(Protocol):
     """``progress(stage, done, total, item="")``: ``done`` of ``total`` units of ``stage`` are
-    finished (``item`` names the last one, e.g. a frame id, or is empty).
+    finished (``item`` names the last one, e.g. a frame id, or is empty; the last report of a
+    stage may say ``done`` with what the stage survived, e.g. ``done; 1 worker restart (worker 0:
+    1), their renders redone``).
 
     :param stage: what is being done: ``"render"``, ``"preview"``, ``"align"``, ``"predict"``,
         ``"analyse"``, ``"train"``, ...

@@ -21,4 +21,4 @@ WORKERS_HELP = "render workers (default: one per GPU, else 1 below 4 cores, else
 THREADS_HELP = "Cycles CPU threads per worker (default: the cores split between the workers)"
 DEVICE_HELP = "auto | cpu | cuda | optix (auto: OptiX or CUDA when Cycles finds a GPU, else the CPU)"
 EXECUTOR_HELP = "local (processes on this machine) | ray (Ray actors; with --address on a cluster)"
-ADDRESS_HELP = "Ray cluster to join (e.g. auto, ray://head:10001); default: start a local Ray"
+ADDRESS_HELP = "Ray cluster to join: auto, HOST:PORT or ray://HOST:PORT (needs ray[client]); default: start a local Ray"
