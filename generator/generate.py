@@ -35,7 +35,7 @@ from scenes.formats import (GeometryWriter, RenderedFrame, PROGRESS, append_prog
 from scenes.images import apply_transform
 from scenes.progress import Progress
 from scenes.spec import StimulusSpec
-from scenes.storage import WriterLock
+from scenes.outputs import WriterLock
 from scenes.versioning import code_version_text
 from generator.executors import ExecutorOptions, use_executor
 from generator.render_result import RenderExecutor, RenderResult, group_renders

@@ -20,7 +20,7 @@ file; the temporary file is removed, so nothing half-written remains under a fin
 
 The one output rule -- may a command write here (:class:`FolderKind`, :func:`check_file_target`),
 the writer lock (:class:`WriterLock`), staged outputs (:class:`StagedOutput`) -- lives in
-scenes/outputs.py; its names stay importable from here.
+scenes/outputs.py, which builds on this module.
 """
 from __future__ import annotations
 
@@ -232,19 +232,3 @@ def is_temporary(path: Path) -> bool:
     """True for a temporary file of :func:`atomic_write_bytes` (``.<name>.depthprobe-<8 random>.tmp``,
     or an older version's ``.<name>.<8 random>.tmp``); a user's ``.draft.v2.tmp`` is not one."""
     return TEMPORARY_NAME.fullmatch(path.name) is not None
-
-
-#: The names of scenes/outputs.py that callers import from here (:func:`__getattr__`).
-OUTPUT_RULE_NAMES = frozenset({
-    "WriterLock", "Marker", "STIMULUS_SET_MARKER", "RESULTS_MARKER", "SEALED", "LOCK_SUFFIX", "STAGING_INFIX",
-    "is_own_leftover", "content_of", "refuse_inside", "FileSignature", "check_file_target", "OutputFolder",
-    "FolderKind", "StagedOutput", "recover_staged"})
-
-
-def __getattr__(name: str) -> Any:
-    """The output rule's names (scenes/outputs.py, which imports this module), loaded on first use."""
-    if name in OUTPUT_RULE_NAMES:
-        import scenes.outputs
-
-        return getattr(scenes.outputs, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

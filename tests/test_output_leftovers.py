@@ -15,13 +15,13 @@ import pytest
 from typer.testing import CliRunner
 
 from evaluator.results.format import SUMMARY_FILE
-from scenes.storage import StagedOutput, WriterLock, recover_staged
+from scenes.outputs import StagedOutput, WriterLock, recover_staged
 from tests.synthetic_set import write_synthetic_set
 
 #: A process that takes the writer lock of argv[1], starts a staged output and is killed there.
 KILLED_WRITER = """
 import os, signal, sys
-from scenes.storage import StagedOutput, WriterLock
+from scenes.outputs import StagedOutput, WriterLock
 with WriterLock(sys.argv[1], "depthprobe evaluate"), StagedOutput(sys.argv[1]) as staged:
     (staged.path / "half-written").write_bytes(b"x")
     os.kill(os.getpid(), signal.SIGKILL)

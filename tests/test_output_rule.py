@@ -1,4 +1,4 @@
-"""The one rule of "may I write here" (scenes.storage.FolderKind), for every kind of output
+"""The one rule of "may I write here" (scenes.outputs.FolderKind), for every kind of output
 folder: a stimulus set, results, an export, a search.  Each accepts a new path, an empty folder
 (our own leftovers do not count) and its own earlier output; each refuses a stimulus set or a
 results folder (or a folder inside one), a user's file, a special file, a folder of other
@@ -20,7 +20,7 @@ from scenes.errors import DepthprobeError
 from scenes.formats import open_stimulus_set
 from scenes.formats.stimulus_set import FORMAT_NAME as SET_FORMAT, MANIFEST, check_set_target
 from scenes.raycast import check_sheet_target
-from scenes.storage import StagedOutput, content_of, is_own_leftover
+from scenes.outputs import StagedOutput, content_of, is_own_leftover
 from tests.synthetic_set import write_synthetic_set
 
 SPEC_HASH = "0123456789abcdef" * 4

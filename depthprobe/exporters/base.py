@@ -18,7 +18,7 @@ from typing import ClassVar
 from depthprobe.exporters.target import ExportError, ExportTarget, check_export_target, claimed, commit_export
 from scenes.formats import StimulusSet
 from scenes.progress import Progress, no_progress
-from scenes.storage import StagedOutput
+from scenes.outputs import StagedOutput
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ holds, beside what it exports, the marker ``depthprobe-export.json``::
 ``--out`` may be a new path, an empty folder, or an export of ours in the same ``export_format``
 of a set with the same spec hash that holds nothing but the files its marker lists (leftover
 temporaries of a killed write are allowed and removed): the one rule of
-:class:`scenes.storage.FolderKind`.  Never a stimulus set or results folder, nor a folder inside one.  Every check runs before anything is written, so a refused export writes
+:class:`scenes.outputs.FolderKind`.  Never a stimulus set or results folder, nor a folder inside one.  Every check runs before anything is written, so a refused export writes
 nothing.
 
 Writing (under :func:`claimed`, then :func:`commit_export`): every file is written into a
-staging folder beside ``--out`` (:class:`scenes.storage.StagedOutput`), the files of the earlier
+staging folder beside ``--out`` (:class:`scenes.outputs.StagedOutput`), the files of the earlier
 export that stay (other frames' point clouds) are moved in, the marker is written, ``complete``,
 listing exactly what is there, and the staging folder is swapped in for ``--out``.  A refused or
 killed export leaves the earlier export (or nothing) exactly as it was.
@@ -31,7 +31,8 @@ from typing import Any
 
 from scenes.errors import DepthprobeError
 from scenes.formats import StimulusSet
-from scenes.storage import FolderKind, Marker, StagedOutput, WriterLock, atomic_write_bytes, is_own_leftover, json_bytes
+from scenes.storage import atomic_write_bytes, json_bytes
+from scenes.outputs import FolderKind, Marker, StagedOutput, WriterLock, is_own_leftover
 
 FORMAT_NAME = "depthprobe-export"
 FORMAT_VERSION = 1
@@ -62,7 +63,7 @@ class ExportTarget:
     old_files: frozenset[str]
 
 
-#: Where an export may be written (:class:`scenes.storage.FolderKind`): recognised by its
+#: Where an export may be written (:class:`scenes.outputs.FolderKind`): recognised by its
 #: marker, which lists its files (checked by :func:`check_export_target`, at any depth).
 EXPORT_OUTPUT = FolderKind("a depthprobe export", Marker(MARKER, FORMAT_NAME, "export"), None, ExportError)
 
@@ -108,7 +109,7 @@ def _check_own_export(target: ExportTarget, marker: dict[str, Any]) -> ExportTar
 
 @contextmanager
 def claimed(target: ExportTarget, stimulus_set: StimulusSet) -> Iterator[ExportTarget]:
-    """Hold the writer lock of ``target.out`` (:class:`scenes.storage.WriterLock`: a second
+    """Hold the writer lock of ``target.out`` (:class:`scenes.outputs.WriterLock`: a second
     export into it is refused while this one runs) and yield the target checked again under it."""
     with WriterLock(target.out, f"depthprobe export --format {target.export_format}"):
         yield check_export_target(target.out, stimulus_set, target.export_format)

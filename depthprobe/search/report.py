@@ -29,7 +29,8 @@ from depthprobe.search.space import FACTORS, SearchSpace
 from scenes.errors import DepthprobeError
 from scenes.spec import StimulusSpec
 from scenes.formats import open_stimulus_set
-from scenes.storage import StagedOutput, atomic_write_bytes, parquet_bytes
+from scenes.storage import atomic_write_bytes, parquet_bytes
+from scenes.outputs import StagedOutput
 
 TRIALS_FILE = "trials.parquet"
 WORST_DIR = "worst"

@@ -45,7 +45,8 @@ from scenes.catalog import Catalog, default_catalog
 from scenes.design import MAX_FRAMES, derive_seed
 from scenes.progress import Progress
 from scenes.spec import StimulusSpec
-from scenes.storage import FolderKind, Marker, WriterLock, atomic_write_bytes, json_bytes
+from scenes.storage import atomic_write_bytes, json_bytes
+from scenes.outputs import FolderKind, Marker, WriterLock
 
 FORMAT_NAME = "depthprobe-search"
 FORMAT_VERSION = 1
@@ -59,7 +60,7 @@ SAMPLERS = ("tpe", "cmaes", "random")
 MAX_BUDGET = MAX_FRAMES
 #: Keys of search.json that a resumed run must match.
 IDENTITY_KEYS = ("format", "format_version", "spec_hash", "seed", "model", "objective", "sampler", "study_name")
-#: Where a search may be written (:class:`scenes.storage.FolderKind`): recognised by its record;
+#: Where a search may be written (:class:`scenes.outputs.FolderKind`): recognised by its record;
 #: the study's SQLite files (with its write-ahead log) and the outputs of depthprobe/search/report.py.
 SEARCH_OUTPUT = FolderKind("a search folder", Marker(SEARCH_FILE, FORMAT_NAME, "search folder"),
                            frozenset({SEARCH_FILE, STUDY_FILE, f"{STUDY_FILE}-wal", f"{STUDY_FILE}-shm",

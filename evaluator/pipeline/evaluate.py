@@ -25,7 +25,7 @@ that notebooks and other analyses can reuse them:
 (:func:`~evaluator.results.format.check_results_target`: never a stimulus set, a folder inside
 one, or a folder of other content).  Nothing is written before the set is verified, the model
 loaded and the alignment known to be possible; then the whole run writes into a staging folder
-beside ``OUT`` (:class:`~scenes.storage.StagedOutput`) under a writer lock, and the
+beside ``OUT`` (:class:`~scenes.outputs.StagedOutput`) under a writer lock, and the
 staged folder replaces ``OUT`` only when every step has succeeded: a failed run, even one that
 stops with exit 2, leaves the previous results exactly as they were.  A model whose output is
 mostly unusable (non-finite or <= 0 after alignment) gets no results (:func:`require_valid_output`).
@@ -57,7 +57,7 @@ from evaluator.results.format import (SUMMARY_FILE, TABLE_FILES, check_results_t
 from evaluator.results.store import PREDICTIONS_DIR, PredictionWriter, StoredPredictions, check_dtype, set_identity
 from scenes.errors import StimulusSetError
 from scenes.formats import MANIFEST, StimulusSet
-from scenes.storage import StagedOutput, WriterLock
+from scenes.outputs import StagedOutput, WriterLock
 
 
 def evaluate_set(set_path: str | Path, model_name: ModelSource,

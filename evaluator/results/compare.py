@@ -43,7 +43,7 @@ from evaluator.results.figures import png_bytes
 from evaluator.results.format import Results, ResultsError, read_results
 from evaluator.results.html import data_uri, render
 from evaluator.results.page import check_page_target
-from scenes.storage import FileSignature, check_file_target
+from scenes.outputs import FileSignature, check_file_target
 
 BEST = "\u2605"
 SAME = "\u2248"
@@ -331,7 +331,7 @@ def check_compare_target(out: str | Path | None, fmt: str) -> Path | None:
     """The file ``compare`` writes in format ``fmt`` (a link followed), checked by the one file
     rule before any results folder is read: new or an earlier comparison of that format, never
     inside a stimulus set or results folder, never a user's file or a special file
-    (:func:`scenes.storage.check_file_target`).  None: csv or markdown to stdout (no ``out``)."""
+    (:func:`scenes.outputs.check_file_target`).  None: csv or markdown to stdout (no ``out``)."""
     if out is None and fmt != "html":
         return None
     out = Path(out if out is not None else COMPARE_HTML)

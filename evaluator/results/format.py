@@ -32,7 +32,8 @@ import pandas as pd
 from evaluator.analyses import TABLE_NAMES
 from scenes.errors import DepthprobeError
 from scenes.reading import open_regular, read_json
-from scenes.storage import RESULTS_MARKER, STIMULUS_SET_MARKER, FolderKind, atomic_write_bytes, json_bytes, parquet_bytes
+from scenes.storage import atomic_write_bytes, json_bytes, parquet_bytes
+from scenes.outputs import RESULTS_MARKER, STIMULUS_SET_MARKER, FolderKind
 
 FORMAT_NAME = RESULTS_MARKER.format_name
 FORMAT_VERSION = 1
@@ -189,7 +190,7 @@ REPORT_FILES = ("report.html", "report.md")
 #: What a results folder may hold besides the tables (anything else: not ours to replace).
 RESULTS_ENTRIES = frozenset({SUMMARY_FILE, FIGURES_DIR, "predictions", *REPORT_FILES, *TABLE_FILES.values()})
 
-#: Where results may be written (:class:`scenes.storage.FolderKind`): recognised by the summary;
+#: Where results may be written (:class:`scenes.outputs.FolderKind`): recognised by the summary;
 #: never inside a stimulus set (inside a results folder, results are of their own kind).
 RESULTS_OUTPUT = FolderKind("depthprobe results", RESULTS_MARKER, RESULTS_ENTRIES, ResultsError,
                             not_inside=(STIMULUS_SET_MARKER,))

@@ -29,7 +29,8 @@ from evaluator.results.gallery import build_gallery
 from evaluator.results.html import data_uri, render
 from evaluator.results.report import _alignment_line, analysis_lines, depth_unknown_line
 from evaluator.results.robustness_section import robustness_section
-from scenes.storage import FileSignature, atomic_write_bytes, check_file_target
+from scenes.storage import atomic_write_bytes
+from scenes.outputs import FileSignature, check_file_target
 
 #: The report's default file names inside a results folder (its Markdown summary beside the page).
 REPORT_HTML, REPORT_MARKDOWN = REPORT_FILES
@@ -84,7 +85,7 @@ def check_page_target(out: str | Path, signature: FileSignature, option: str = "
     """The path to write (a link followed) if an HTML page (a report, a comparison) may be
     written at ``out``: a file name ending in ``.html``, new or an earlier page recognised by
     ``signature``, never inside a stimulus set or a results folder other than ``home`` (the one
-    file rule, :func:`scenes.storage.check_file_target`)."""
+    file rule, :func:`scenes.outputs.check_file_target`)."""
     out = Path(out)
     if out.suffix.lower() not in (".html", ".htm"):
         raise ResultsError(f"{option} {out}: give a file name ending in .html")

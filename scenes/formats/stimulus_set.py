@@ -43,8 +43,8 @@ from PIL import Image
 from scenes.geometry import Camera
 from scenes.errors import StimulusSetError, first_line, problems_line
 from scenes.reading import open_regular
-from scenes.storage import (STIMULUS_SET_MARKER, TEMP_SUFFIX, FolderKind, atomic_write_bytes, is_temporary, npy_bytes,
-                            parquet_bytes, sha256_file)
+from scenes.storage import TEMP_SUFFIX, atomic_write_bytes, is_temporary, npy_bytes, parquet_bytes, sha256_file
+from scenes.outputs import STIMULUS_SET_MARKER, FolderKind
 
 FORMAT_NAME = STIMULUS_SET_MARKER.format_name
 FORMAT_VERSION = 1
@@ -375,7 +375,7 @@ SET_ENTRIES = frozenset({MANIFEST, FRAMES_TABLE, OBJECTS_TABLE, PROGRESS, GEOMET
                          *(folder.split("/")[0] for folder, _ in LAYERS.values())})
 
 
-#: Where a stimulus set may be written (:class:`scenes.storage.FolderKind`): recognised by its
+#: Where a stimulus set may be written (:class:`scenes.outputs.FolderKind`): recognised by its
 #: manifest, or while unfinished by its progress records.
 SET_OUTPUT = FolderKind("a stimulus set", STIMULUS_SET_MARKER, SET_ENTRIES, StimulusSetError, unfinished=(PROGRESS,),
                         hint="choose a new or empty folder, or pass --resume to continue a set of ours")

@@ -21,7 +21,8 @@ from PIL.PngImagePlugin import PngInfo
 
 from scenes.errors import DepthprobeError, StimulusSetError
 from scenes.formats import StimulusSet
-from scenes.storage import FileSignature, atomic_write_bytes, check_file_target
+from scenes.storage import atomic_write_bytes
+from scenes.outputs import FileSignature, check_file_target
 
 #: The signatures of the two kinds of sheet (scenes.outputs.FileSignature.png): ``depthprobe
 #: sheet``'s and ``validate --preview``'s.
@@ -150,7 +151,7 @@ def check_sheet_target(path: Path | str, signature: FileSignature = SHEET_SIGNAT
     """The path to write (a link followed) if a contact sheet may be written at ``path``, else
     ``error`` (one line): new or an earlier sheet of the same command (``signature``), never
     inside a stimulus set (the one drawn included) or a results folder, never a folder, a
-    special file or a user's file (:func:`scenes.storage.check_file_target`)."""
+    special file or a user's file (:func:`scenes.outputs.check_file_target`)."""
     if Path(path).is_dir():
         raise error(f"{option} {path}: is a folder; give a PNG file name")
     return check_file_target(path, error, signature, option)

@@ -50,7 +50,7 @@ def test_a_non_empty_folder_is_refused_before_the_design_is_printed(tmp_path):
 
 def test_a_second_generate_into_the_same_folder_is_refused(tmp_path):
     from depthprobe.cli import app
-    from scenes.storage import WriterLock
+    from scenes.outputs import WriterLock
 
     out = tmp_path / "set"
     with WriterLock(out, "depthprobe generate"):

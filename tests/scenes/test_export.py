@@ -17,7 +17,7 @@ from depthprobe.exporters.kitti import (CALIB_DIR, DEPTH_DIR, FRAMES_LIST, IMAGE
                                  read_kitti_depth)
 from depthprobe.exporters.target import FORMAT_NAME, FORMAT_VERSION, MARKER
 from scenes.formats.stimulus_set import open_stimulus_set, write_layer
-from scenes.storage import WriterLock
+from scenes.outputs import WriterLock
 from scenes.formats.synthetic import CAMERA, Box, FrameSpec, write_frames
 from tests.synthetic_set import write_synthetic_set
 

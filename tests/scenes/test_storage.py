@@ -10,7 +10,8 @@ import pytest
 
 from scenes import storage
 from scenes.formats.stimulus_set import remove_temporaries
-from scenes.storage import StorageError, WriterLock, atomic_write_bytes, is_temporary
+from scenes.storage import StorageError, atomic_write_bytes, is_temporary
+from scenes.outputs import WriterLock
 
 
 def test_files_get_the_umask_mode_not_0600(tmp_path):

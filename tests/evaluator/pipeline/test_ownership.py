@@ -7,7 +7,8 @@ from typer.testing import CliRunner
 
 from evaluator.pipeline.evaluate import evaluate_set
 from evaluator.results.format import ResultsError, check_results_target
-from scenes.storage import StorageError, WriterLock
+from scenes.storage import StorageError
+from scenes.outputs import WriterLock
 from tests.synthetic_set import write_synthetic_set
 
 
