@@ -295,6 +295,13 @@ def renderer_versions() -> dict[str, str]:
     return found
 
 
+def remove_if_empty(out: Path, created: bool) -> None:
+    """Remove ``out`` again when this run created it and a failure left it empty (a render device
+    refused in a worker, a Ray error): a refused run leaves nothing behind."""
+    if created and out.is_dir() and not any(out.iterdir()):
+        out.rmdir()
+
+
 def generate(spec: StimulusSpec, out: Path, *, limit: int | None = None, resume: bool = False,
              catalog: Catalog | None = None, progress: Progress | None = None,
              plans: list[FramePlan] | None = None, workers: int = 1,
@@ -322,10 +329,15 @@ def generate(spec: StimulusSpec, out: Path, *, limit: int | None = None, resume:
     with WriterLock(out, "depthprobe generate"):
         photos = photos_digest(spec)
         done = reusable_records(out, spec, resume, photos)
+        created = not out.exists()
         out.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         totals = RenderTotals()
-        records = render_missing(spec, plans, out, catalog, done, progress, executor, totals, photos)
+        try:
+            records = render_missing(spec, plans, out, catalog, done, progress, executor, totals, photos)
+        except BaseException:
+            remove_if_empty(out, created)
+            raise
         seconds = time.perf_counter() - start
         change = photos_change(spec, photos, "this run began") if photos else None
         if change:

@@ -34,7 +34,7 @@ import re
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -82,13 +82,24 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: str | Path) -> str:
-    """Hex SHA-256 of a file's content, read in :data:`HASH_CHUNK_BYTES` chunks."""
+def _sha256_of(handle: IO[bytes]) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(HASH_CHUNK_BYTES), b""):
-            digest.update(chunk)
+    for chunk in iter(lambda: handle.read(HASH_CHUNK_BYTES), b""):
+        digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file's content (one depthprobe wrote), read in :data:`HASH_CHUNK_BYTES` chunks."""
+    with open(path, "rb") as f:
+        return _sha256_of(f)
+
+
+def sha256_regular(path: str | Path, limit: int, error: type[DepthprobeError]) -> str:
+    """Hex SHA-256 of a file someone handed us: a regular file of at most ``limit`` bytes
+    (:func:`scenes.reading.open_regular`), else ``error`` (one line) before a byte is read."""
+    with open_regular(path, limit, error) as f:
+        return _sha256_of(f)
 
 
 def _temporary(path: Path) -> tuple[int, str]:

@@ -18,12 +18,29 @@ bench_app = typer.Typer(no_args_is_help=True, add_completion=False,
 OUT_HELP = "also write the figures to this JSON file"
 
 
+#: The first key of a figures file, by which a rerun recognises (and may replace) an earlier one.
+FIGURES_FORMAT = "depthprobe-bench"
+
+
+def check_figures_target(out: Optional[Path]) -> Optional[Path]:
+    """Where a benchmark's figures may be written (the one file rule, scenes.outputs.check_file_target):
+    a new file or an earlier figures file; checked before the benchmark runs.  None without ``out``."""
+    from scenes.errors import DepthprobeError
+    from scenes.outputs import FileSignature, check_file_target
+
+    if out is None:
+        return None
+    signature = FileSignature("a depthprobe benchmark figures file", f'{{\n  "format": "{FIGURES_FORMAT}"'.encode())
+    return check_file_target(out, DepthprobeError, signature)
+
+
 def write_figures(out: Optional[Path], figures: dict[str, Any]) -> None:
-    """Write a benchmark's figures as JSON to ``out`` (atomically) and say where; nothing without ``out``."""
+    """Write a benchmark's figures as JSON to ``out`` (checked by :func:`check_figures_target`),
+    atomically, and say where; nothing without ``out``."""
     from scenes.storage import atomic_write_bytes, json_bytes
 
     if out is not None:
-        atomic_write_bytes(out, json_bytes(figures))
+        atomic_write_bytes(out, json_bytes({"format": FIGURES_FORMAT, **figures}))
         say(f"figures: {out}")
 
 
@@ -39,6 +56,7 @@ def generation(spec: str = typer.Option("position_vs_size", "--spec", help="pres
     BlenderProc, worker scaling, memory growth (see depthprobe/bench/generation.py)."""
     from depthprobe.bench.generation import bench_lines, bench_plan, run_bench
 
+    out = check_figures_target(out)
     figures = run_bench(bench_plan(spec, frames, memory_frames, baseline_scenes, tiny))
     for line in bench_lines(figures):
         say(line)
@@ -67,4 +85,5 @@ def evaluation(frames: int = typer.Option(100, "--frames", min=1, help="frames o
 
     plan = evaluation_plan(frames, batch_size, channels, width, height, memory_frames, no_memory, memory_channels,
                            repeats)
+    out = check_figures_target(out)
     write_figures(out, run_evaluation_bench(plan, say))

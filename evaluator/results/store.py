@@ -38,9 +38,9 @@ import numpy as np
 
 from evaluator.models.loading import ModelRecord
 from scenes.errors import DepthprobeError, problems_line
-from scenes.formats import FRAMES_TABLE, OBJECTS_TABLE, StimulusSet
-from scenes.reading import read_json
-from scenes.storage import atomic_write_bytes, npy_bytes, sha256_file, write_unsynced
+from scenes.formats import FRAMES_TABLE, OBJECTS_TABLE, StimulusSet, layer_limit
+from scenes.reading import open_regular, read_json
+from scenes.storage import atomic_write_bytes, npy_bytes, sha256_file, sha256_regular, write_unsynced
 
 PREDICTIONS_DIR = "predictions"
 INDEX_FILE = "index.json"
@@ -134,9 +134,12 @@ class PredictionWriter:
 class StoredPredictions:
     """Predictions of a finished run, checked against a stimulus set (see :meth:`open`)."""
 
-    def __init__(self, root: Path, index: dict[str, Any]) -> None:
+    def __init__(self, root: Path, index: dict[str, Any], limits: dict[str, int] | None = None) -> None:
+        """:param limits: frame id -> the largest a prediction file of that frame may be, bytes
+            (from the set's frame sizes: :meth:`open`); None: not bounded (a store we just wrote)."""
         self.root = Path(root)
         self.index = index
+        self.limits = limits or {}
 
     @classmethod
     def open(cls, root: str | Path, stimulus_set: StimulusSet, check_hashes: bool = True) -> "StoredPredictions":
@@ -160,7 +163,8 @@ class StoredPredictions:
         if index.get("format_version") not in READABLE_VERSIONS:
             raise PredictionStoreError(f"{index_path}: predictions format_version {index.get('format_version')!r}; "
                                        f"this depthprobe reads {' and '.join(map(str, READABLE_VERSIONS))}")
-        store = cls(root, index)
+        limits = {fid: layer_limit("depth", h, w) for fid, (h, w) in stimulus_set.frame_sizes().items()}
+        store = cls(root, index, limits)
         try:
             _ = store.model_record  # readable in either version
         except (KeyError, TypeError):
@@ -198,9 +202,14 @@ class StoredPredictions:
                 path = self.root / rel
                 if rel not in files or not path.is_file():
                     found.append(f"{path}: prediction is missing")
-                elif check_hashes and sha256_file(path) != files[rel]:
+                elif check_hashes and self._sha256(path, fid) != files[rel]:
                     found.append(f"{path}: content does not match its hash in {INDEX_FILE}")
         return found
+
+    def _sha256(self, path: Path, frame_id: str) -> str:
+        """The file's SHA-256, read only if it is a regular file within its frame's size limit."""
+        limit = self.limits.get(frame_id)
+        return sha256_file(path) if limit is None else sha256_regular(path, limit, PredictionStoreError)
 
     def depth(self, frame_id: str, kind: str = "depth", verify: bool = False) -> np.ndarray:
         """The stored aligned depth of a frame as float32 metres.
@@ -210,9 +219,10 @@ class StoredPredictions:
         """
         rel = f"{KINDS[kind]}/{frame_id}.npy"
         path = self.root / rel
-        if verify and sha256_file(path) != self.index.get("files", {}).get(rel):
+        if verify and self._sha256(path, frame_id) != self.index.get("files", {}).get(rel):
             raise PredictionStoreError(f"{path}: content does not match its hash in {INDEX_FILE}")
         try:
-            return np.load(path, allow_pickle=False).astype(np.float32, copy=False)
+            with open_regular(path, self.limits.get(frame_id), PredictionStoreError) as handle:
+                return np.load(handle, allow_pickle=False).astype(np.float32, copy=False)
         except (OSError, ValueError) as exc:
             raise PredictionStoreError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from None

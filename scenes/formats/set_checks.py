@@ -20,7 +20,6 @@ same way, before anything else is read:
 """
 from __future__ import annotations
 
-import hashlib
 import math
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Iterable
@@ -31,7 +30,7 @@ import pandas as pd
 from scenes.errors import StimulusSetError
 from scenes.geometry import CAMERA_RECORD_KEYS
 from scenes.reading import open_regular, read_json
-from scenes.storage import HASH_CHUNK_BYTES
+from scenes.storage import sha256_regular
 
 if TYPE_CHECKING:
     from scenes.formats.stimulus_set import StimulusSet
@@ -60,15 +59,6 @@ def layer_limit(layer: str, height: int, width: int) -> int:
     bytes, one filter byte a row, 1 % and :data:`LAYER_OVERHEAD_BYTES` (PNG never grows more)."""
     raw = int(height) * (int(width) * LAYER_PIXEL_BYTES[layer.removeprefix("counterfactual_")] + 1)
     return raw + raw // 100 + LAYER_OVERHEAD_BYTES
-
-
-def hash_regular(path: Path, limit: int) -> str:
-    """SHA-256 of a regular file of at most ``limit`` bytes (:class:`StimulusSetError` otherwise)."""
-    digest = hashlib.sha256()
-    with open_regular(path, limit, StimulusSetError) as handle:
-        for chunk in iter(lambda: handle.read(HASH_CHUNK_BYTES), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def is_inside(rel: str) -> bool:
@@ -243,7 +233,7 @@ def file_problems(stimulus_set: "StimulusSet", check_hashes: bool = True) -> lis
         limit = needed[rel][0] if rel in needed else (
             MAX_TABLE_BYTES if rel in (FRAMES_TABLE, OBJECTS_TABLE) else MAX_LISTED_FILE_BYTES)
         try:
-            if hash_regular(path, limit) != digest:
+            if sha256_regular(path, limit, StimulusSetError) != digest:
                 found.append(f"{path}: content does not match its hash in {MANIFEST}")
         except StimulusSetError as exc:
             found.append(str(exc))

@@ -42,7 +42,7 @@ from PIL import Image
 
 from scenes.geometry import Camera
 from scenes.errors import StimulusSetError, first_line, problems_line
-from scenes.reading import open_regular
+from scenes.reading import open_regular, read_bounded
 from scenes.storage import TEMP_SUFFIX, atomic_write_bytes, is_temporary, npy_bytes, parquet_bytes, sha256_file
 from scenes.outputs import STIMULUS_SET_MARKER, FolderKind
 
@@ -52,6 +52,10 @@ MANIFEST = STIMULUS_SET_MARKER.file
 FRAMES_TABLE = "frames.parquet"
 OBJECTS_TABLE = "objects.parquet"
 PROGRESS = "progress.jsonl"
+#: Largest progress log read back (--resume): a record of a few hundred bytes to about 4 KiB
+#: (files and hashes of a frame with counterfactuals) for each of at most scenes.design.MAX_FRAMES
+#: (200,000) frames stays below 1 GiB.
+MAX_PROGRESS_BYTES = 1 << 30
 
 
 #: Per-frame layers: name -> (folder, file suffix).
@@ -136,9 +140,10 @@ def read_progress(root: Path) -> dict[str, dict[str, Any]]:
     """Finished-frame records by frame id; a truncated last line (killed run) is ignored."""
     path = Path(root) / PROGRESS
     records: dict[str, dict[str, Any]] = {}
-    if not path.exists():
+    if not os.path.lexists(path):
         return records
-    for line in path.read_text(encoding="utf-8").splitlines():
+    text = read_bounded(path, MAX_PROGRESS_BYTES, StimulusSetError).decode("utf-8", errors="replace")
+    for line in text.splitlines():
         try:
             record = json.loads(line)
         except json.JSONDecodeError:

@@ -152,3 +152,17 @@ case(FAMILY, "export below /proc", PROC_TARGET)(
     lambda s: ["export", str(s / "set"), "--format", "kitti", "--out", f"{PROC_TARGET}/kitti"])
 case(FAMILY, "evaluate into /sys", "/sys/")(
     lambda s: ["evaluate", str(s / "set"), "--model", "flat-road", "--out", "/sys/depthprobe-output2"])
+
+
+# ------------------------------------------------------------------ bench --out (the figures file)
+def bench(out: str | Path) -> list[str]:
+    """``bench evaluation`` at its smallest: the target is checked before anything runs."""
+    return ["bench", "evaluation", "--frames", "1", "--no-memory", "--repeats", "1", "--width", "8", "--height", "8",
+            "--out", str(out)]
+
+
+case(FAMILY, "bench figures over a user's file", "refusing to overwrite")(
+    lambda s: bench(users_file(s, "figures.json", b'{"mine": true}\n')))
+case(FAMILY, "bench figures over a set's manifest", "stimulus set")(lambda s: bench(s / "set" / "manifest.json"))
+case(FAMILY, "bench figures into a results folder", "results folder")(lambda s: bench(s / "results" / "bench.json"))
+case(FAMILY, "bench figures into a FIFO", "not a regular file")(lambda s: bench(fifo(s, "bench.json")))

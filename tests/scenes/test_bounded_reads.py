@@ -87,3 +87,29 @@ def test_read_json_caps_size_depth_and_file_kind(tmp_path):
     with pytest.raises(DepthprobeError, match="not a regular file"):  # refused at once, not waited on
         open_regular(fifo, 10, DepthprobeError)
     assert size_text(8 << 30) == "8 GiB" and size_text(300) == "300 bytes"
+
+
+@pytest.mark.parametrize("command", ["reuse", "export"])
+def test_an_8_gib_sparse_prediction_is_refused_unread(made, tmp_path, command):
+    from scenes.formats import open_stimulus_set
+
+    shutil.copytree(made / "set", tmp_path / "set")
+    shutil.copytree(made / "results", tmp_path / "results")
+    fid = open_stimulus_set(tmp_path / "set").frame_ids[0]
+    sparse(tmp_path / "results" / "predictions" / "depth" / f"{fid}.npy")
+    argv = (["evaluate", str(tmp_path / "set"), "--out", str(tmp_path / "results"), "--reuse-predictions"]
+            if command == "reuse" else
+            ["export", str(tmp_path / "set"), "--format", "ply", "--frame", fid, "--eval", str(tmp_path / "results"),
+             "--out", str(tmp_path / "clouds")])
+    one_line_refusal(argv, "(8 GiB); refusing to read it")
+    assert not (tmp_path / "clouds").exists()
+
+
+def test_a_progress_log_over_its_cap_is_refused_unread(tmp_path):
+    from scenes.errors import StimulusSetError
+    from scenes.formats.stimulus_set import MAX_PROGRESS_BYTES, PROGRESS, read_progress
+
+    with open(tmp_path / PROGRESS, "wb") as f:
+        f.truncate(MAX_PROGRESS_BYTES + 1)
+    with pytest.raises(StimulusSetError, match="larger than 1 GiB"):
+        read_progress(tmp_path)

@@ -42,3 +42,17 @@ def test_bench_evaluation_writes_its_memory_and_timing_figures(tmp_path):
     timing = figures["timing"]
     assert timing["frames"] == 6 and timing["model"] == "benchnet-c4" and timing["ratio"] > 0
     assert "memory (fresh process per size):" in done.stdout and "  ratio  " in done.stdout
+
+
+def test_a_figures_file_is_replaced_by_a_rerun_but_a_users_json_is_not(tmp_path):
+    from depthprobe._cli.bench import check_figures_target, write_figures
+    from scenes.errors import DepthprobeError
+
+    ours = tmp_path / "bench.json"
+    write_figures(check_figures_target(ours), {"timing": {"ratio": 1.0}})
+    assert json.loads(ours.read_text(encoding="utf-8"))["format"] == "depthprobe-bench"
+    assert check_figures_target(ours) == ours  # an earlier figures file may be replaced
+    users = tmp_path / "mine.json"
+    users.write_text('{"format": "depthprobe-bench-but-mine"}', encoding="utf-8")
+    with pytest.raises(DepthprobeError, match="refusing to overwrite"):
+        check_figures_target(users)
