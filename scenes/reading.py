@@ -15,7 +15,9 @@ import stat
 from pathlib import Path
 from typing import IO, Any
 
-from scenes.errors import DepthprobeError
+import yaml
+
+from scenes.errors import DepthprobeError, first_line
 
 #: Largest JSON file read from a set, results folder, prediction store, export or search folder
 #: (bytes): 256 MiB.  The largest legitimate one is the manifest of a set of MAX_FRAMES (200 000)
@@ -113,3 +115,124 @@ def read_json(path: str | Path, error: type[DepthprobeError], what: str = "valid
     if depth > max_depth:
         raise error(f"{path}: JSON nested deeper than {max_depth} levels; not a {what}")
     return value
+
+
+# ------------------------------------------------------------------ YAML within limits
+#: Deepest nesting of mappings and lists, counted through aliases.  A spec nests 5 deep
+#: (``experiment.band.value.0``), a calibration file 2; 32 leaves room for mistakes to be reported by the schema while
+#: keeping the recursive YAML composer, the merge and the validation far from Python's stack limit.
+MAX_YAML_DEPTH = 32
+#: Most aliases (``*name``) in one file.  A spec reuses a block (a sun, an object) a few times;
+#: thousands of aliases only serve an "alias bomb" (each one doubling the expanded document).
+MAX_YAML_ALIASES = 256
+#: Most nodes (scalars, lists, mappings, keys) in one file, also once its aliases are expanded.
+#: The presets have under 200; 50 000 holds explicit lists of thousands of levels, and keeps
+#: reading (PyYAML's pure-Python composer, ~20 us a node), merging and validating near a second.
+MAX_YAML_NODES = 50_000
+
+
+class _LimitError(yaml.MarkedYAMLError):
+    """A YAML document beyond one of the limits above, or a value that cannot be constructed
+    (valid syntax, so not reported as "not valid YAML")."""
+
+
+class _LimitedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that stops at MAX_YAML_DEPTH nesting levels, MAX_YAML_ALIASES aliases
+    and MAX_YAML_NODES nodes while composing (before the rest of the file is read), and turns a
+    value that cannot be constructed (``!!float abc``, an integer of more than 4300 digits) into
+    a YAML error with its line."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+        self._nodes = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise _LimitError(problem=f"more than {MAX_YAML_ALIASES} aliases (*name)",
+                                  problem_mark=self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        self._depth += 1
+        self._nodes += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH or self._nodes > MAX_YAML_NODES:
+                too_many = f"more than {MAX_YAML_NODES} values" if self._nodes > MAX_YAML_NODES else ""
+                raise _LimitError(problem=too_many or f"nested deeper than {MAX_YAML_DEPTH} levels",
+                                  problem_mark=self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            reason = first_line(exc).split(";")[0]  # Python's hint (sys.set_int_max_str_digits) is not for users
+            raise _LimitError(problem=f"cannot read the value {short_text(str(node.value))!r} ({reason})",
+                              problem_mark=node.start_mark) from None
+
+
+def short_text(text: str, limit: int = 40) -> str:
+    """``text`` cut to ``limit`` characters (with ``...``), for error messages."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _measure(node: yaml.Node, depth: int, memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """(expanded node count, height) of a composed node, each shared (aliased) node measured once.
+
+    Raises _LimitError beyond MAX_YAML_DEPTH (also for an alias inside its own anchor) or
+    MAX_YAML_NODES; recursion never goes deeper than MAX_YAML_DEPTH + 1 calls.
+    """
+    known = memo.get(id(node))
+    if depth > MAX_YAML_DEPTH or (known is not None and depth + known[1] > MAX_YAML_DEPTH):
+        raise _LimitError(problem=f"nested deeper than {MAX_YAML_DEPTH} levels once its aliases are expanded",
+                          problem_mark=node.start_mark)
+    if known is not None:
+        return known
+    if isinstance(node, yaml.SequenceNode):
+        children = node.value
+    elif isinstance(node, yaml.MappingNode):
+        children = [part for pair in node.value for part in pair]
+    else:
+        children = []
+    size, height = 1, 0
+    for child in children:
+        child_size, child_height = _measure(child, depth + 1, memo)
+        size, height = size + child_size, max(height, child_height + 1)
+        if size > MAX_YAML_NODES:
+            raise _LimitError(problem=f"more than {MAX_YAML_NODES} values once its aliases are expanded",
+                              problem_mark=node.start_mark)
+    memo[id(node)] = (size, height)
+    return size, height
+
+
+def _yaml_error(path: Path, exc: yaml.YAMLError, error: type[DepthprobeError]) -> DepthprobeError:
+    """One line for a YAML error: the file, the line and what is wrong."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f" line {mark.line + 1}:" if mark is not None else ""
+    if isinstance(exc, _LimitError):
+        return error(f"{path}:{where} {exc.problem}")
+    problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or first_line(exc)
+    return error(f"{path}:{where} not valid YAML ({first_line(Exception(problem))})")
+
+
+def load_yaml(text: str, path: Path, error: type[DepthprobeError]) -> Any:
+    """The YAML document ``text`` (read from ``path``), composed with PyYAML's safe loader within
+    :data:`MAX_YAML_DEPTH`, :data:`MAX_YAML_ALIASES` and :data:`MAX_YAML_NODES` (checked while
+    composing, before the rest is read); None for an empty document.
+
+    :raises error: one line naming the file and line: not valid YAML, or beyond a limit.
+    """
+    loader = _LimitedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _measure(node, 0, {})
+        return loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        raise _yaml_error(path, exc, error) from None
+    finally:
+        loader.dispose()

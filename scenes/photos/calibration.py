@@ -30,6 +30,7 @@ import yaml
 from scenes.geometry import KITTI_CAMERA_HEIGHT_M, Camera
 from scenes.errors import DepthprobeError
 from scenes.photos.entries import is_present_file
+from scenes.reading import load_yaml
 from scenes.storage import read_capped
 
 CALIBRATION_FILE = "calibration.yaml"
@@ -122,20 +123,21 @@ def _read_text(path: Path) -> str:
         raise DepthprobeError(f"{path}: not UTF-8 text, not a calibration file") from None
 
 
+def _refuse_aliases(text: str, path: Path) -> None:
+    """Refuse a calibration file with an alias (``*name``): one line naming its line."""
+    load_yaml(text, path, DepthprobeError)  # first within the limits: a bomb never reaches the scan
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            line = event.start_mark.line + 1 if event.start_mark else "?"
+            raise DepthprobeError(f"{path}: line {line}: aliases (*name) are not allowed in a calibration file")
+
+
 def _read_yaml_mapping(path: Path) -> dict[str, Any]:
     """A calibration YAML file as a mapping (empty file: ``{}``); safe loader, no aliases."""
     text = _read_text(path)
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                line = event.start_mark.line + 1 if event.start_mark else "?"
-                raise DepthprobeError(f"{path}: line {line}: aliases (*name) are not allowed in a calibration file")
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}:" if mark is not None else ""
-        problem = str(getattr(exc, "problem", None) or type(exc).__name__).splitlines()[0]
-        raise DepthprobeError(f"{path}:{where} not valid YAML ({problem})") from None
+    if "*" in text:  # cheap: only then look for aliases, event by event (within the limits below)
+        _refuse_aliases(text, path)
+    data = load_yaml(text, path, DepthprobeError)  # depth, node and alias limits (scenes.reading)
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -16,111 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
-from scenes.errors import SpecError, first_line
+from scenes.errors import SpecError
+from scenes.reading import MAX_YAML_DEPTH, load_yaml, short_text
 from scenes.storage import read_capped
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 
 #: Largest spec file, bytes (1 MiB).  The presets are under 2 KB; a spec is a design, not data.
 MAX_SPEC_FILE_BYTES = 1 << 20
-#: Deepest nesting of mappings and lists, counted through aliases.  The schema nests 5 deep
-#: (``experiment.band.value.0``); 32 leaves room for mistakes to be reported by the schema while
-#: keeping the recursive YAML composer, the merge and the validation far from Python's stack limit.
-MAX_YAML_DEPTH = 32
-#: Most aliases (``*name``) in one file.  A spec reuses a block (a sun, an object) a few times;
-#: thousands of aliases only serve an "alias bomb" (each one doubling the expanded document).
-MAX_YAML_ALIASES = 256
-#: Most nodes (scalars, lists, mappings, keys) in one file, also once its aliases are expanded.
-#: The presets have under 200; 50 000 holds explicit lists of thousands of levels, and keeps
-#: reading (PyYAML's pure-Python composer, ~20 us a node), merging and validating near a second.
-MAX_YAML_NODES = 50_000
 #: Most files read for one spec (the spec and all its includes, transitively; presets use 2).
 MAX_INCLUDE_FILES = 32
 #: Byte-order marks that show a file is UTF-16 or UTF-32 text, for the error message.
 _WIDE_BOMS = {codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32",
               codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16"}
-
-
-class _LimitError(yaml.MarkedYAMLError):
-    """A YAML document beyond one of the limits above, or a value that cannot be constructed
-    (valid syntax, so not reported as "not valid YAML")."""
-
-
-class _LimitedLoader(yaml.SafeLoader):
-    """PyYAML's safe loader that stops at MAX_YAML_DEPTH nesting levels, MAX_YAML_ALIASES aliases
-    and MAX_YAML_NODES nodes while composing (before the rest of the file is read), and turns a
-    value that cannot be constructed (``!!float abc``, an integer of more than 4300 digits) into
-    a YAML error with its line."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-        self._aliases = 0
-        self._nodes = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_YAML_ALIASES:
-                raise _LimitError(problem=f"more than {MAX_YAML_ALIASES} aliases (*name)",
-                                  problem_mark=self.peek_event().start_mark)
-            return super().compose_node(parent, index)
-        self._depth += 1
-        self._nodes += 1
-        try:
-            if self._depth > MAX_YAML_DEPTH or self._nodes > MAX_YAML_NODES:
-                too_many = f"more than {MAX_YAML_NODES} values" if self._nodes > MAX_YAML_NODES else ""
-                raise _LimitError(problem=too_many or f"nested deeper than {MAX_YAML_DEPTH} levels",
-                                  problem_mark=self.peek_event().start_mark)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def construct_object(self, node: Any, deep: bool = False) -> Any:
-        try:
-            return super().construct_object(node, deep)
-        except (ValueError, OverflowError) as exc:
-            reason = first_line(exc).split(";")[0]  # Python's hint (sys.set_int_max_str_digits) is not for users
-            raise _LimitError(problem=f"cannot read the value {_short(str(node.value))!r} ({reason})",
-                              problem_mark=node.start_mark) from None
-
-
-def _short(text: str, limit: int = 40) -> str:
-    """``text`` cut to ``limit`` characters (with ``...``), for error messages."""
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
-
-
-def _measure(node: yaml.Node, depth: int, memo: dict[int, tuple[int, int]]) -> tuple[int, int]:
-    """(expanded node count, height) of a composed node, each shared (aliased) node measured once.
-
-    Raises _LimitError beyond MAX_YAML_DEPTH (also for an alias inside its own anchor) or
-    MAX_YAML_NODES; recursion never goes deeper than MAX_YAML_DEPTH + 1 calls.
-    """
-    known = memo.get(id(node))
-    if depth > MAX_YAML_DEPTH or (known is not None and depth + known[1] > MAX_YAML_DEPTH):
-        raise _LimitError(problem=f"nested deeper than {MAX_YAML_DEPTH} levels once its aliases are expanded",
-                          problem_mark=node.start_mark)
-    if known is not None:
-        return known
-    if isinstance(node, yaml.SequenceNode):
-        children = node.value
-    elif isinstance(node, yaml.MappingNode):
-        children = [part for pair in node.value for part in pair]
-    else:
-        children = []
-    size, height = 1, 0
-    for child in children:
-        child_size, child_height = _measure(child, depth + 1, memo)
-        size, height = size + child_size, max(height, child_height + 1)
-        if size > MAX_YAML_NODES:
-            raise _LimitError(problem=f"more than {MAX_YAML_NODES} values once its aliases are expanded",
-                              problem_mark=node.start_mark)
-    memo[id(node)] = (size, height)
-    return size, height
 
 
 def _read_text(path: Path) -> str:
@@ -139,31 +48,12 @@ def _read_text(path: Path) -> str:
                         "save the spec as UTF-8") from None
 
 
-def _yaml_error(path: Path, exc: yaml.YAMLError) -> SpecError:
-    """One line for a YAML error: the file, the line and what is wrong."""
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    where = f" line {mark.line + 1}:" if mark is not None else ""
-    if isinstance(exc, _LimitError):
-        return SpecError(f"{path}:{where} {exc.problem}")
-    problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or first_line(exc)
-    return SpecError(f"{path}:{where} not valid YAML ({first_line(Exception(problem))})")
-
-
 def read_yaml(path: Path) -> dict[str, Any]:
     """One spec file as a mapping (empty file: ``{}``), within the limits of this module.
 
     :raises SpecError: unreadable, too large, not UTF-8, not YAML, beyond a limit, or not a mapping.
     """
-    loader = _LimitedLoader(_read_text(path))
-    try:
-        node = loader.get_single_node()
-        if node is not None:
-            _measure(node, 0, {})
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        raise _yaml_error(path, exc) from None
-    finally:
-        loader.dispose()
+    data = load_yaml(_read_text(path), path, SpecError)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -221,14 +111,14 @@ def resolve_spec_path(name_or_path: str | Path) -> Path:
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") or _exists(path):
         if not _is_file(path):
-            raise SpecError(f"{_short(str(path), 200)}: no such spec file")
+            raise SpecError(f"{short_text(str(path), 200)}: no such spec file")
         return path
     preset = PRESETS_DIR / f"{name_or_path}.yaml"
     if _is_file(preset):
         return preset
     close = difflib.get_close_matches(str(name_or_path), preset_names(), n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else f"; presets: {', '.join(preset_names())}"
-    raise SpecError(f"{_short(str(name_or_path), 200)}: neither a spec file nor a built-in preset{hint}")
+    raise SpecError(f"{short_text(str(name_or_path), 200)}: neither a spec file nor a built-in preset{hint}")
 
 
 def absolute_photos_path(photos: str, folder: Path) -> str:
@@ -271,10 +161,10 @@ class _IncludeWalk:
         candidate = path.parent / item
         target = candidate if _is_file(candidate) else PRESETS_DIR / item
         if not _is_file(target):
-            raise SpecError(f"{path}: include: no such file {_short(item, 200)!r}")
+            raise SpecError(f"{path}: include: no such file {short_text(item, 200)!r}")
         resolved = target.resolve()
         if not any(resolved.is_relative_to(root) for root in self.roots):
-            raise SpecError(f"{path}: include: {_short(item, 200)!r} is outside the spec's folder "
+            raise SpecError(f"{path}: include: {short_text(item, 200)!r} is outside the spec's folder "
                             f"{self.roots[0]} and the built-in presets {self.roots[-1]}; "
                             "an included file must lie in one of them")
         return resolved

@@ -192,3 +192,16 @@ def _verify_gone(sandbox: Path) -> list[str]:
     manifest = json.loads(path.read_text(encoding="utf-8"))
     path.write_text(json.dumps({**manifest, "spec": spec, "photos_digest": "0" * 64}), encoding="utf-8")
     return ["verify", str(sandbox / "set")]
+
+
+# ------------------------------------------------------------------ calibration YAML within the spec's YAML limits
+@folder_case("calibration YAML nested 30,000 deep", "nested deeper than 32 levels")
+def _calibration_deep(folder: Path) -> None:
+    (folder / "open.yaml").write_text("fx: " + "[" * 30_000 + "]" * 30_000 + "\n", encoding="utf-8")
+
+
+@folder_case("calibration YAML alias bomb", "aliases")
+def _calibration_alias_bomb(folder: Path) -> None:
+    rows = ["a: &a [x, x, x, x, x, x, x, x]"] + [f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 8)
+                                                 + "]" for i in range(8)]
+    (folder / "open.yaml").write_text("\n".join(rows) + "\n", encoding="utf-8")
