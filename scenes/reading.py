@@ -4,8 +4,9 @@ A stimulus set, a results folder, a prediction store, an export or a search fold
 anyone.  Every file read from one is opened by :func:`open_regular` (a regular file, no larger
 than a stated limit, checked on the open handle before a byte is read: a device, a pipe, a folder
 or a sparse 8 GiB file is one line, not a hang or gigabytes of memory), and every JSON file is
-read by :func:`read_json` (size and nesting-depth caps, UTF-8).  ``scenes.storage.read_capped``
-(specs, calibrations) opens its files through :func:`open_regular` too.
+read by :func:`read_json` (size and nesting-depth caps, UTF-8).  Specs and photo calibrations
+are read by :func:`read_bounded` and parsed by :func:`load_yaml` (PyYAML's safe loader within
+depth, alias and node limits).
 """
 from __future__ import annotations
 

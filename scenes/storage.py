@@ -205,23 +205,6 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def read_capped(path: Path, limit: int, error: type[DepthprobeError], unreadable: str, too_large: str) -> bytes:
-    """The bytes of a small file a user hands us (a spec, a calibration), at most ``limit`` bytes.
-
-    :param unreadable: what the one-line error says when the file cannot be read, before the OS's
-        reason; ``too_large`` what it says after "larger than N KiB".
-    :raises error: ``"<path>: <unreadable> (<reason>)"`` or ``"<path>: larger than N KiB<too_large>"``.
-    """
-    try:
-        with open_regular(path, None, error, unreadable) as handle:  # a regular file only
-            raw = handle.read(limit + 1)
-    except OSError as exc:
-        raise error(f"{path}: {unreadable} ({_os_reason(exc)})") from None
-    if len(raw) > limit:
-        raise error(f"{path}: larger than {limit // 1024} KiB{too_large}")
-    return raw
-
-
 def read_format_file(path: str | Path, format_name: str) -> dict[str, Any] | None:
     """The parsed JSON object at ``path`` if it declares ``"format": format_name`` (a manifest,
     summary or marker of ours, any version), else None: missing, unreadable, not JSON, not an

@@ -30,8 +30,7 @@ import yaml
 from scenes.geometry import KITTI_CAMERA_HEIGHT_M, Camera
 from scenes.errors import DepthprobeError
 from scenes.photos.entries import is_present_file
-from scenes.reading import load_yaml
-from scenes.storage import read_capped
+from scenes.reading import load_yaml, read_bounded
 
 CALIBRATION_FILE = "calibration.yaml"
 #: KITTI raw devkit (Geiger et al. 2013, raw_data readme): per-date camera calibration file.
@@ -116,7 +115,7 @@ def _fail(where: Path | str, key: str, problem: str) -> DepthprobeError:
 
 def _read_text(path: Path) -> str:
     """The file's UTF-8 text (at most MAX_CALIBRATION_FILE_BYTES)."""
-    raw = read_capped(path, MAX_CALIBRATION_FILE_BYTES, DepthprobeError, "cannot be read", ", not a calibration file")
+    raw = read_bounded(path, MAX_CALIBRATION_FILE_BYTES, DepthprobeError, "cannot be read", ", not a calibration file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -18,8 +18,7 @@ from typing import Any
 
 
 from scenes.errors import SpecError
-from scenes.reading import MAX_YAML_DEPTH, load_yaml, short_text
-from scenes.storage import read_capped
+from scenes.reading import MAX_YAML_DEPTH, load_yaml, read_bounded, short_text
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
 
@@ -34,7 +33,7 @@ _WIDE_BOMS = {codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32",
 
 def _read_text(path: Path) -> str:
     """The file's text: at most MAX_SPEC_FILE_BYTES of UTF-8 (a UTF-8 byte-order mark is allowed)."""
-    raw = read_capped(path, MAX_SPEC_FILE_BYTES, SpecError, "cannot read the spec file",
+    raw = read_bounded(path, MAX_SPEC_FILE_BYTES, SpecError, "cannot read the spec file",
                       "; a spec file is a design, not data")
     wide = next((name for bom, name in _WIDE_BOMS.items() if raw.startswith(bom)), None)
     if wide:

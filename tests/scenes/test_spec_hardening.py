@@ -265,7 +265,7 @@ def test_deep_merge_merges_shared_mappings_once():
     ("".join(f"k{i}: &a{i} 1\n" for i in range(300)) + "".join(f"z{i}: *a{i}\n" for i in range(300)),
      "more than 256 aliases"),
     ("a: [" + ",".join("1" for _ in range(60_000)) + "]\n", "line 1: more than 50000 values"),
-    ("description: x\n" + "k: v\n" * 220_000, "larger than 1024 KiB"),
+    ("description: x\n" + "k: v\n" * 220_000, "larger than 1 MiB"),
 ])
 def test_yaml_beyond_the_reading_limits_is_one_line(tmp_path, text, expected):
     path = tmp_path / "bad.yaml"
