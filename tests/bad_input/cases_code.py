@@ -6,6 +6,7 @@ tests/depthprobe/test_no_code_from_cwd.py."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.bad_input.harness import base_spec, case, evaluate, write_spec
@@ -56,17 +57,17 @@ case("code", "module calls sys.exit(0) on import", "sys.exit(0)")(
     lambda sandbox: evaluate(sandbox, f"{EXITING_MODULE}:predict"))
 
 
-@case("code", "file path is a folder", "not a regular file")
-def _folder(sandbox: Path) -> list[str]:
-    (sandbox / "models" / "mine.py").mkdir(parents=True)
-    return evaluate(sandbox, f"{sandbox}/models/mine.py:predict")
+def _not_a_file(make: Callable[[Path], object]) -> Callable[[Path], list[str]]:
+    """A case whose ``models/mine.py`` is made by ``make(path)`` (a folder, a pipe), not a file."""
+    def run(sandbox: Path) -> list[str]:
+        (sandbox / "models").mkdir()
+        make(sandbox / "models" / "mine.py")
+        return evaluate(sandbox, f"{sandbox}/models/mine.py:predict")
+    return run
 
 
-@case("code", "file path is a pipe", "not a regular file")
-def _fifo(sandbox: Path) -> list[str]:
-    (sandbox / "models").mkdir()
-    os.mkfifo(sandbox / "models" / "mine.py")
-    return evaluate(sandbox, f"{sandbox}/models/mine.py:predict")
+case("code", "file path is a folder", "not a regular file")(_not_a_file(Path.mkdir))
+case("code", "file path is a pipe", "not a regular file")(_not_a_file(os.mkfifo))
 
 
 @case("code", "module beside the set, not on the path", "not on the Python path")
