@@ -147,7 +147,8 @@ def test_spawned_workers_do_not_import_from_the_working_directory(tmp_path, prot
 def test_the_command_protects_the_processes_it_starts(monkeypatch):
     from depthprobe.cli import main
 
-    monkeypatch.delenv("PYTHONSAFEPATH", raising=False)
+    monkeypatch.setenv("PYTHONSAFEPATH", "")  # recorded as it was (unset: removed again afterwards) ...
+    monkeypatch.delenv("PYTHONSAFEPATH")  # ... then unset for main to set: later tests' children keep their path
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.setattr(sys, "argv", ["depthprobe", "validate", "camera_pitch"])
     with pytest.raises(SystemExit) as info:
