@@ -109,8 +109,9 @@ def evaluate(set_dir: str | Path, model: str | Callable[..., Any], out: str | Pa
     :param statistic: per-object estimate over its eroded mask: ``median`` or ``mean``.
     :param seed: seed of the alignment's pixel sample and of the bootstraps (>= 0).
     :returns: the summary (the content of ``out/summary.json``): ``verdict``, and ``cues`` --
-        per cue (``vertical``, ``size``) its standardised coefficient ``value`` with its 95 %
-        bootstrap interval ``ci_low``, ``ci_high``.
+        per cue (``vertical``, ``size``) its coefficient ``value`` (the exponent of distance the
+        estimates follow through that cue; 1 = fully, 0 = not at all) with its 95 % interval
+        ``ci_low``, ``ci_high`` (``method`` ``ols-hc3-t``) and the count behind it, ``n_objects``.
     :raises DepthprobeError: a damaged set, an unknown model, a model that breaks its contract.
     """
     from evaluator.pipeline.evaluate import evaluate_set

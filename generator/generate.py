@@ -177,19 +177,19 @@ def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalo
     render comes back (adding each render to ``totals``); return the records of all planned
     frames.  Counterfactuals are rendered as ``spec`` says, whatever spec the executor was
     opened with; ``photos`` (the digest of its photos) goes into each record."""
-    todo = [p for p in plans if p.frame_id not in done]
+    to_render = [p for p in plans if p.frame_id not in done]
     records = {p.frame_id: done[p.frame_id] for p in plans if p.frame_id in done}
-    if not todo:
+    if not to_render:
         return records
     end_progress_line(out)
     geometry_writer = GeometryWriter(out)
     if progress:
-        progress("render", 0, len(todo), "")
+        progress("render", 0, len(to_render), "")
     written = 0
     opened = time.perf_counter()
-    with use_executor(spec, catalog, executor, len(group_renders(todo))) as renderer:
+    with use_executor(spec, catalog, executor, len(group_renders(to_render))) as renderer:
         totals.workers = renderer.n_workers
-        for result in renderer.render(todo, spec.render.counterfactual):
+        for result in renderer.render(to_render, spec.render.counterfactual):
             start = time.perf_counter()
             if totals.first_result_s is None:
                 totals.first_result_s = start - opened
@@ -201,9 +201,9 @@ def render_missing(spec: StimulusSpec, plans: list[FramePlan], out: Path, catalo
             for plan in result.plans:
                 written += 1
                 if progress:
-                    progress("render", written, len(todo), progress_item(plan.frame_id, renderer))
+                    progress("render", written, len(to_render), progress_item(plan.frame_id, renderer))
     if progress:
-        progress("render", len(todo), len(todo), progress_item("done", renderer))
+        progress("render", len(to_render), len(to_render), progress_item("done", renderer))
     return records
 
 

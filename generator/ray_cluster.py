@@ -112,9 +112,9 @@ def start_local(ray: Any, cpus: int, gpus: int) -> subprocess.Popen | None:
 def descendants(of: int | None = None) -> list[int]:
     """The ids of the children of process ``of`` (None: this process), theirs and so on, read
     from /proc (empty without)."""
-    found, todo = [], [os.getpid() if of is None else of]
-    while todo:
-        parent = todo.pop()
+    found, to_visit = [], [os.getpid() if of is None else of]
+    while to_visit:
+        parent = to_visit.pop()
         try:
             tasks = os.listdir(f"/proc/{parent}/task")
         except OSError:
@@ -126,7 +126,7 @@ def descendants(of: int | None = None) -> list[int]:
             except OSError:
                 continue
             found += children
-            todo += children
+            to_visit += children
     return found
 
 

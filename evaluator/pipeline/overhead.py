@@ -102,7 +102,7 @@ def memory_child(set_root: Path, batch_size: int, channels: int) -> dict[str, An
     from evaluator.pipeline.evaluate import evaluate_set
     from scenes.formats import open_stimulus_set
 
-    n_frames = len(open_stimulus_set(set_root).frames)
+    n_frames = len(open_stimulus_set(set_root, check_files=False).frames)  # evaluate_set below checks it
     model = bench_model(channels)
     with torch.inference_mode():  # torch's one-off set-up is not the evaluator's
         model.predict(np.zeros((1, 64, 64, 3), np.uint8))
