@@ -55,9 +55,11 @@ POSE_PANELS = {
 FIGURE_NAMES = ("curves", "cues", "pose", "obstacles")
 
 
-def draw_figures(results: Results) -> list[tuple[str, Any]]:
+def draw_figures(results: Results, cue_sections: bool = True) -> list[tuple[str, Any]]:
     """Every figure the results support, drawn in memory: ``[(name, Figure), ...]`` in page order.
 
+    :param cue_sections: also the figures of the cue sections (:mod:`evaluator.results.cue_sections`),
+        named after their section, after the others.
     :raises ResultsError: a damaged table.
     """
     drawers = {"curves": curves_figure, "cues": cues_figure, "pose": pose_figure, "obstacles": obstacles_figure}
@@ -66,13 +68,19 @@ def draw_figures(results: Results) -> list[tuple[str, Any]]:
         figure = drawers[name](results)
         if figure is not None:
             drawn.append((name, figure))
+    if cue_sections:
+        from evaluator.results.cue_sections import build_cue_sections
+
+        drawn += [(section.name, section.figure) for section in build_cue_sections(results)
+                  if section.figure is not None]
     return drawn
 
 
-def render_figures(results: Results | str | Path) -> dict[str, bytes]:
-    """Every figure the results support as PNG bytes (nothing is written): ``{name: png}``."""
+def render_figures(results: Results | str | Path, cue_sections: bool = True) -> dict[str, bytes]:
+    """Every figure the results support as PNG bytes (nothing is written): ``{name: png}``
+    (``cue_sections`` as :func:`draw_figures`)."""
     results = results if isinstance(results, Results) else read_results(results)
-    return {name: png_bytes(figure) for name, figure in draw_figures(results)}
+    return {name: png_bytes(figure) for name, figure in draw_figures(results, cue_sections)}
 
 
 def write_figures(results: Results | str | Path) -> list[Path]:

@@ -23,7 +23,8 @@ from typing import Any
 import pandas as pd
 
 from evaluator.analyses.intervals import format_estimate, format_number
-from evaluator.results.figures import render_figures
+from evaluator.results.cue_sections import CUE_TITLES, build_cue_sections
+from evaluator.results.figures import png_bytes, render_figures
 from evaluator.results.format import REPORT_FILES, Results, ResultsError
 from evaluator.results.gallery import build_gallery
 from evaluator.results.html import data_uri, render
@@ -123,14 +124,15 @@ def report_context(results: Results, gallery: bool = True) -> dict[str, Any]:
     """Everything the report templates show, as plain values (strings, lists, dicts)."""
     summary = results.summary
     figures = [{"name": name, "caption": FIGURE_CAPTIONS.get(name, ""), "src": data_uri(png)}
-               for name, png in render_figures(results).items()]
+               for name, png in render_figures(results, cue_sections=False).items()]
     shown = build_gallery(results) if gallery else None
     frames = [{"frame_id": f.frame_id, "reasons": f.reasons, "src": data_uri(f.png)} for f in shown.frames] \
         if shown else []
     skipped = [w for w in (shown.warnings if shown else []) if w.startswith("gallery skipped")]
+    cue_prefixes = tuple(f"{title.lower()}:" for title in CUE_TITLES.values())
     lines = [line for line in analysis_lines(summary)
              if not line.startswith(("factors:", "accuracy (", "robustness:", "  cue verdict changes",
-                                     "true depth unknown"))]
+                                     "true depth unknown", *cue_prefixes))]
     return {
         "title": f"depthprobe report: {summary.get('model')}",
         "model": summary.get("model"), "verdict": summary.get("verdict"), "verdict_text": summary.get("verdict_text"),
@@ -140,8 +142,16 @@ def report_context(results: Results, gallery: bool = True) -> dict[str, Any]:
         "metrics": metric_table(summary), "analysis_lines": lines,
         "gallery": frames, "gallery_warnings": skipped,
         "gallery_limits": _limits_text(shown.depth_limits_m if shown else None),
-        "robustness": robustness_section(results),
+        "robustness": robustness_section(results), "cue_sections": cue_section_context(results),
     }
+
+
+def cue_section_context(results: Results) -> list[dict[str, Any]]:
+    """The cue sections (:mod:`evaluator.results.cue_sections`) as plain values, figures as data URIs."""
+    return [{"name": s.name, "title": s.title, "verdict": s.verdict, "definitions": s.definitions,
+             "columns": list(s.columns), "rows": [list(row) for row in s.rows], "caption": s.caption,
+             "src": data_uri(png_bytes(s.figure)) if s.figure is not None else None}
+            for s in build_cue_sections(results)]
 
 
 def _limits_text(limits: tuple[float, float] | None) -> str:

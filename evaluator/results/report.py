@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluator.analyses.intervals import format_estimate, format_number
+from evaluator.results.cue_sections import cue_lines
 
 
 def format_summary(summary: Mapping[str, Any]) -> list[str]:
@@ -118,7 +119,7 @@ def analysis_lines(summary: Mapping[str, Any]) -> list[str]:
                      for level in levels]
             lines.append(f"  seen by {factor_name}: {'; '.join(parts)}")
     lines += _robustness_lines(summary.get("robustness"))
-    return lines
+    return lines + cue_lines(summary)
 
 
 def _robustness_lines(section: Mapping[str, Any] | None) -> list[str]:
