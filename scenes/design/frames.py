@@ -20,7 +20,7 @@ import numpy as np
 
 from scenes.geometry import Camera, srgb_to_linear
 from scenes.catalog import Asset
-from scenes.spec import VariantSpec
+from scenes.spec import StimulusSpec, VariantSpec
 
 #: Nearest distance (m) from the camera at which an object may start (Blender's clip_start is 0.1 m).
 MIN_OBJECT_DEPTH_M = 0.5
@@ -131,6 +131,14 @@ class FramePlan:
     def render_id(self) -> str:
         """Frames with the same render id share one render (they differ only by image transform)."""
         return self.render_key or self.frame_id
+
+
+def plain_frame(spec: StimulusSpec, frame_id: str, variant: VariantSpec, camera: Camera,
+                objects: tuple[ObjectPlacement, ...], factors: dict[str, Any], is_reference: bool) -> FramePlan:
+    """The plan of one frame rendered on its own: seeded from the set's seed and its id, its
+    factor levels followed by its variant's name (the experiment kinds' usual frame)."""
+    return FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, objects,
+                     {**factors, "variant": variant.name}, is_reference=is_reference)
 
 
 def nearest_footprint_offset(asset: Asset, yaw_deg: float, scale: float) -> float:

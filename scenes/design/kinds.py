@@ -22,15 +22,7 @@ from scenes.spec import (EXPERIMENT_KINDS, CameraPoseSpec, ElevationSpec, Ground
                          PositionVsSizeSpec, RandomScenesSpec, RobustnessSpec,
                          StimulusSpec, VariantSpec, kind_tag)
 from scenes.design.frames import (MIN_OBJECT_DEPTH_M, Appearance, FramePlan, ObjectPlacement, derive_seed,
-                                  frame_rng, hsv_to_linear_rgb, level_text, standing)
-
-
-def _frame(spec: StimulusSpec, frame_id: str, variant: VariantSpec, camera: Camera,
-           objects: tuple[ObjectPlacement, ...], factors: dict[str, Any], is_reference: bool) -> FramePlan:
-    """The plan of one frame rendered on its own: seeded from the set's seed and its id, its
-    factor levels followed by its variant's name."""
-    return FramePlan(frame_id, derive_seed(spec.seed, frame_id), variant, camera, objects,
-                     {**factors, "variant": variant.name}, is_reference=is_reference)
+                                  frame_rng, hsv_to_linear_rgb, level_text, plain_frame, standing)
 
 
 def _position_vs_size(spec: StimulusSpec, exp: PositionVsSizeSpec, catalog: Catalog) -> list[FramePlan]:
@@ -46,7 +38,7 @@ def _position_vs_size(spec: StimulusSpec, exp: PositionVsSizeSpec, catalog: Cata
         factors = {"condition": condition, "relative_distance": d}
         obj = standing(asset, 1, distance, exp.lateral_m, exp.yaw_deg, scale, factors=factors)
         frame_id = f"{condition}-d{level_text(d)}-{variant.name}"
-        frames.append(_frame(spec, frame_id, variant, camera, (obj,), factors,
+        frames.append(plain_frame(spec, frame_id, variant, camera, (obj,), factors,
                              is_reference=condition == exp.reference_condition))
     return frames
 
@@ -59,7 +51,7 @@ def _elevation(spec: StimulusSpec, exp: ElevationSpec, catalog: Catalog) -> list
         factors = {"elevation_m": elevation}
         obj = standing(asset, 1, exp.distance_m, exp.lateral_m, exp.yaw_deg, elevation_m=elevation, factors=factors)
         frame_id = f"elevation{level_text(elevation)}-{variant.name}"
-        frames.append(_frame(spec, frame_id, variant, camera, (obj,), factors, is_reference=elevation == 0.0))
+        frames.append(plain_frame(spec, frame_id, variant, camera, (obj,), factors, is_reference=elevation == 0.0))
     return frames
 
 
@@ -73,7 +65,7 @@ def _camera_pose(spec: StimulusSpec, exp: CameraPoseSpec, catalog: Catalog) -> l
         for level in exp.level_values():
             camera = spec.camera.to_camera(**{exp.vary: level})
             frame_id = f"{exp.vary}{level_text(level, '+.2f')}-{variant.name}"
-            frames.append(_frame(spec, frame_id, variant, camera, objects, {"vary": exp.vary, "level": level},
+            frames.append(plain_frame(spec, frame_id, variant, camera, objects, {"vary": exp.vary, "level": level},
                                  is_reference=abs(level - canonical) < 1e-9))
     return frames
 
@@ -91,7 +83,7 @@ def _novel_objects(spec: StimulusSpec, exp: NovelObjectsSpec, catalog: Catalog) 
         factors = {"relative_distance": d}
         obj = standing(asset, 1, d * exp.base_distance_m, exp.lateral_m, exp.yaw_deg, factors=factors)
         frame_id = f"{asset.id}-d{level_text(d)}-{variant.name}"
-        frames.append(_frame(spec, frame_id, variant, camera, (obj,), {"asset": asset.id, **factors}, is_reference=True))
+        frames.append(plain_frame(spec, frame_id, variant, camera, (obj,), {"asset": asset.id, **factors}, is_reference=True))
     return frames
 
 
@@ -138,7 +130,7 @@ def _ground_contact(spec: StimulusSpec, exp: GroundContactSpec, catalog: Catalog
         factors = {**_GROUND_CONTACT_DEFAULTS, "condition": condition, **levels, "relative_distance": d}
         obj = standing(asset, 1, d * exp.base_distance_m, exp.lateral_m, exp.yaw_deg, factors=factors)
         frame_id = f"{condition}-d{level_text(d)}-{variant.name}"
-        frames.append(_frame(spec, frame_id, variant, camera, (replace(obj, appearance=appearance),),
+        frames.append(plain_frame(spec, frame_id, variant, camera, (replace(obj, appearance=appearance),),
                              {"condition": condition, "relative_distance": d},
                              is_reference=condition == "shadow_on" or not exp.shadow))
     return frames
@@ -234,7 +226,7 @@ def _random_scenes(spec: StimulusSpec, exp: RandomScenesSpec, catalog: Catalog) 
         variant = spec.world.variants[int(rng.integers(len(spec.world.variants)))]
         camera, objects, pose = _random_frame(spec, exp, assets, key, rng)
         frame_id = f"{key}-{variant.name}"
-        frames.append(_frame(spec, frame_id, variant, camera, objects, {"scene": index},
+        frames.append(plain_frame(spec, frame_id, variant, camera, objects, {"scene": index},
                              is_reference=pose["height_m"] == spec.camera.height_m
                              and pose["pitch_deg"] == spec.camera.pitch_deg))
     return frames
