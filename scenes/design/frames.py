@@ -126,6 +126,9 @@ class FramePlan:
     render_key: str = ""
     #: Seed of the image transform's random draws (corruptions; 0 for the deterministic ones).
     transform_seed: int = 0
+    #: Object ids drawn over every other surface (depth order reversed, scenes/design/depth_order.py;
+    #: their own geometry gives the depth and masks where they cover a pixel); () = physical order.
+    drawn_over: tuple[int, ...] = ()
 
     @property
     def render_id(self) -> str:
