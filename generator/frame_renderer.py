@@ -17,6 +17,7 @@ import bpy
 import numpy as np
 
 from generator import materials
+from generator.draw_order import draw_over
 from generator.blenderproc_runtime import load_blenderproc, quiet_stdout
 from generator.objects import ObjectPlacer
 from generator.photo_world import background_frame, build_photo_world, photo_frame, set_transparent_film
@@ -204,6 +205,10 @@ class FrameRenderer:
                            for p in plan.objects}
         frame = self._render(plan.seed, object_semantic)
         self._geometry = self._read_geometry(plan)
+        if plan.drawn_over:  # depth order reversed (generator/draw_order.py)
+            frame, self._geometry = draw_over(frame, self._geometry, plan.drawn_over, lambda: (
+                self._cycles_pass(plan.seed, self._spec.render.samples, RGB_FILTER_WIDTH_PX)["colors"][0],
+                self._render(plan.seed, object_semantic)))
         without = None
         if counterfactual and self._photo is not None:
             without = self._photo  # the photo is the frame without its objects

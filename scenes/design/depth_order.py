@@ -14,7 +14,9 @@ close to, not equal to, the requested one.
 Frames (ids ``<condition>-r<ratio>-o<overlap>-<variant>``; ``far_alone-r<ratio>-<variant>``):
 
 * ``consistent`` (reference frames): A and B, A occluding B;
-* ``reversed``: the same scene with B drawn over A (``FramePlan.drawn_over = (2,)``);
+* ``reversed``: the same scene with B drawn over A (``FramePlan.drawn_over = (2,)``), rendered
+  with the consistent frame's seed (derived from ``pair-r<ratio>-o<overlap>-<variant>``), so the
+  two differ only where the order does;
 * ``far_alone``: B alone (one per ratio and variant: it does not depend on the overlap).
 
 Frame factors: ``condition``, ``distance_ratio``, ``overlap`` (requested; NaN for far_alone),
@@ -30,7 +32,7 @@ import numpy as np
 from scipy.spatial import ConvexHull
 
 from scenes.catalog import Asset, Catalog
-from scenes.design.frames import (FramePlan, ObjectPlacement, level_text, nearest_footprint_offset, plain_frame,
+from scenes.design.frames import (FramePlan, ObjectPlacement, derive_seed, level_text, nearest_footprint_offset, plain_frame,
                                   standing)
 from scenes.design.meshes import load_asset_mesh
 from scenes.errors import SpecError
@@ -140,7 +142,9 @@ def expand_depth_order(spec: StimulusSpec, exp: DepthOrderSpec, catalog: Catalog
                 frame_id = f"{condition}-r{level_text(ratio)}-o{level_text(overlap)}-{variant.name}"
                 plan = plain_frame(spec, frame_id, variant, camera, (near, far), factors,
                                    is_reference=condition == "consistent")
-                frames.append(plan if condition == "consistent" else _drawn_over(plan))
+                # one seed for the pair: the same noise, so the frames differ only where the order does
+                plan = replace(plan, seed=derive_seed(spec.seed, f"pair-r{level_text(ratio)}-o{level_text(overlap)}-{variant.name}"))
+                frames.append(plan if condition == "consistent" else replace(plan, drawn_over=(FAR_ID,)))
         if "far_alone" in exp.conditions:
             factors = {"condition": "far_alone", "distance_ratio": ratio, "overlap": float("nan"), "drawn_front": "none"}
             frames.append(plain_frame(spec, f"far_alone-r{level_text(ratio)}-{variant.name}", variant, camera,
@@ -155,11 +159,6 @@ def _check_apart(exp: DepthOrderSpec, near_asset: Asset, ratio: float) -> None:
     if ratio * exp.near_distance_m <= near_end:
         raise SpecError(f"experiment.distance_ratio: {ratio} puts {exp.far_asset!r} at {ratio * exp.near_distance_m:.2f} m, "
                         f"inside the footprint of {exp.near_asset!r} (which reaches {near_end:.2f} m)")
-
-
-def _drawn_over(plan: FramePlan) -> FramePlan:
-    """The plan with B drawn over every other surface."""
-    return replace(plan, drawn_over=(FAR_ID,))
 
 
 def count_depth_order(spec: StimulusSpec, exp: DepthOrderSpec) -> int:

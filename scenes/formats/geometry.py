@@ -16,7 +16,9 @@ re-casts the frames from these files alone and compares them with the stored lay
     SET/geometry/frames/<frame_id>.json   the frame: its world file, each placed object (node
                                           name, class, instance id, mesh file, 4x4 matrix_world),
                                           the camera (K, width, height, world_to_camera) and,
-                                          for a counterfactual frame, which objects it showed
+                                          for a counterfactual frame, which objects it showed,
+                                          and for a frame drawn out of depth order, which
+                                          objects were drawn over the rest ("drawn_over")
 
 Units and conventions: metres, world x right, y forward, z up; vertices float32 as Blender
 stores them; matrices float64 (the float32 values Blender holds, exactly); ``world_to_camera``
@@ -148,6 +150,9 @@ class FrameGeometry:
     :ivar camera: the camera.
     :ivar counterfactual_objects: node names of the placed objects the counterfactual render
         showed (normally none), or None when the frame has no counterfactual.
+    :ivar drawn_over: node names of the placed objects drawn over every other surface (depth
+        order reversed, generator/draw_order.py): the layers show their own cast where they
+        cover a pixel; () for a frame in physical order (the record then has no such key).
     """
 
     frame_id: str
@@ -156,6 +161,7 @@ class FrameGeometry:
     objects: tuple[MeshNode, ...]
     camera: CameraGeometry
     counterfactual_objects: tuple[str, ...] | None = None
+    drawn_over: tuple[str, ...] = ()
 
 
 def world_path(variant: str) -> str:
@@ -251,9 +257,10 @@ def frame_record(geometry: FrameGeometry) -> dict[str, Any]:
                 "mesh": mesh_path(n), "matrix_world": np.asarray(n.matrix_world, float).tolist()}
                for n in geometry.objects]
     cf = None if geometry.counterfactual_objects is None else sorted(geometry.counterfactual_objects)
-    return {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "frame_id": geometry.frame_id,
-            "world": world_path(geometry.world), "camera": geometry.camera.to_record(), "objects": objects,
-            "counterfactual_objects": cf}
+    record = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "frame_id": geometry.frame_id,
+              "world": world_path(geometry.world), "camera": geometry.camera.to_record(), "objects": objects,
+              "counterfactual_objects": cf}
+    return {**record, "drawn_over": sorted(geometry.drawn_over)} if geometry.drawn_over else record
 
 
 class GeometryWriter:
@@ -339,10 +346,11 @@ def read_frame_geometry(root: Path | str, frame_id: str, cache: dict[str, tuple[
             objects.append(MeshNode(name, semantic, instance, mesh.vertices, mesh.faces,
                                     np.asarray(entry["matrix_world"], dtype=np.float64).reshape(4, 4)))
         cf = record.get("counterfactual_objects")
+        drawn_over = tuple(str(name) for name in record.get("drawn_over", ()))
     except StimulusSetError:
         raise
     except (KeyError, TypeError, ValueError) as exc:
         raise StimulusSetError(f"{path}: malformed geometry record ({type(exc).__name__}: {exc})") from None
     world = Path(world_rel).stem
     return FrameGeometry(record.get("frame_id", frame_id), world, nodes(world_rel), tuple(objects), camera,
-                         None if cf is None else tuple(cf))
+                         None if cf is None else tuple(cf), drawn_over)

@@ -51,6 +51,7 @@ from typing import Sequence
 import numpy as np
 
 from scenes.raycast.caster import RayCaster
+from scenes.raycast.draw_order import cast_in_draw_order
 from scenes.raycast.masks import object_mask_agreement, object_mask_problems
 from scenes.raycast.open3d_runtime import load_open3d
 from scenes.geometry import Camera, SEMANTIC_CLASSES
@@ -302,7 +303,7 @@ def check_frame(stimulus_set: StimulusSet, frame_id: str, geometry: FrameGeometr
     if not depth.shape == instances.shape == semantic.shape == (cam.height, cam.width):
         raise StimulusSetError(f"{stimulus_set.root}: frame {frame_id!r}: layers of shape {depth.shape}, "
                                f"{instances.shape}, {semantic.shape} but the exported camera is {cam.width}x{cam.height}")
-    cast = recast(geometry.world_nodes + geometry.objects, cam)
+    cast = cast_in_draw_order(recast, geometry.world_nodes + geometry.objects, geometry.drawn_over, cam)
     if is_photo_frame(stimulus_set, frame_id):
         return _photo_frame_check(stimulus_set, frame_id, geometry, cast, start)
     near = near_discontinuity(cast, instances)
