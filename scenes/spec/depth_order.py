@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from scenes.spec.types import AssetId, Distinct, DistanceM, LateralM, Strict, YawDeg
 
@@ -52,13 +52,9 @@ class DepthOrderSpec(Strict):
 
     @field_validator("conditions")
     @classmethod
-    def _unique_conditions(cls, value: list[str]) -> list[str]:
+    def _conditions(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
-            raise ValueError(f"conditions must be unique (got {value})")
+            raise ValueError(f"must be unique (got {value})")
+        if "consistent" not in value:
+            raise ValueError("must include 'consistent' (its frames are the reference frames)")
         return value
-
-    @model_validator(mode="after")
-    def _has_consistent(self) -> "DepthOrderSpec":
-        if "consistent" not in self.conditions:
-            raise ValueError("conditions must include 'consistent' (its frames are the reference frames)")
-        return self
