@@ -24,7 +24,8 @@ overlap > 0 (at 0 nothing is reversed); the coefficient of ``near_in_front`` in 
 ``log_ratio ~ 1 + log_true_ratio + near_in_front + contact_diff + size_diff`` (HC3, Student t;
 the covariates that make the design rank-deficient are dropped, in the order size, contact) --
 the reliance on depth order in log units, 0 for a network that ignores it; mean bleeding per
-condition, bootstrap over frames.  Verdict: follows depth order when the drop's interval lies
+condition, a percentile bootstrap over the far-alone frames (the pairs of one ratio and variant
+share theirs, so they are one unit).  Verdict: follows depth order when the drop's interval lies
 above 0.
 """
 from __future__ import annotations
@@ -102,11 +103,18 @@ def accuracy_drop(pairs: pd.DataFrame, rng: np.random.Generator) -> Estimate:
     return bootstrap_mean(diff, rng, unit="pairs")
 
 
+def mean_bleeding(part: pd.DataFrame, rng: np.random.Generator) -> Estimate:
+    """Mean bleeding of ``part``'s pairs with a bootstrap over far-alone frames (ratio and variant):
+    the pairs that share one far-alone frame share its error, so they are resampled together."""
+    groups = part.groupby(["distance_ratio", "variant"], sort=True)["bleeding"].mean()
+    return bootstrap_mean(groups.to_numpy(float), rng, unit="far_alone_frames")
+
+
 def cell_table(pairs: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Per condition and overlap level: accuracy (Wilson), mean bleeding (bootstrap), mean actual overlap."""
     rows = []
     for (condition, overlap), part in pairs.groupby(["condition", "overlap"], sort=True):
-        acc, bleed = accuracy(part), bootstrap_mean(part["bleeding"].to_numpy(float), rng, unit="pairs")
+        acc, bleed = accuracy(part), mean_bleeding(part, rng)
         rows.append({"condition": condition, "overlap": float(overlap), "n_pairs": len(part),
                      "overlap_actual": float(part["overlap_actual"].mean()),
                      **{f"accuracy_{k}": getattr(acc, k) for k in ("value", "ci_low", "ci_high")},
@@ -134,8 +142,7 @@ def summarise(pairs: pd.DataFrame, rng: np.random.Generator) -> dict:
     acc = {c: accuracy(part) for c, part in by_condition.items()}
     drop = accuracy_drop(pairs, rng)
     coefficient, terms, r2 = front_fit(pairs)
-    bleeding = {c: bootstrap_mean(part["bleeding"].to_numpy(float), rng, unit="pairs")
-                for c, part in by_condition.items()}
+    bleeding = {c: mean_bleeding(part, rng) for c, part in by_condition.items()}
     return {"verdict_text": verdict_text(acc["consistent"], acc["reversed"], drop),
             "follows_depth_order": bool(drop.ci_low > 0),
             "accuracy": {c: e.to_dict() for c, e in acc.items()}, "accuracy_drop": drop.to_dict(),

@@ -62,6 +62,8 @@ class Box:
     shadow: bool = False
     columns: dict = field(default_factory=dict)
     class_height_m: float = CLASS_HEIGHT_M
+    #: Drawn over the boxes before it wherever it is hit, even where they are nearer (depth order reversed).
+    drawn_over: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def render_spec(spec: FrameSpec, index: int) -> dict:
     depth, instances = road.copy(), np.zeros(road.shape, np.uint16)
     for k, box in enumerate(spec.boxes, start=1):
         z = raycast_box(camera, box, rays)
-        nearer = z < depth
+        nearer = np.isfinite(z) if box.drawn_over else z < depth
         depth[nearer], instances[nearer] = z[nearer], k
     background = np.where(sky[..., None], np.array(SKY_RGB, np.uint8), np.array(ROAD_RGB, np.uint8))
     rgb = background.copy()

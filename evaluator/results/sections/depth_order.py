@@ -16,7 +16,7 @@ DEFINITIONS = (
     "(pairs with overlap > 0) is a bootstrap over pairs. Drawn-in-front coefficient: change of log(estimate B / "
     "estimate A) when A is drawn in front, OLS with HC3 intervals, controlling for the true log ratio, contact "
     "rows and sizes. Bleeding: change of log(estimate B / true B) against the frame with B alone (< 0: B pulled "
-    "nearer), bootstrap over pairs. Overlap: requested (actual, from the masks).")
+    "nearer), bootstrap over the B-alone frames. Overlap: requested (actual, from the masks).")
 COLUMNS = ("condition", "overlap requested (actual)", "ordering accuracy", "bleeding (log)", "n pairs")
 CONDITION_COLOURS = {"consistent": "tab:blue", "reversed": "tab:red"}
 
