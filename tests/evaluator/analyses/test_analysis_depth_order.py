@@ -14,6 +14,7 @@ from an explicit Generator):
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -169,3 +170,22 @@ def test_no_tables_and_no_section_for_a_set_of_another_kind(true_depth_result, t
     summary = evaluate_set(root, lambda images: np.full(images.shape[:3], 10.0, np.float32), tmp_path / "out")
     assert "depth_order" not in summary
     assert not (tmp_path / "out" / "depth_order_pairs.parquet").exists()
+
+
+def test_report_section_in_a_headless_browser(depth_order_result, tmp_path):
+    from typer.testing import CliRunner
+
+    from depthprobe.cli import app
+    from tests.evaluator.results.browser import assert_page_is_clean, browser_or_skip, inspect_page
+
+    browser = browser_or_skip()
+    summary, out = depth_order_result
+    results = tmp_path / "results"
+    shutil.copytree(out, results)
+    assert CliRunner().invoke(app, ["report", str(results)]).exit_code == 0
+    page = results / "report.html"
+    html = page.read_text(encoding="utf-8")
+    assert '<section id="cue-depth_order">' in html and 'id="figure-depth_order"' in html
+    assert summary["depth_order"]["verdict_text"] in html and "drawn-in-front coefficient" in html
+    check = inspect_page(browser, page)
+    assert_page_is_clean(check, page, n_images=html.count("<img "))
