@@ -20,7 +20,8 @@ with the stored layers:
   1e-3 beyond (the road's documented accuracy, docs/formats.md, "The stimulus set").  Measured on
   quick renders of every preset: at most 0.4 mm up to 100 m, but up to 2 mm (1e-5 of the
   depth) at 100 ... 400 m, where rays meet the 3 km long ground triangles; a fixed 1 mm would
-  fail there for no fault of the set.  Sky must be sky (+inf) in both.
+  fail there for no fault of the set.  Sky must be sky (+inf) in both.  A frame drawn out of
+  depth order is re-cast in the same order (its export's ``drawn_over``, scenes/raycast/draw_order.py).
 * **instance mask**: at least MIN_MASK_AGREEMENT of all pixels equal, and each object's own
   mask against its re-cast one away from edges (scenes/raycast/masks.py); for the semantic map
   at least MIN_MASK_AGREEMENT of all pixels (classes from the exported node names; markings are part of the export, 1 mm above the
