@@ -10,6 +10,9 @@ from an explicit Generator):
 * ``follows_depth_order`` -- and, where the far object is drawn in front, puts it PLANTED_SHIFT
   (log units) nearer: reversed accuracy 0, the drop's interval above 0, the coefficient's
   interval covers PLANTED_SHIFT, verdict "follows depth order".
+
+And the flat-road baseline, whose prediction varies over an object, shows no effect at all: the
+objects are estimated on the pixels they show in both frames of a pair.
 """
 from __future__ import annotations
 
@@ -189,3 +192,18 @@ def test_report_section_in_a_headless_browser(depth_order_result, tmp_path):
     assert summary["depth_order"]["verdict_text"] in html and "drawn-in-front coefficient" in html
     check = inspect_page(browser, page)
     assert_page_is_clean(check, page, n_images=html.count("<img "))
+
+
+def test_estimates_on_common_pixels_leave_no_effect_for_the_flat_road_baseline(depth_order_set, tmp_path):
+    # flat-road gives each pixel its row's road depth: B's estimate over its visible pixels would
+    # change with how much of B shows; on the common pixels nothing but the drawing order changes
+    summary = evaluate_set(depth_order_set, "flat-road", tmp_path / "flat")
+    entry = summary["depth_order"]
+    assert entry["front_coefficient"]["value"] == pytest.approx(0.0, abs=1e-9)
+    assert entry["front_coefficient"]["ci_low"] < 0 < entry["front_coefficient"]["ci_high"]
+    for condition in ("consistent", "reversed"):
+        assert entry["bleeding"][condition]["value"] == pytest.approx(0.0, abs=1e-9)
+    pairs = pd.read_parquet(tmp_path / "flat" / "depth_order_pairs.parquet")
+    twins = pairs.pivot_table(index=["distance_ratio", "overlap", "variant"], columns="condition",
+                              values="estimate_far_m")
+    assert np.allclose(twins["consistent"], twins["reversed"])
