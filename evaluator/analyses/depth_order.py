@@ -156,9 +156,9 @@ def front_fit(pairs: pd.DataFrame) -> tuple[Estimate, list[str], float]:
         design = np.column_stack([np.ones(len(data)), data[terms].to_numpy(float)])
         fit = ols(data["log_ratio"].to_numpy(float), design) if len(data) else None
         if fit is not None:
-            return fit.estimate(1 + terms.index("near_in_front"), unit="pairs"), terms, fit.r2
+            return fit.estimate(1 + terms.index("near_in_front"), unit="frames"), terms, fit.r2
         terms.pop()
-    return Estimate.missing(len(data), "ols-hc3-t", "pairs"), terms, math.nan
+    return Estimate.missing(len(data), "ols-hc3-t", "frames"), terms, math.nan
 
 
 def accuracy(part: pd.DataFrame) -> Estimate:
@@ -227,7 +227,7 @@ def summarise(pairs: pd.DataFrame, rng: np.random.Generator) -> dict:
             "front_coefficient": coefficient.to_dict(), "fit_terms": terms, "fit_r2": float(r2),
             "bleeding": {c: e.to_dict() for c, e in bleeding.items()},
             "overlap_actual_mean": float(overlapped["overlap_actual"].mean()) if len(overlapped) else math.nan,
-            "n_pairs": int(len(pairs))}
+            "n_frames": int(len(pairs))}
 
 
 class DepthOrderAnalysis:

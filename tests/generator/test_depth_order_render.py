@@ -71,7 +71,7 @@ def test_verify_passes_and_fails_with_the_physical_layers(tiny_set, tmp_path):
 def test_evaluation_report_has_the_depth_order_section(tiny_set, tmp_path):
     summary = evaluate_set(tiny_set, "flat-road", tmp_path / "out")
     entry = summary["depth_order"]
-    assert entry["n_pairs"] == 2 and entry["accuracy"]["reversed"]["n_pairs"] == 1
+    assert entry["n_frames"] == 2 and entry["accuracy"]["reversed"]["n_pairs"] == 1
     assert 0.2 < entry["overlap_actual_mean"] < 0.7
     page = build_report(read_results(tmp_path / "out"), gallery=False)
     assert '<section id="cue-depth_order">' in page.html and 'id="figure-depth_order"' in page.html

@@ -15,9 +15,10 @@ DEFINITIONS = (
     "= share of pairs with estimate A < estimate B, Wilson 95 % intervals; the drop from consistent to reversed "
     "(pairs with overlap > 0) is a bootstrap over pairs. Drawn-in-front coefficient: change of log(estimate B / "
     "estimate A) when A is drawn in front, OLS with HC3 intervals, controlling for the true log ratio, contact "
-    "rows and sizes. Bleeding: change of log(estimate B / true B) against the frame with B alone (< 0: B pulled "
-    "nearer), bootstrap over the B-alone frames. Overlap: requested (actual, from the masks).")
-COLUMNS = ("condition", "overlap requested (actual)", "ordering accuracy", "bleeding (log)", "n pairs")
+    "rows and sizes. Bleeding: log(estimate B / estimate B in the frame with B alone) (< 0: B pulled nearer), "
+    "bootstrap over the B-alone frames. Each object is estimated on the pixels it shows in both frames of its pair "
+    "(and B alone), so only the drawing order differs. Overlap: requested (actual, from the masks).")
+COLUMNS = ("condition", "overlap requested (actual)", "ordering accuracy", "bleeding (log)", "n")
 CONDITION_COLOURS = {"consistent": "tab:blue", "reversed": "tab:red"}
 
 
@@ -26,19 +27,21 @@ def _cell(row, prefix: str) -> str:
 
 
 def _figure(cells):
-    figure, (axes,) = new_figure(1)
+    figure, (accuracy, bleeding) = new_figure(2)
     for condition, colour in CONDITION_COLOURS.items():
         part = cells[cells["condition"] == condition]
-        if not len(part):
-            continue
-        value = part["accuracy_value"].to_numpy(float)
-        errors = [value - part["accuracy_ci_low"].to_numpy(float), part["accuracy_ci_high"].to_numpy(float) - value]
-        axes.errorbar(part["overlap"], value, yerr=errors, color=colour, marker="o", capsize=3, label=condition)
-    axes.axhline(0.5, color="0.6", linestyle=":", linewidth=1)
-    axes.set_ylim(-0.05, 1.05)
-    axes.set_xlabel("overlap requested (share of B hidden by A)")
-    axes.set_ylabel("ordering accuracy P(A < B)")
-    axes.legend(loc="lower left", fontsize="small")
+        for axes, prefix in ((accuracy, "accuracy"), (bleeding, "bleeding")):
+            value = part[f"{prefix}_value"].to_numpy(float)
+            errors = [value - part[f"{prefix}_ci_low"].to_numpy(float), part[f"{prefix}_ci_high"].to_numpy(float) - value]
+            axes.errorbar(part["overlap"], value, yerr=errors, color=colour, marker="o", capsize=3, label=condition)
+    accuracy.axhline(0.5, color="0.6", linestyle=":", linewidth=1)
+    bleeding.axhline(0.0, color="0.6", linestyle=":", linewidth=1)
+    accuracy.set_ylim(-0.05, 1.05)
+    accuracy.set_ylabel("ordering accuracy P(A < B)")
+    bleeding.set_ylabel("bleeding: log(B / B alone)")
+    for axes in (accuracy, bleeding):
+        axes.set_xlabel("overlap requested (share of B hidden by A)")
+        axes.legend(loc="lower left", fontsize="small")
     return figure
 
 
@@ -52,7 +55,7 @@ def section(results) -> CueSection | None:
                   _cell(row, "accuracy"), _cell(row, "bleeding"), str(int(row["n_pairs"])))
                  for _, row in cells.iterrows())
     rows += (("drawn-in-front coefficient", "all", format_estimate(entry["front_coefficient"]), "",
-              str(entry["front_coefficient"].get("n_pairs", ""))),)
+              str(entry["front_coefficient"].get("n_frames", ""))),)
     return CueSection("depth_order", TITLE, entry["verdict_text"], DEFINITIONS, COLUMNS, rows, _figure(cells),
-                      "Ordering accuracy against overlap, consistent (blue) and reversed (red) occlusion, with Wilson "
-                      "95 % intervals; dotted: chance.")
+                      "Ordering accuracy (left, Wilson 95 % intervals; dotted: chance) and bleeding of B (right, "
+                      "bootstrap 95 % intervals) against overlap, consistent (blue) and reversed (red) occlusion.")

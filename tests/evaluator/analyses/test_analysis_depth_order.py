@@ -137,7 +137,7 @@ def test_a_true_depth_network_does_not_follow_depth_order(true_depth_result):
     assert drop["ci_low"] <= 0.0 <= drop["ci_high"] and drop["n_pairs"] == 27
     assert coefficient["ci_low"] <= 0.0 <= coefficient["ci_high"] and coefficient["method"] == "ols-hc3-t"
     assert not entry["follows_depth_order"] and entry["verdict_text"].startswith("does not follow depth order")
-    assert entry["n_pairs"] == 72
+    assert entry["n_frames"] == 72 and entry["front_coefficient"]["n_frames"] == 72
     bleeding = entry["bleeding"]["reversed"]
     assert bleeding["ci_low"] <= 0.0 <= bleeding["ci_high"]
 
