@@ -20,6 +20,8 @@ DEFINITIONS = (
     "(and B alone), so only the drawing order differs. Overlap: requested (actual, from the masks).")
 COLUMNS = ("condition", "overlap requested (actual)", "ordering accuracy", "bleeding (log)", "n")
 CONDITION_COLOURS = {"consistent": "tab:blue", "reversed": "tab:red"}
+#: Horizontal shift of each condition's points (overlap units), so equal values stay visible side by side.
+DODGE = {"consistent": -0.006, "reversed": 0.006}
 
 
 def _cell(row, prefix: str) -> str:
@@ -33,7 +35,7 @@ def _figure(cells):
         for axes, prefix in ((accuracy, "accuracy"), (bleeding, "bleeding")):
             value = part[f"{prefix}_value"].to_numpy(float)
             errors = [value - part[f"{prefix}_ci_low"].to_numpy(float), part[f"{prefix}_ci_high"].to_numpy(float) - value]
-            axes.errorbar(part["overlap"], value, yerr=errors, color=colour, marker="o", capsize=3, label=condition)
+            axes.errorbar(part["overlap"] + DODGE[condition], value, yerr=errors, color=colour, marker="o", capsize=3, label=condition)
     accuracy.axhline(0.5, color="0.6", linestyle=":", linewidth=1)
     bleeding.axhline(0.0, color="0.6", linestyle=":", linewidth=1)
     accuracy.set_ylim(-0.05, 1.05)
