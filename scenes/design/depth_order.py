@@ -132,19 +132,19 @@ def expand_depth_order(spec: StimulusSpec, exp: DepthOrderSpec, catalog: Catalog
         _check_apart(exp, near_asset, ratio)
     for variant, ratio in product(spec.world.variants, exp.distance_ratio):
         far = _far(far_asset, exp, ratio)
-        for overlap in exp.overlap:
-            near = standing(near_asset, NEAR_ID, exp.near_distance_m,
-                            near_lateral(exp, catalog, ratio, overlap, camera), exp.yaw_deg,
-                            factors={"role": "near"})
-            for condition in pair_conditions:
-                front = "near" if condition == "consistent" else "far"
-                factors = {"condition": condition, "distance_ratio": ratio, "overlap": overlap, "drawn_front": front}
-                frame_id = f"{condition}-r{level_text(ratio)}-o{level_text(overlap)}-{variant.name}"
-                plan = plain_frame(spec, frame_id, variant, camera, (near, far), factors,
-                                   is_reference=condition == "consistent")
-                # one seed for the pair: the same noise, so the frames differ only where the order does
-                plan = replace(plan, seed=derive_seed(spec.seed, f"pair-r{level_text(ratio)}-o{level_text(overlap)}-{variant.name}"))
-                frames.append(plan if condition == "consistent" else replace(plan, drawn_over=(FAR_ID,)))
+        nears = {overlap: standing(near_asset, NEAR_ID, exp.near_distance_m,
+                                   near_lateral(exp, catalog, ratio, overlap, camera), exp.yaw_deg,
+                                   factors={"role": "near"}) for overlap in exp.overlap}
+        for condition, overlap in product(pair_conditions, exp.overlap):  # conditions outer: a --limit shows both
+            front = "near" if condition == "consistent" else "far"
+            factors = {"condition": condition, "distance_ratio": ratio, "overlap": overlap, "drawn_front": front}
+            frame_id = f"{condition}-r{level_text(ratio)}-o{level_text(overlap)}-{variant.name}"
+            plan = plain_frame(spec, frame_id, variant, camera, (nears[overlap], far), factors,
+                               is_reference=condition == "consistent")
+            # one seed for the pair: the same noise, so the frames differ only where the order does
+            pair_key = f"pair-r{level_text(ratio)}-o{level_text(overlap)}-{variant.name}"
+            plan = replace(plan, seed=derive_seed(spec.seed, pair_key))
+            frames.append(plan if condition == "consistent" else replace(plan, drawn_over=(FAR_ID,)))
         if "far_alone" in exp.conditions:
             factors = {"condition": "far_alone", "distance_ratio": ratio, "overlap": float("nan"), "drawn_front": "none"}
             frames.append(plain_frame(spec, f"far_alone-r{level_text(ratio)}-{variant.name}", variant, camera,
