@@ -32,11 +32,11 @@ import numpy as np
 from scipy.spatial import ConvexHull
 
 from scenes.catalog import Asset, Catalog
-from scenes.design.frames import (FramePlan, ObjectPlacement, derive_seed, level_text, nearest_footprint_offset, plain_frame,
+from scenes.design.frames import (Appearance, FramePlan, ObjectPlacement, derive_seed, level_text, nearest_footprint_offset, plain_frame,
                                   standing)
 from scenes.design.meshes import load_asset_mesh
 from scenes.errors import SpecError
-from scenes.geometry import Camera
+from scenes.geometry import Camera, srgb_to_linear
 from scenes.spec import DepthOrderSpec, StimulusSpec
 
 #: Object ids of the near (A) and far (B) object.
@@ -117,8 +117,12 @@ def _vertices(catalog: Catalog, asset: Asset) -> np.ndarray:
 
 
 def _far(asset: Asset, exp: DepthOrderSpec, ratio: float) -> ObjectPlacement:
-    return standing(asset, FAR_ID, ratio * exp.near_distance_m, exp.far_lateral_m, exp.yaw_deg,
-                    factors={"role": "far"})
+    placement = standing(asset, FAR_ID, ratio * exp.near_distance_m, exp.far_lateral_m, exp.yaw_deg,
+                         factors={"role": "far"})
+    if exp.far_paint_rgb is None:
+        return placement
+    paint = tuple(float(c) for c in srgb_to_linear(np.asarray(exp.far_paint_rgb, dtype=float)))
+    return replace(placement, appearance=Appearance(paint_rgb=paint))
 
 
 def expand_depth_order(spec: StimulusSpec, exp: DepthOrderSpec, catalog: Catalog) -> list[FramePlan]:

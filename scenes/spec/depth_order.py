@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from scenes.spec.types import AssetId, Distinct, DistanceM, LateralM, Strict, YawDeg
+from scenes.spec.types import AssetId, Distinct, DistanceM, LateralM, Strict, UnitValue, YawDeg
 
 DepthOrderCondition = Literal["consistent", "reversed", "far_alone"]
 #: Largest overlap level: beyond 0.6 of B hidden, too little of B stays visible to estimate it.
@@ -45,6 +45,9 @@ class DepthOrderSpec(Strict):
     far_lateral_m: LateralM = Field(0.0, description="B's footprint centre, metres right of the camera")
     near_side: Literal["left", "right"] = Field("left", description="the side of B on which A stands")
     yaw_deg: YawDeg = 0.0
+    far_paint_rgb: tuple[UnitValue, UnitValue, UnitValue] | None = Field(
+        None, description="B's paint colour, display sRGB 0 ... 1 (None: the mesh file's), so that the "
+                          "two cars' outlines meet in a visible edge")
     overlap: Annotated[list[Overlap], Distinct] = Field(min_length=1, description="levels of the overlap, 0 ... 0.6")
     conditions: list[DepthOrderCondition] = Field(
         default_factory=lambda: ["consistent", "reversed", "far_alone"], min_length=1,
