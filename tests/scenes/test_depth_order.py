@@ -38,6 +38,8 @@ def test_preset_expands_to_its_count_with_unique_ids():
     assert [o.object_id for o in alone.objects] == [FAR_ID] and alone.objects[0] == consistent.objects[1]
     assert math.isnan(alone.factors["overlap"]) and alone.drawn_over == ()
     assert sum(f.is_reference for f in frames) == 30
+    red = consistent.objects[1].appearance.paint_rgb  # far_paint_rgb, display sRGB -> linear
+    assert red is not None and red[0] > 0.4 and red[1] < 0.05 and consistent.objects[0].appearance.paint_rgb is None
 
 
 @pytest.mark.parametrize("overlap", [0.0, 0.15, 0.6])
@@ -72,6 +74,7 @@ def test_without_far_alone_and_reversed_the_count_follows():
     ({"distance_ratio": [1.2]}, "experiment.distance_ratio"),  # B inside A's footprint
     ({"conditions": ["reversed"]}, "experiment.conditions"),
     ({"near_side": "up"}, "experiment.near_side"),
+    ({"far_paint_rgb": [1.2, 0.0, 0.0]}, "experiment.far_paint_rgb"),
     ({"near_asset": "no_such_car"}, "experiment.near_asset"),
     ({"near_asset": "car_suv", "far_asset": "car_sedan", "near_distance_m": 4.0, "distance_ratio": [1.3],
       "overlap": [0.6]}, "experiment."),
