@@ -21,8 +21,7 @@ import numpy as np
 from scenes.catalog import Catalog
 from scenes.errors import SpecError
 from scenes.geometry import Camera
-from scenes.spec import PerspectiveSpec, StimulusSpec, VariantSpec
-from scenes.spec.world import MAX_MARKING_TAPER_PER_M
+from scenes.spec import MAX_MARKING_TAPER_PER_M, PerspectiveSpec, StimulusSpec, VariantSpec
 from scenes.design.frames import FramePlan, level_text, plain_frame, standing
 
 #: The ``block`` factor of the two halves of the design.
