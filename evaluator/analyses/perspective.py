@@ -89,30 +89,57 @@ def objects_table(objects: pd.DataFrame, frames: pd.DataFrame) -> pd.DataFrame:
     return data
 
 
-def classify(horizon: Estimate, ponzo: Estimate, dolly: Estimate) -> list[str]:
-    """Words for the verdict: false vanishing point followed or not; dolly zoom: which cue."""
-    words = []
-    if math.isfinite(horizon.value) or math.isfinite(ponzo.value):
-        followed = [e for e in (horizon, ponzo) if math.isfinite(e.ci_low) and e.ci_low > 0]
-        words.append("follows the false vanishing point" if followed else "does not follow the false vanishing point")
-    if math.isfinite(dolly.ci_low):
-        if dolly.covers(1.0) and dolly.excludes_zero():
-            words.append("in the dolly zoom follows true distance")
-        elif dolly.covers(0.0):
-            words.append("in the dolly zoom follows the constant image size")
-        else:
-            words.append("in the dolly zoom lies between true distance and image size")
-    return words
+#: Following fractions within this of 0 or 1 count as "none" or "full": a tenth of the painted
+#: shift (about 2 px of the preset's 19 px) is below what the study's horizon fits resolve.
+NEGLIGIBLE_FOLLOWING = 0.1
+#: Words for each statistic's label (see :func:`label`).
+WORDS = {
+    "horizon": {"full": "the implied horizon follows the painted vanishing point",
+                "partial": "the implied horizon partly follows the painted vanishing point",
+                "none": "the implied horizon stays at the true horizon",
+                "reversed": "the implied horizon moves against the painted vanishing point",
+                "unclear": "the implied horizon's following is unclear"},
+    "ponzo": {"full": "the car's estimate follows the painted horizon (a full Ponzo effect)",
+              "partial": "a partial Ponzo effect on the car's estimate",
+              "none": "no Ponzo effect on the car's estimate",
+              "reversed": "the car's estimate moves against the painted horizon",
+              "unclear": "the Ponzo effect is unclear"},
+    "dolly": {"full": "in the dolly zoom the estimate follows true distance",
+              "partial": "in the dolly zoom the estimate lies between true distance and the constant image",
+              "none": "in the dolly zoom the estimate follows the constant image",
+              "reversed": "in the dolly zoom the estimate moves against true distance",
+              "unclear": "the dolly zoom is unclear"},
+}
+SCALES = {"horizon": "(1 = fully, 0 = not at all)",
+          "ponzo": "(log-log; 1 = as the painted horizon implies, 0 = unaffected)",
+          "dolly": "(log-log; 1 = true distance, 0 = constant image)"}
+
+
+def label(estimate: Estimate, margin: float = NEGLIGIBLE_FOLLOWING) -> str | None:
+    """``full``, ``none``, ``partial``, ``reversed`` or ``unclear`` for a following fraction with its
+    interval (None without an interval): full when the interval lies within ``margin`` of 1, or
+    covers 1 and lies above ``margin``; none likewise around 0; partial when it lies between them."""
+    low, high = estimate.ci_low, estimate.ci_high
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return None
+    if (low >= 1 - margin and high <= 1 + margin) or (low <= 1 <= high and low > margin):
+        return "full"
+    if (low >= -margin and high <= margin) or (low <= 0 <= high and high < 1 - margin):
+        return "none"
+    if low > margin:
+        return "partial"
+    return "reversed" if high < -margin else "unclear"
 
 
 def verdict_text(horizon: Estimate, ponzo: Estimate, dolly: Estimate) -> str:
-    """The one-sentence verdict with every statistic that has a value, its interval and n."""
-    parts = [(horizon, "implied horizon follows the painted vanishing point by {} frames (1 = fully, 0 = not at all)"),
-             (ponzo, "Ponzo: the car's estimate follows the painted horizon by {} objects"),
-             (dolly, "dolly zoom: log estimate on log true distance {} objects (1 = true distance, 0 = constant image "
-                     "size)")]
-    shown = [text.format(format_estimate(e, count="n")) for e, text in parts if math.isfinite(e.value)]
-    return f"{' and '.join(classify(horizon, ponzo, dolly)) or 'no usable fit'}: {'; '.join(shown) or 'n/a'}"
+    """The one-sentence verdict: per statistic with an interval its label, estimate, scale and n."""
+    parts = []
+    for key, estimate in (("horizon", horizon), ("ponzo", ponzo), ("dolly", dolly)):
+        word = label(estimate)
+        if word is not None:
+            parts.append(f"{WORDS[key][word]}: {format_estimate(estimate)} {SCALES[key]}, "
+                         f"n = {estimate.n} {estimate.unit}")
+    return "; ".join(parts) or "no usable fit (too few frames with a horizon fit or objects with an estimate)"
 
 
 def summarise(frames: pd.DataFrame, objects: pd.DataFrame, rng: np.random.Generator) -> dict:

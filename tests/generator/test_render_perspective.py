@@ -61,12 +61,12 @@ def test_verify_evaluate_and_report(rendered, tmp_path):
     summary = evaluate_set(rendered, "flat-road", out)
     entry = summary["perspective"]
     assert entry["horizon_following"]["n_frames"] == 3 and entry["dolly_following"]["n_objects"] == 2
-    assert entry["verdict_text"].startswith("does not follow the false vanishing point")
+    assert entry["verdict_text"].startswith("the implied horizon stays at the true horizon: 0.00 [")
     from depthprobe.cli import app
 
     result = CliRunner().invoke(app, ["report", str(out), "--figures"])
     assert result.exit_code == 0, result.output
-    assert "linear perspective: does not follow" in result.output
+    assert "linear perspective: the implied horizon stays at the true horizon" in result.output
     page = out / "report.html"
     html = page.read_text(encoding="utf-8")
     start = html.index('<section id="cue-perspective">')

@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from evaluator.analyses.perspective import PerspectiveAnalysis
+from evaluator.analyses.intervals import Estimate
+from evaluator.analyses.perspective import PerspectiveAnalysis, label
 from evaluator.pipeline.evaluate import analyse_predictions, evaluate_set
 from evaluator.results.format import read_results
 from evaluator.results.sections.perspective import section
@@ -112,8 +113,9 @@ def test_a_model_that_follows_the_paint_and_true_distance_is_recovered(tmp_path_
     assert section_["horizon_following"]["n_frames"] == len(VARIANTS) * len(SHIFTS_PX) * len(DISTANCES_M)
     assert section_["dolly_following"]["n_objects"] == len(VARIANTS) * len(DOLLY_RATIOS) * len(DOLLY_DISTANCES_M)
     assert section_["ponzo_log_per_px"]["ci_high"] < 0  # converging lines (shift < 0): the car looks farther
-    assert section_["verdict_text"].startswith("follows the false vanishing point and in the dolly zoom follows "
-                                               "true distance:")
+    verdict = section_["verdict_text"]
+    assert verdict.startswith("the implied horizon follows the painted vanishing point: 1.00 [")
+    assert "a full Ponzo effect" in verdict and "the estimate follows true distance" in verdict
 
 
 def test_a_geometry_only_model_shows_no_reliance(tmp_path_factory, perspective_set):
@@ -123,14 +125,16 @@ def test_a_geometry_only_model_shows_no_reliance(tmp_path_factory, perspective_s
         low, high = interval(section_[key])
         assert low <= 0.0 <= high, (key, section_[key])
     assert not interval(section_["dolly_following"])[0] <= 1.0 <= interval(section_["dolly_following"])[1]
-    assert section_["verdict_text"].startswith("does not follow the false vanishing point and in the dolly zoom "
-                                               "follows the constant image size:")
+    verdict = section_["verdict_text"]
+    assert verdict.startswith("the implied horizon stays at the true horizon: 0.00 [")
+    assert "no Ponzo effect" in verdict and "the estimate follows the constant image:" in verdict
 
 
 def test_partial_following_and_the_stored_predictions_path(tmp_path_factory, perspective_set):
     summary, out = run(tmp_path_factory, perspective_set, k=0.5, dolly_true=True)
     low, high = interval(summary["perspective"]["horizon_following"])
     assert low <= 0.5 <= high and high < 1.0
+    assert summary["perspective"]["verdict_text"].startswith("the implied horizon partly follows")
     again = analyse_predictions(perspective_set[1], tmp_path_factory.mktemp("again") / "out",
                                 predictions_dir=out / "predictions")
     assert again["perspective"]["horizon_following"] == summary["perspective"]["horizon_following"]
@@ -149,3 +153,10 @@ def test_other_sets_get_no_perspective_entry(tmp_path_factory):
     assert "perspective" not in summary
     assert not (out / "perspective.parquet").exists() and section(read_results(out)) is None
     assert PerspectiveAnalysis.stream == 9 and PerspectiveAnalysis.name == "perspective"
+
+
+@pytest.mark.parametrize("low,high,expected", [(0.95, 1.05, "full"), (0.5, 1.2, "full"), (-0.05, 0.05, "none"),
+                                               (-0.3, 0.4, "none"), (0.3, 0.6, "partial"), (-0.6, -0.3, "reversed"),
+                                               (-0.5, 1.5, "unclear"), (float("nan"), float("nan"), None)])
+def test_labels_of_a_following_fraction(low, high, expected):
+    assert label(Estimate((low + high) / 2, low, high, 10, "ols-hc3-t")) == expected
