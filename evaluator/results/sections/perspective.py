@@ -63,8 +63,6 @@ def _figure(results: Any):
         if len(dolly):
             span = [float(dolly["z_true"].min()), float(dolly["z_true"].max())]
             dolly_ax.plot(span, span, "k--", lw=0.8, label="true distance")
-            dolly_ax.set_xscale("log")
-            dolly_ax.set_yscale("log")
             dolly_ax.legend(fontsize=6)
     dolly_ax.set(xlabel="true distance of the car (m)", ylabel="estimate (m)", title="dolly zoom")
     return figure
