@@ -124,3 +124,15 @@ def test_small_design_validates_with_and_without_dolly(tmp_path):
     assert result.exit_code == 0 and "frames: 2 " in result.output, result.output
     result = runner.invoke(app, ["validate", _spec_file(tmp_path, {})])
     assert result.exit_code == 0 and "frames: 4 " in result.output, result.output
+
+
+def test_tapered_markings_scale_x_with_distance_and_end_before_they_cross():
+    from generator.markings import CONVERGING_END_FRACTION, tapered_quads
+
+    rects = [(-1.81, -1.69, 0.0, 6.0), (1.45, 1.6, -20.0, 400.0), (-1.81, -1.69, 90.0, 96.0)]
+    (near, _), (edge, _) = tapered_quads(rects, -0.02, 0.001)  # the far dash lies beyond the end
+    assert np.allclose(near[:, 0], [-1.81, -1.69, -1.69 * 0.88, -1.81 * 0.88])
+    assert edge[2, 1] == pytest.approx(CONVERGING_END_FRACTION / 0.02) and edge[2, 0] == pytest.approx(1.6 * 0.2)
+    assert np.all(near[:, 2] == 0.001)
+    diverging = tapered_quads(rects, 0.01, 0.001)
+    assert len(diverging) == 3 and diverging[1][0][2, 0] == pytest.approx(1.6 * 5.0)
