@@ -139,7 +139,7 @@ class FrameRenderer:
             build_photo_world(self._spec.world, variant)
             layout = None
         else:
-            rng = frame_rng(derive_seed(self._spec.seed, f"world:{variant.name}"))
+            rng = frame_rng(derive_seed(self._spec.seed, f"world:{variant.world_seed_name}"))
             layout = build_world(self._spec.world, variant, rng, lambda asset_id: self._placer.asset(asset_id).mesh)
         self._variant = variant.name
         self._world_nodes = None

@@ -15,6 +15,7 @@ import numpy as np
 from mathutils import Vector
 
 from generator import materials
+from generator.markings import tapered_quads
 from generator.primitives import (add_rect, box_geometry, cylinder_geometry, merge_geometry,
                                   sphere_geometry)
 from scenes.spec import SunSpec, VariantSpec, WorldSpec
@@ -30,8 +31,9 @@ EDGE_LINE_WIDTH_M = 0.15
 DETAIL_RANGE_M = 400.0
 
 
-def build_road(layout: RoadLayout) -> None:
-    """Road surface and verges (scenes.design.world.ground_surfaces), edge lines and dashed lane lines."""
+def build_road(layout: RoadLayout, marking_taper_per_m: float = 0.0) -> None:
+    """Road surface and verges (scenes.design.world.ground_surfaces), edge lines and dashed lane
+    lines (tapered by ``marking_taper_per_m``, 1/m: generator/markings.py; 0 = parallel)."""
     y0, y1 = GROUND_Y_RANGE_M
     surface_material = {"road": materials.named("asphalt", noise_scale=8.0, noise_amount=0.35),
                         "verge": materials.named("grass", noise_scale=2.0, noise_amount=0.5)}
@@ -43,12 +45,14 @@ def build_road(layout: RoadLayout) -> None:
     for edge, inward in ((layout.left_edge_m, 1), (layout.right_edge_m, -1)):
         x_in = edge + inward * 0.25
         x0, x1 = sorted((x_in, x_in + inward * EDGE_LINE_WIDTH_M))
-        lines.append(_flat_quad(x0, x1, y0, DETAIL_RANGE_M))
+        lines.append((x0, x1, y0, DETAIL_RANGE_M))
     for lane in range(1, layout.lanes):
         x = layout.left_edge_m + lane * layout.lane_width_m
         for y in np.arange(y0, DETAIL_RANGE_M, DASH_LENGTH_M + DASH_GAP_M):
-            lines.append(_flat_quad(x - DASH_WIDTH_M / 2, x + DASH_WIDTH_M / 2, y, y + DASH_LENGTH_M))
-    merge_geometry("markings", lines, paint, "marking")
+            lines.append((x - DASH_WIDTH_M / 2, x + DASH_WIDTH_M / 2, y, y + DASH_LENGTH_M))
+    quads = ([_flat_quad(*rect) for rect in lines] if marking_taper_per_m == 0.0
+             else tapered_quads(lines, marking_taper_per_m, MARKING_LIFT_M))
+    merge_geometry("markings", quads, paint, "marking")
 
 
 def _flat_quad(x0: float, x1: float, y0: float, y1: float) -> tuple[np.ndarray, list[list[int]]]:
@@ -162,7 +166,7 @@ def build_parked_cars(layout: RoadLayout, count: int, rng: np.random.Generator, 
 def build_world(world: WorldSpec, variant: VariantSpec, rng: np.random.Generator, load_mesh: MeshLoader) -> RoadLayout:
     """Build the whole road world of one variant into the (empty) scene; return its layout."""
     layout = RoadLayout.for_variant(world, variant)
-    build_road(layout)
+    build_road(layout, variant.marking_taper_per_m)
     builder = ROADSIDE_BUILDERS.get(variant.roadside)
     if builder is not None:
         builder(layout, rng)

@@ -12,6 +12,7 @@ normalised curves       curves.parquet                  curves
 pose                    pose.parquet, pose_objects...   pose
 obstacles               obstacles.parquet, ..._by_...   obstacles
 corruption robustness   robustness.parquet, ..._frames  robustness
+linear perspective      perspective.parquet, ..._objects perspective
 ======================  ==============================  =====================================
 
 Tables of the same name from several analyses are concatenated in the order of
@@ -26,10 +27,12 @@ from evaluator.analyses.metrics import MetricsAnalysis
 from evaluator.analyses.objects import ObjectEstimates
 from evaluator.analyses.obstacles import ObstaclesAnalysis
 from evaluator.analyses.pose import PoseAnalysis
+from evaluator.analyses.perspective import PerspectiveAnalysis
 from evaluator.analyses.robustness import RobustnessAnalysis
 
 #: Every analysis after the object estimates, in the order they finish.
 ANALYSES = (CueFitAnalysis, FactorFitAnalysis, MetricsAnalysis, CurvesAnalysis, PoseAnalysis, ObstaclesAnalysis,
-            RobustnessAnalysis)
+            RobustnessAnalysis,
+            PerspectiveAnalysis)
 #: Every table an evaluation may write, in order (``OUT/<name>.parquet``).
 TABLE_NAMES = tuple(dict.fromkeys(name for analysis in (ObjectEstimates, *ANALYSES) for name in analysis.tables))

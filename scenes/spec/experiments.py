@@ -17,6 +17,7 @@ from pydantic import Field, field_validator, model_validator
 from scenes.errors import SpecError
 from scenes.images import CORRUPTION_NAMES
 from scenes.registry import Registry
+from scenes.spec.perspective import PerspectiveSpec
 from scenes.spec.types import (PLACEMENT_BOUNDS, POSE_BOUNDS, AssetId, Condition, Distinct, DistanceM, Interval,
                                LateralM, RelativeDistance, Strict, Transform, UnitValue, YawDeg)
 
@@ -350,5 +351,6 @@ EXPERIMENT_KINDS: Registry[type[Strict]] = Registry(
     "experiment kind", subclass_of=Strict, unknown_error=SpecError, load_error=SpecError,
     entries={kind_tag(model): model for model in (
         PositionVsSizeSpec, ElevationSpec, CameraPoseSpec, NovelObjectsSpec, GroundContactSpec,
-        ImageTransformsSpec, RandomScenesSpec, RobustnessSpec)})
+        ImageTransformsSpec, RandomScenesSpec, RobustnessSpec,
+        PerspectiveSpec)})
 Experiment = Annotated[Union[tuple(EXPERIMENT_KINDS.values())], Field(discriminator="kind")]
