@@ -19,6 +19,7 @@ from scenes.images import CORRUPTION_NAMES
 from scenes.registry import Registry
 from scenes.spec.types import (PLACEMENT_BOUNDS, POSE_BOUNDS, AssetId, Condition, Distinct, DistanceM, Interval,
                                LateralM, RelativeDistance, Strict, Transform, UnitValue, YawDeg)
+from scenes.spec.texture import TextureSpec
 
 #: Levels of a range are rounded to this many decimals (so that ids and seeds are stable).
 LEVEL_DECIMALS = 6
@@ -350,5 +351,6 @@ EXPERIMENT_KINDS: Registry[type[Strict]] = Registry(
     "experiment kind", subclass_of=Strict, unknown_error=SpecError, load_error=SpecError,
     entries={kind_tag(model): model for model in (
         PositionVsSizeSpec, ElevationSpec, CameraPoseSpec, NovelObjectsSpec, GroundContactSpec,
-        ImageTransformsSpec, RandomScenesSpec, RobustnessSpec)})
+        ImageTransformsSpec, RandomScenesSpec, RobustnessSpec,
+        TextureSpec)})
 Experiment = Annotated[Union[tuple(EXPERIMENT_KINDS.values())], Field(discriminator="kind")]
