@@ -5,7 +5,8 @@ frequency scale, one distance) and the conflict pairs.
 Each road mapping gets a world of its own: its frames' variant is the spec's variant renamed
 ``<variant>_<mapping>`` (the renderer builds one world per variant name; the geometry is the
 same).  Frame ids: ``road_<mapping>-d<d>-<variant>``, ``detail-s<scale>-<variant>``,
-``conflict_<coarse|fine>_near-<variant>``.  Reference frames: the world mapping's road frames
+``conflict_<coarse|fine>_near-<variant>``.  (The parts' types are ``TextureSpec``'s fields: ``road``,
+``detail``, ``detail.conflict``; typed ``Any`` here, as scenes/spec's facade exports only the kind.)  Reference frames: the world mapping's road frames
 and the detail frames at scale 1.  Every object row carries ``part``, ``road_mapping``,
 ``detail_scale`` (NaN: the file's paint), ``pair`` and ``role`` so that the analysis
 (evaluator/analyses/texture.py) reads everything from the objects table.
@@ -13,15 +14,12 @@ and the detail frames at scale 1.  Every object row carries ``part``, ``road_map
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scenes.catalog import Asset, Catalog
 from scenes.geometry import Camera
 from scenes.spec import StimulusSpec, TextureSpec, VariantSpec
 from scenes.design.frames import Appearance, FramePlan, RoadTexture, level_text, plain_frame, standing
-
-if TYPE_CHECKING:
-    from scenes.spec.texture import ConflictSpec, DetailSpec, RoadTextureSpec
 
 #: Object factors every texture row has (a row of another part keeps these values).
 FACTOR_DEFAULTS: dict[str, Any] = {"part": "", "road_mapping": "none", "relative_distance": float("nan"),
@@ -39,7 +37,7 @@ def _factors(**levels: Any) -> dict[str, Any]:
     return {**FACTOR_DEFAULTS, **levels}
 
 
-def _road_frames(spec: StimulusSpec, exp: TextureSpec, road: RoadTextureSpec, asset: Asset, camera: Camera,
+def _road_frames(spec: StimulusSpec, exp: TextureSpec, road: Any, asset: Asset, camera: Camera,
                  variant: VariantSpec) -> list[FramePlan]:
     frames = []
     for mapping in road.mappings:
@@ -56,25 +54,26 @@ def _road_frames(spec: StimulusSpec, exp: TextureSpec, road: RoadTextureSpec, as
 
 
 def _painted(asset: Asset, object_id: int, distance_m: float, lateral_m: float, yaw_deg: float,
-             detail: DetailSpec, scale: float, factors: dict[str, Any]):
+             detail: Any, scale: float, factors: dict[str, Any]):
     obj = standing(asset, object_id, distance_m, lateral_m, yaw_deg, factors=factors)
     return replace(obj, appearance=Appearance(detail_squares_per_m=detail.base_squares_per_m * scale))
 
 
-def _detail_frames(spec: StimulusSpec, exp: TextureSpec, detail: DetailSpec, asset: Asset, camera: Camera,
+def _detail_frames(spec: StimulusSpec, exp: TextureSpec, detail: Any, asset: Asset, camera: Camera,
                    variant: VariantSpec) -> list[FramePlan]:
     frames = []
     for scale in detail.detail_scale:
         factors = _factors(part="detail", detail_scale=scale)
         obj = _painted(asset, 1, detail.distance_m, detail.lateral_m, exp.yaw_deg, detail, scale, factors)
         frames.append(plain_frame(spec, f"detail-s{level_text(scale, 'g')}-{variant.name}", variant, camera, (obj,),
-                                  {**factors, "base_variant": variant.name}, is_reference=scale == TextureSpec.REFERENCE_DETAIL))
+                                  {**factors, "base_variant": variant.name},
+                                  is_reference=scale == TextureSpec.REFERENCE_DETAIL))
     if detail.conflict is not None:
         frames.extend(_conflict_frames(spec, exp, detail, detail.conflict, asset, camera, variant))
     return frames
 
 
-def _conflict_frames(spec: StimulusSpec, exp: TextureSpec, detail: DetailSpec, pair: ConflictSpec, asset: Asset,
+def _conflict_frames(spec: StimulusSpec, exp: TextureSpec, detail: Any, pair: Any, asset: Asset,
                      camera: Camera, variant: VariantSpec) -> list[FramePlan]:
     frames = []
     for name, (near_key, far_key) in PAIRS.items():
