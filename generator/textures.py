@@ -64,7 +64,8 @@ def _road_vector(tree: bpy.types.NodeTree, texture: RoadTexture):
         return tree.nodes.new("ShaderNodeNewGeometry").outputs["Position"]
     x, y = _screen_vector(tree, texture)
     if texture.mapping == "reversed":
-        k = _math(tree, "DIVIDE", texture.reference_depth_m, tree.nodes.new("ShaderNodeCameraData").outputs["View Z Depth"])
+        view_z = tree.nodes.new("ShaderNodeCameraData").outputs["View Z Depth"]
+        k = _math(tree, "DIVIDE", texture.reference_depth_m, view_z)
         x, y = _math(tree, "MULTIPLY", x, k), _math(tree, "MULTIPLY", _math(tree, "MULTIPLY", y, k), 0.5)
     elif texture.mapping != "screen":
         raise ValueError(f"unknown road texture mapping {texture.mapping!r}")

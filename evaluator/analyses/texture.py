@@ -133,7 +133,8 @@ def pair_ratios(objects: pd.DataFrame, rng: np.random.Generator) -> dict[str, Es
         wide = rows.pivot_table(index="base_variant", columns="role", values="estimate_m", aggfunc="first")
         if {"near", "far"} <= set(wide.columns):
             with np.errstate(divide="ignore", invalid="ignore"):
-                out[str(pair)] = bootstrap_mean(np.log(wide["far"] / wide["near"]).to_numpy(float), rng, unit="variants")
+                log_ratio = np.log(wide["far"] / wide["near"]).to_numpy(float)
+            out[str(pair)] = bootstrap_mean(log_ratio, rng, unit="variants")
     return out
 
 
@@ -219,7 +220,7 @@ class TextureAnalysis:
         if not self.applies:
             return AnalysisOutput({"texture_rows": None, "texture_frames": None}, {})
         rng = rng if rng is not None else np.random.default_rng()
-        road, means, frames = self._road(objects, rng) if self.road else (None, None, None)
+        road, means, frames = self._road(objects, rng) if self.frame_rows else (None, None, None)
         detail = None
         if "detail_scale" in objects.columns and np.isfinite(objects["detail_scale"].astype(float)).any():
             coefficient, distance, n = detail_fit(objects)

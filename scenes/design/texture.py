@@ -6,7 +6,8 @@ Each road mapping gets a world of its own: its frames' variant is the spec's var
 ``<variant>_<mapping>`` (the renderer builds one world per variant name; the geometry is the
 same).  Frame ids: ``road_<mapping>-d<d>-<variant>``, ``detail-s<scale>-<variant>``,
 ``conflict_<coarse|fine>_near-<variant>``.  (The parts' types are ``TextureSpec``'s fields: ``road``,
-``detail``, ``detail.conflict``; typed ``Any`` here, as scenes/spec's facade exports only the kind.)  Reference frames: the world mapping's road frames
+``detail``, ``detail.conflict``; typed ``Any`` here, as scenes/spec's facade exports only the kind.)
+Reference frames: the world mapping's road frames
 and the detail frames at scale 1.  Every object row carries ``part``, ``road_mapping``,
 ``detail_scale`` (NaN: the file's paint), ``pair`` and ``role`` so that the analysis
 (evaluator/analyses/texture.py) reads everything from the objects table.
