@@ -47,6 +47,11 @@ MAPPINGS = ("world", "screen", "reversed")
 #: every mapping and the road is a few pixels wide), and at least this many usable pixels.
 MAX_ROAD_DEPTH_M = 60.0
 MIN_ROW_PX = 5
+#: Smallest change of the road's log-log slope (against the world mapping's) that the verdict
+#: counts as reliance on the texture gradient: 5 % of the geometric slope 1.  A difference whose
+#: interval lies inside ±SLOPE_MARGIN is "ignores" even when it excludes 0 (large sets resolve
+#: changes far too small to matter).
+SLOPE_MARGIN = 0.05
 
 
 def _ratio(entry: Estimate) -> Estimate:
@@ -140,17 +145,22 @@ def pair_ratios(objects: pd.DataFrame, rng: np.random.Generator) -> dict[str, Es
 
 def _verdict(slopes: dict[str, Estimate], differences: dict[str, Estimate], n_rows: int,
              detail: Estimate | None, n_detail: int) -> tuple[str, str]:
-    """(verdict key, one sentence with the numbers, their intervals and counts)."""
+    """(verdict key, one sentence with the numbers, their intervals and counts).
+
+    ``texture_gradient``: a slope difference to world lies wholly below −SLOPE_MARGIN;
+    ``no_texture_gradient``: every difference's interval lies inside ±SLOPE_MARGIN;
+    ``undetermined`` otherwise (or without intervals)."""
     parts = []
     key = "no_road_frames"
     if slopes:
-        shifted = [d for d in differences.values() if d.excludes_zero()]
-        key = ("texture_gradient" if any(d.value < 0 for d in shifted) else
-               "no_texture_gradient" if differences and all(math.isfinite(d.ci_low) for d in differences.values())
+        key = ("texture_gradient" if any(d.ci_high < -SLOPE_MARGIN for d in differences.values()) else
+               "no_texture_gradient" if differences and all(-SLOPE_MARGIN < d.ci_low and d.ci_high < SLOPE_MARGIN
+                                                            for d in differences.values())
                else "undetermined")
         label = {"texture_gradient": "road depth follows the texture gradient",
-                 "no_texture_gradient": "road depth ignores the texture gradient",
-                 "undetermined": "road depth: texture gradient undetermined"}[key]
+                 "no_texture_gradient": f"road depth ignores the texture gradient (slopes within ±{SLOPE_MARGIN:g} "
+                                        "of the world mapping's)",
+                 "undetermined": "road depth: reliance on the texture gradient undetermined"}[key]
         listed = ", ".join(f"{format_estimate(e)} ({m})" for m, e in slopes.items())
         diffs = "; ".join(f"{m} − world {format_estimate(e)}" for m, e in differences.items())
         parts.append(f"{label}: log-log slope {listed}" + (f"; {diffs}" if diffs else "") + f", n = {n_rows} rows")
