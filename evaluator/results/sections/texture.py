@@ -23,7 +23,8 @@ DEFINITIONS = (
     "difference to world). Objects: estimate under the mapping divided by that under world for the same placement "
     "(geometric mean, bootstrap over placements). Detail: OLS (HC3) of log estimate on log true distance and log2 "
     "detail scale; the coefficient is the change of log estimate per doubling of the paint's checker frequency "
-    "(0: no reliance). Conflict: far estimate / near estimate per assignment (bootstrap over world variants).")
+    "(0: no reliance). Conflict: far estimate / near estimate per assignment (bootstrap over world variants). "
+    "The verdict counts a road-slope change beyond ±0.05 against the world mapping as reliance on the gradient.")
 
 
 def _row(condition: str, statistic: str, entry: Mapping[str, Any] | None, count: str) -> tuple[str, str, str, str]:
