@@ -15,6 +15,7 @@ recover the slopes, their differences and c inside its intervals, and give inter
 """
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -22,7 +23,9 @@ import pandas as pd
 import pytest
 
 from evaluator.analyses.texture import TextureAnalysis
-from evaluator.pipeline.evaluate import evaluate_set
+from evaluator.pipeline.evaluate import analyse_predictions, evaluate_set
+from evaluator.results.format import TABLE_FILES
+from evaluator.results.store import PREDICTIONS_DIR
 from tests.synthetic_set import CAMERA, Box, FrameSpec, frame_index, position_vs_size_specs, raycast_box, write_frames
 
 SLOPES = {"world": 1.0, "screen": 0.5, "reversed": 0.2}
@@ -165,3 +168,14 @@ def test_other_sets_get_no_texture_section(tmp_path):
     assert "texture" not in summary
     assert not (tmp_path / "out" / "texture_rows.parquet").exists()
     assert TextureAnalysis.stream == 7 and TextureAnalysis.name == "texture"
+
+
+def test_stored_predictions_rerun_gives_the_same_section(texture_set, reading, tmp_path):
+    _, root = texture_set
+    section, out = reading
+    again = analyse_predictions(root, tmp_path / "again", predictions_dir=out / PREDICTIONS_DIR, seed=0)
+    assert again["predictions"]["reused"] is True
+    assert json.dumps(again["texture"], sort_keys=True) == json.dumps(section, sort_keys=True)
+    for name in ("texture_rows", "texture_frames"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / TABLE_FILES[name]),
+                                      pd.read_parquet(tmp_path / "again" / TABLE_FILES[name]))
