@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from scenes.catalog import Asset, Catalog
+from scenes.errors import SpecError
 from scenes.geometry import Camera
 from scenes.spec import StimulusSpec, TextureSpec, VariantSpec
 from scenes.design.frames import Appearance, FramePlan, RoadTexture, level_text, plain_frame, standing
@@ -91,7 +92,12 @@ def _conflict_frames(spec: StimulusSpec, exp: TextureSpec, detail: Any, pair: An
 
 
 def expand_texture(spec: StimulusSpec, exp: TextureSpec, catalog: Catalog) -> list[FramePlan]:
-    """Every frame of a texture experiment: per variant, the road frames, then the detail frames."""
+    """Every frame of a texture experiment: per variant, the road frames, then the detail frames.
+
+    :raises SpecError: the road part on photographs (``world.background``: no rendered road to texture)."""
+    if exp.road is not None and spec.world.background is not None:
+        raise SpecError("experiment.road: the road texture needs a rendered road; on photographs "
+                        "(world.background) give only the detail part (road: null)")
     asset = catalog.get(exp.asset, field="experiment.asset")
     camera = spec.camera.to_camera()
     frames = []

@@ -1,5 +1,6 @@
 """The texture experiment kind: its spec, expansion, frame count, ids, reference frames and errors."""
 import math
+from pathlib import Path
 
 import pytest
 import yaml
@@ -12,6 +13,7 @@ from scenes.design.plans import expand
 from scenes.spec.schema import load_spec
 
 runner = CliRunner()
+PHOTOS = Path(__file__).resolve().parents[2] / "assets" / "example_photos"
 
 
 def _raw(**experiment):
@@ -93,7 +95,16 @@ def test_existing_presets_keep_their_hash():
     ({"asset": "car_sedn"}, "experiment.asset: unknown asset 'car_sedn'"),
 ])
 def test_bad_input_is_one_line_naming_the_field(tmp_path, experiment, expected):
-    result = runner.invoke(app, ["validate", _spec_file(tmp_path, _raw(**experiment))])
+    _check_one_line(tmp_path, _raw(**experiment), expected)
+
+
+def test_no_road_part_on_photographs(tmp_path):
+    raw = {**_raw(), "camera": {"width": 320, "height": 96}, "world": {"background": {"photos": str(PHOTOS)}}}
+    _check_one_line(tmp_path, raw, "experiment.road: the road texture needs a rendered road")
+
+
+def _check_one_line(tmp_path, raw, expected):
+    result = runner.invoke(app, ["validate", _spec_file(tmp_path, raw)])
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and expected in lines[0], result.output
