@@ -59,25 +59,35 @@ def test_tiny_set_verifies(tiny_set):
     assert len(run.checks) == 7
 
 
-def test_evaluated_report_has_the_texture_section(tiny_set, tmp_path):
-    out = tmp_path / "results"
+@pytest.fixture(scope="module")
+def reported(tiny_set, tmp_path_factory):
+    out = tmp_path_factory.mktemp("texture_results") / "results"
     summary = evaluate_set(tiny_set, "flat-road", out)
+    result = CliRunner().invoke(app, ["report", str(out), "--figures"])
+    assert result.exit_code == 0, result.output
+    return summary, out, result.output
+
+
+def test_evaluated_report_has_the_texture_section(reported):
+    summary, out, output = reported
     section = summary["texture"]
     assert section["verdict_text"] and set(section["road"]["slopes"]) == {"world", "screen", "reversed"}
     # flat-road reads the road geometry only: the same slope under every mapping
     slopes = [e["value"] for e in section["road"]["slopes"].values()]
     assert max(slopes) - min(slopes) < 1e-6
-    result = CliRunner().invoke(app, ["report", str(out), "--figures"])
-    assert result.exit_code == 0, result.output
-    assert "texture gradient and detail:" in result.output
+    assert "texture gradient and detail:" in output
     html = (out / "report.html").read_text(encoding="utf-8")
     start = html.index('<section id="cue-texture">')
     block = html[start:html.index("</section>", start)]
     assert "<img " in block and "road slope (log-log)" in block and "per doubling" in block
     assert (out / "figures" / "texture.png").stat().st_size > 10_000
-    copy = tmp_path / "page"
-    shutil.copytree(out, copy)
+
+
+def test_report_page_in_a_headless_browser(reported, tmp_path):
     browser = browser_or_skip()
+    copy = tmp_path / "page"
+    shutil.copytree(reported[1], copy)
     page = copy / "report.html"
     check = inspect_page(browser, page)
-    assert_page_is_clean(check, page, n_images=html.count("<img "))
+    assert_page_is_clean(check, page, n_images=page.read_text(encoding="utf-8").count("<img "))
+    assert len(check.images) >= 2  # the texture figure among them
