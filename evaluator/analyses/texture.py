@@ -24,7 +24,9 @@ the change in log estimate per doubling of the paint checker's frequency (0: no 
 this design the contact row and apparent size are fixed by the true distance (one asset, level
 camera, on the road), so they are not entered separately (they would make the fit singular);
 detail is varied at fixed geometry, so its coefficient does not depend on them.  The conflict
-pairs: log(far estimate / near estimate) per assignment, bootstrap mean over base variants.
+pairs: log(far estimate / near estimate) per world variant and assignment, OLS (HC3) on the
+assignment: each assignment's far/near ratio and their quotient (coarse near over fine near; 1
+for a detail-blind network).
 """
 from __future__ import annotations
 
@@ -55,7 +57,7 @@ SLOPE_MARGIN = 0.05
 
 
 def _ratio(entry: Estimate) -> Estimate:
-    """A mean of log ratios as a ratio (exp of value and bounds; the interval stays percentile)."""
+    """A log ratio (mean or coefficient) as a ratio: exp of value and bounds (the interval keeps its method)."""
     return Estimate(math.exp(entry.value) if math.isfinite(entry.value) else math.nan,
                     math.exp(entry.ci_low) if math.isfinite(entry.ci_low) else math.nan,
                     math.exp(entry.ci_high) if math.isfinite(entry.ci_high) else math.nan,
@@ -130,17 +132,27 @@ def detail_fit(objects: pd.DataFrame) -> tuple[Estimate, Estimate | None, int]:
     return fit.estimate(len(columns) - 1, unit="objects"), distance, n
 
 
-def pair_ratios(objects: pd.DataFrame, rng: np.random.Generator) -> dict[str, Estimate]:
-    """Per conflict assignment: bootstrap mean over variants of log(far estimate / near estimate)."""
-    out = {}
+def pair_ratios(objects: pd.DataFrame) -> dict[str, Estimate]:
+    """The conflict pairs: log(far estimate / near estimate) per world variant and assignment, fitted
+    by OLS (HC3) on an intercept and an indicator of ``coarse_near``: per assignment its mean log
+    ratio (``coarse_near``, ``fine_near``) and their difference (``coarse_minus_fine``: 0 for a
+    network blind to detail, > 0 when fine detail reads farther).  Units: (variant, assignment)."""
     conflict = objects[objects["part"] == "conflict"]
-    for pair, rows in conflict.groupby("pair", sort=True):
-        wide = rows.pivot_table(index="base_variant", columns="role", values="estimate_m", aggfunc="first")
-        if {"near", "far"} <= set(wide.columns):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                log_ratio = np.log(wide["far"] / wide["near"]).to_numpy(float)
-            out[str(pair)] = bootstrap_mean(log_ratio, rng, unit="variants")
-    return out
+    wide = conflict.pivot_table(index=["base_variant", "pair"], columns="role", values="estimate_m",
+                                aggfunc="first").reset_index()
+    if not {"near", "far"} <= set(wide.columns) or not {"coarse_near", "fine_near"} <= set(wide["pair"]):
+        return {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_ratio = np.log(wide["far"] / wide["near"]).to_numpy(float)
+    coarse = (wide["pair"] == "coarse_near").to_numpy(float)
+    ok = np.isfinite(log_ratio)
+    fit = ols(log_ratio[ok], np.column_stack([np.ones(ok.sum()), coarse[ok]]))
+    if fit is None:
+        return {k: Estimate.missing(int(ok.sum()), OLS_HC3_T, "pairs")
+                for k in ("coarse_near", "fine_near", "coarse_minus_fine")}
+    return {"coarse_near": fit.contrast(np.array([1.0, 1.0]), unit="pairs"),
+            "fine_near": fit.contrast(np.array([1.0, 0.0]), unit="pairs"),
+            "coarse_minus_fine": fit.estimate(1, unit="pairs")}
 
 
 def _verdict(slopes: dict[str, Estimate], differences: dict[str, Estimate], n_rows: int,
@@ -229,13 +241,13 @@ class TextureAnalysis:
     def finish(self, objects: pd.DataFrame, rng: np.random.Generator | None) -> AnalysisOutput:
         if not self.applies:
             return AnalysisOutput({"texture_rows": None, "texture_frames": None}, {})
-        rng = rng if rng is not None else np.random.default_rng()
+        rng = rng if rng is not None else np.random.default_rng([0, self.stream])
         road, means, frames = self._road(objects, rng) if self.frame_rows else (None, None, None)
         detail = None
         if "detail_scale" in objects.columns and np.isfinite(objects["detail_scale"].astype(float)).any():
             coefficient, distance, n = detail_fit(objects)
             detail = {"coefficient": coefficient, "distance_coefficient": distance, "n_objects": n,
-                      "far_over_near": {k: _ratio(v) for k, v in pair_ratios(objects, rng).items()}}
+                      "far_over_near": {k: _ratio(v) for k, v in pair_ratios(objects).items()}}
         key, text = _verdict(road["slopes"] if road else {}, road["slope_differences"] if road else {},
                              road["n_rows"] if road else 0, detail["coefficient"] if detail else None,
                              detail["n_objects"] if detail else 0)

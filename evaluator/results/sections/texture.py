@@ -23,7 +23,8 @@ DEFINITIONS = (
     "difference to world). Objects: estimate under the mapping divided by that under world for the same placement "
     "(geometric mean, bootstrap over placements). Detail: OLS (HC3) of log estimate on log true distance and log2 "
     "detail scale; the coefficient is the change of log estimate per doubling of the paint's checker frequency "
-    "(0: no reliance). Conflict: far estimate / near estimate per assignment (bootstrap over world variants). "
+    "(0: no reliance). Conflict: far estimate / near estimate per assignment and their quotient (OLS, HC3, on the assignment; "
+    "units: world variant x assignment). "
     "The verdict counts a road-slope change beyond ±0.05 against the world mapping as reliance on the gradient.")
 
 
@@ -52,8 +53,11 @@ def _detail_rows(detail: Mapping[str, Any]) -> list[tuple[str, ...]]:
     if detail.get("distance_coefficient"):
         rows.append(_row("paint detail", "log estimate per log true distance", detail["distance_coefficient"],
                          "n_objects"))
+    labels = {"coarse_near": ("conflict: near coarse, far fine", "far ÷ near estimate (truth 2)"),
+              "fine_near": ("conflict: near fine, far coarse", "far ÷ near estimate (truth 2)"),
+              "coarse_minus_fine": ("conflict", "ratio near-coarse ÷ near-fine (blind: 1)")}
     for pair, entry in detail.get("far_over_near", {}).items():
-        rows.append(_row(f"conflict {pair.replace('_', ' ')}", "far ÷ near estimate", entry, "n_variants"))
+        rows.append(_row(*labels.get(pair, (pair, "far ÷ near estimate")), entry, "n_pairs"))
     return rows
 
 

@@ -140,6 +140,9 @@ def test_planted_detail_coefficient_is_recovered(reading):
     ratios = detail["far_over_near"]
     assert ratios["coarse_near"]["value"] > 2.0 * math.exp(3 * DETAIL_COEFFICIENT) * 0.9
     assert ratios["fine_near"]["value"] < ratios["coarse_near"]["value"]
+    # coarse x0.25 near and fine x4 far against the swap: 4 doublings each way, so exp(2 * 4 c)
+    assert _covers(ratios["coarse_minus_fine"], math.exp(8 * DETAIL_COEFFICIENT))
+    assert ratios["coarse_minus_fine"]["n_pairs"] == 10 and ratios["coarse_minus_fine"]["method"] == "ols-hc3-t"
 
 
 def test_blind_model_intervals_cover_zero(blind):
@@ -149,6 +152,7 @@ def test_blind_model_intervals_cover_zero(blind):
         assert _covers(section["road"]["object_ratio_vs_world"][mapping], 1.0)
         assert _covers(section["road"]["horizon_shift_vs_world_px"][mapping], 0.0)
     assert _covers(section["detail"]["coefficient"], 0.0)
+    assert _covers(section["detail"]["far_over_near"]["coarse_minus_fine"], 1.0)
     assert section["verdict"] == "no_texture_gradient"
     assert "n = " in section["verdict_text"] and "per doubling of detail" in section["verdict_text"]
 
