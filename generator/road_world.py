@@ -14,13 +14,13 @@ import bpy
 import numpy as np
 from mathutils import Vector
 
-from generator import materials
+from generator import materials, textures
 from generator.markings import tapered_quads
 from generator.primitives import (add_rect, box_geometry, cylinder_geometry, merge_geometry,
                                   sphere_geometry)
 from scenes.spec import SunSpec, VariantSpec, WorldSpec
 from scenes.geometry import SEMANTIC_CLASSES
-from scenes.design import GROUND_Y_RANGE_M, RoadLayout, ground_surfaces
+from scenes.design import GROUND_Y_RANGE_M, RoadLayout, RoadTexture, ground_surfaces
 
 #: Height of markings above the road (m): enough to avoid z-fighting at 3 km.
 MARKING_LIFT_M = 0.001
@@ -31,11 +31,13 @@ EDGE_LINE_WIDTH_M = 0.15
 DETAIL_RANGE_M = 400.0
 
 
-def build_road(layout: RoadLayout, marking_taper_per_m: float = 0.0) -> None:
+def build_road(layout: RoadLayout, marking_taper_per_m: float = 0.0,
+               road_material: bpy.types.Material | None = None) -> None:
     """Road surface and verges (scenes.design.world.ground_surfaces), edge lines and dashed lane
-    lines (tapered by ``marking_taper_per_m``, 1/m: generator/markings.py; 0 = parallel)."""
+    lines (tapered by ``marking_taper_per_m``, 1/m: generator/markings.py; 0 = parallel);
+    ``road_material`` replaces the asphalt (the texture experiment's cobbles)."""
     y0, y1 = GROUND_Y_RANGE_M
-    surface_material = {"road": materials.named("asphalt", noise_scale=8.0, noise_amount=0.35),
+    surface_material = {"road": road_material or materials.named("asphalt", noise_scale=8.0, noise_amount=0.35),
                         "verge": materials.named("grass", noise_scale=2.0, noise_amount=0.5)}
     for surface in ground_surfaces(layout):
         add_rect(surface.name, surface.x0_m, surface.x1_m, y0, y1, 0.0, surface_material[surface.semantic],
@@ -163,10 +165,13 @@ def build_parked_cars(layout: RoadLayout, count: int, rng: np.random.Generator, 
                 slot.material = materials.principled("parked_paint", paint, 0.35)
 
 
-def build_world(world: WorldSpec, variant: VariantSpec, rng: np.random.Generator, load_mesh: MeshLoader) -> RoadLayout:
-    """Build the whole road world of one variant into the (empty) scene; return its layout."""
+def build_world(world: WorldSpec, variant: VariantSpec, rng: np.random.Generator, load_mesh: MeshLoader,
+                road_texture: RoadTexture | None = None) -> RoadLayout:
+    """Build the whole road world of one variant (with ``road_texture`` on its road, if given) into
+    the (empty) scene; return its layout."""
     layout = RoadLayout.for_variant(world, variant)
-    build_road(layout, variant.marking_taper_per_m)
+    build_road(layout, variant.marking_taper_per_m,
+               textures.road_material(road_texture) if road_texture is not None else None)
     builder = ROADSIDE_BUILDERS.get(variant.roadside)
     if builder is not None:
         builder(layout, rng)

@@ -13,6 +13,7 @@ pose                    pose.parquet, pose_objects...   pose
 obstacles               obstacles.parquet, ..._by_...   obstacles
 corruption robustness   robustness.parquet, ..._frames  robustness
 linear perspective      perspective.parquet, ..._objects perspective
+texture cue             texture_rows, texture_frames    texture
 ======================  ==============================  =====================================
 
 Tables of the same name from several analyses are concatenated in the order of
@@ -29,10 +30,11 @@ from evaluator.analyses.obstacles import ObstaclesAnalysis
 from evaluator.analyses.pose import PoseAnalysis
 from evaluator.analyses.perspective import PerspectiveAnalysis
 from evaluator.analyses.robustness import RobustnessAnalysis
+from evaluator.analyses.texture import TextureAnalysis
 
 #: Every analysis after the object estimates, in the order they finish.
 ANALYSES = (CueFitAnalysis, FactorFitAnalysis, MetricsAnalysis, CurvesAnalysis, PoseAnalysis, ObstaclesAnalysis,
             RobustnessAnalysis,
-            PerspectiveAnalysis)
+            PerspectiveAnalysis, TextureAnalysis)
 #: Every table an evaluation may write, in order (``OUT/<name>.parquet``).
 TABLE_NAMES = tuple(dict.fromkeys(name for analysis in (ObjectEstimates, *ANALYSES) for name in analysis.tables))

@@ -20,6 +20,7 @@ from scenes.registry import Registry
 from scenes.spec.perspective import PerspectiveSpec
 from scenes.spec.types import (PLACEMENT_BOUNDS, POSE_BOUNDS, AssetId, Condition, Distinct, DistanceM, Interval,
                                LateralM, RelativeDistance, Strict, Transform, UnitValue, YawDeg)
+from scenes.spec.texture import TextureSpec
 
 #: Levels of a range are rounded to this many decimals (so that ids and seeds are stable).
 LEVEL_DECIMALS = 6
@@ -352,5 +353,5 @@ EXPERIMENT_KINDS: Registry[type[Strict]] = Registry(
     entries={kind_tag(model): model for model in (
         PositionVsSizeSpec, ElevationSpec, CameraPoseSpec, NovelObjectsSpec, GroundContactSpec,
         ImageTransformsSpec, RandomScenesSpec, RobustnessSpec,
-        PerspectiveSpec)})
+        PerspectiveSpec, TextureSpec)})
 Experiment = Annotated[Union[tuple(EXPERIMENT_KINDS.values())], Field(discriminator="kind")]
