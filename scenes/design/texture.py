@@ -31,8 +31,9 @@ PAIRS = {"coarse_near": ("coarse_scale", "fine_scale"), "fine_near": ("fine_scal
 
 
 def mapping_variant(variant: VariantSpec, mapping: str) -> VariantSpec:
-    """The world of ``variant`` with the road texture of ``mapping`` (its own name: its own world)."""
-    return variant.model_copy(update={"name": f"{variant.name}_{mapping}"})
+    """The world of ``variant`` with the road texture of ``mapping``: its own name (its own world), the
+    same roadside draws as ``variant`` (``world_of``), so only the road's texture differs between mappings."""
+    return variant.model_copy(update={"name": f"{variant.name}_{mapping}", "world_of": variant.world_seed_name})
 
 
 def _factors(**levels: Any) -> dict[str, Any]:

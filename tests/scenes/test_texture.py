@@ -46,6 +46,8 @@ def test_road_frames_differ_only_by_mapping():
         "world", "screen", "reversed")
     assert (world.variant.name, screen.variant.name) == ("open_world", "open_screen")  # one world per mapping
     assert world.variant.roadside == screen.variant.roadside == "open"
+    # the same roadside draws (trees, buildings) under every mapping: only the road's texture differs
+    assert world.variant.world_seed_name == screen.variant.world_seed_name == reversed_.variant.world_seed_name == "open"
     assert world.is_reference and not screen.is_reference and not reversed_.is_reference
     assert world.factors["base_variant"] == "open" and world.objects[0].factors["road_mapping"] == "world"
     assert world.objects[0].appearance.detail_squares_per_m is None  # road frames keep the file's paint
