@@ -17,10 +17,11 @@ from scenes.catalog import Asset, Catalog
 from scenes.errors import SpecError
 from scenes.registry import Registry
 from scenes.images import CORRUPTIONS, transform_id
-from scenes.spec import (EXPERIMENT_KINDS, CameraPoseSpec, ElevationSpec, GroundContactSpec,
+from scenes.spec import (EXPERIMENT_KINDS, CameraPoseSpec, ElevationSpec, GroundContactSpec, ShadingSpec,
                          ImageTransformsSpec, LevelRange, NovelObjectsSpec,
                          PositionVsSizeSpec, RandomScenesSpec, RobustnessSpec,
                          StimulusSpec, VariantSpec, kind_tag)
+from scenes.design.shading import shading_count, shading_frames
 from scenes.design.frames import (MIN_OBJECT_DEPTH_M, Appearance, FramePlan, ObjectPlacement, derive_seed,
                                   frame_rng, hsv_to_linear_rgb, level_text, plain_frame, standing)
 
@@ -260,7 +261,8 @@ def _expanders(by_model: dict[type, Expander]) -> Registry[Expander]:
 EXPANDERS = _expanders({
     PositionVsSizeSpec: _position_vs_size, ElevationSpec: _elevation, CameraPoseSpec: _camera_pose,
     NovelObjectsSpec: _novel_objects, GroundContactSpec: _ground_contact, ImageTransformsSpec: _image_transforms,
-    RandomScenesSpec: _random_scenes, RobustnessSpec: _robustness})
+    RandomScenesSpec: _random_scenes, RobustnessSpec: _robustness,
+    ShadingSpec: shading_frames})
 
 
 def _ground_contact_count(spec: StimulusSpec, exp: GroundContactSpec) -> int:
@@ -286,4 +288,5 @@ FRAME_COUNTS: Registry[FrameCount] = _per_kind("frame counts", {
                                             * len(exp.transforms)),
     RandomScenesSpec: lambda spec, exp: exp.n_frames,
     RobustnessSpec: lambda spec, exp: (FRAME_COUNTS.get(exp.base.kind)(spec, exp.base)
-                                       * (1 + len(exp.corruptions) * len(exp.severities)))})
+                                       * (1 + len(exp.corruptions) * len(exp.severities))),
+    ShadingSpec: shading_count})

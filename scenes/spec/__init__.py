@@ -10,10 +10,12 @@ from scenes.spec.experiments import (EXPERIMENT_KINDS, CameraPoseSpec, Elevation
 from scenes.spec.schema import RenderSpec, StimulusSpec, load_spec, parse_spec, quick_spec, scaled_spec
 from scenes.spec.world import RoadSpec, SunSpec, VariantSpec, WorldSpec
 from scenes.spec.search import SearchSpec
+from scenes.spec.shading import ShadingSpec
 
 __all__ = [
     "CameraPoseSpec", "EXPERIMENT_KINDS", "ElevationSpec", "GroundContactSpec",
     "ImageTransformsSpec", "LevelRange", "NovelObjectsSpec", "PositionVsSizeSpec",
     "RandomScenesSpec", "RenderSpec", "RoadSpec", "RobustnessSpec", "StimulusSpec", "SunSpec",
     "VariantSpec", "WorldSpec", "kind_tag", "load_spec", "parse_spec", "quick_spec", "scaled_spec", "SearchSpec",
+    "ShadingSpec",
 ]
