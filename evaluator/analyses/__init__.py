@@ -12,6 +12,7 @@ normalised curves       curves.parquet                  curves
 pose                    pose.parquet, pose_objects...   pose
 obstacles               obstacles.parquet, ..._by_...   obstacles
 corruption robustness   robustness.parquet, ..._frames  robustness
+shading (issue 19)      shading_sweep, shading_relief   shading
 ======================  ==============================  =====================================
 
 Tables of the same name from several analyses are concatenated in the order of
@@ -27,9 +28,10 @@ from evaluator.analyses.objects import ObjectEstimates
 from evaluator.analyses.obstacles import ObstaclesAnalysis
 from evaluator.analyses.pose import PoseAnalysis
 from evaluator.analyses.robustness import RobustnessAnalysis
+from evaluator.analyses.shading import ShadingAnalysis
 
 #: Every analysis after the object estimates, in the order they finish.
 ANALYSES = (CueFitAnalysis, FactorFitAnalysis, MetricsAnalysis, CurvesAnalysis, PoseAnalysis, ObstaclesAnalysis,
-            RobustnessAnalysis)
+            RobustnessAnalysis, ShadingAnalysis)
 #: Every table an evaluation may write, in order (``OUT/<name>.parquet``).
 TABLE_NAMES = tuple(dict.fromkeys(name for analysis in (ObjectEstimates, *ANALYSES) for name in analysis.tables))

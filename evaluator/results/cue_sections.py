@@ -49,9 +49,13 @@ SectionBuilder = Callable[[Any], "CueSection | None"]
 #: The cue sections in page order: summary key -> ``"module:function"``, the function taking the
 #: opened results (:class:`evaluator.results.format.Results`) and returning a CueSection, or None
 #: when the results have nothing for it.
-CUE_SECTIONS: Registry[SectionBuilder] = Registry("cue section", base=Callable, entries={})
+CUE_SECTIONS: Registry[SectionBuilder] = Registry("cue section", base=Callable, entries={
+    "shading": "evaluator.results.sections.shading:section",
+})
 #: Section name -> title, for the terminal lines (read from the summary alone, no module loaded).
-CUE_TITLES: dict[str, str] = {}
+CUE_TITLES: dict[str, str] = {
+    "shading": "Shading and illumination",
+}
 
 
 def build_cue_sections(results: Any, sections: Registry[SectionBuilder] | None = None) -> list[CueSection]:
