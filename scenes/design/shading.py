@@ -21,9 +21,10 @@ from itertools import product
 
 from scenes.catalog import Catalog
 from scenes.design.frames import Appearance, FramePlan, level_text, plain_frame, standing
-from scenes.spec import StimulusSpec, SunSpec
-from scenes.spec.shading import SERIES_NAMES, ShadingSpec
+from scenes.spec import ShadingSpec, StimulusSpec, SunSpec
 
+#: Shadow series: the sweep's level name of each ``shadows`` value of the spec.
+SERIES_NAMES = {False: "shading_only", True: "shadows"}
 #: Relief of each relief asset: (name, sign of centre height minus rim height).
 RELIEFS = (("bump", 1), ("dent", -1))
 #: Object factors of the sweep's objects (they carry no relief).

@@ -27,8 +27,6 @@ from scenes.spec.world import SunSpec
 #: Sun elevation bounds of the sweep, degrees: issue 19 asks for 5 ... 80 (the lamp's own bound
 #: is 2 ... 90; below 5 the road is lit at grazing incidence and the frame is nearly black).
 SWEEP_ELEVATION_BOUNDS_DEG = (5.0, 80.0)
-#: Shadow series: the sweep's level name of each ``shadows`` value.
-SERIES_NAMES = {False: "shading_only", True: "shadows"}
 
 SweepAzimuth = Annotated[float, Field(ge=-180.0, lt=180.0, description="sun azimuth, degrees (0 = from ahead)")]
 SweepElevation = Annotated[float, Field(ge=SWEEP_ELEVATION_BOUNDS_DEG[0], le=SWEEP_ELEVATION_BOUNDS_DEG[1],
