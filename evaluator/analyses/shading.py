@@ -28,9 +28,12 @@ for a flat plate, negative for a bump (its centre is nearer) and positive for a 
 used are those where the true relief is at least ``STRONG_ROW_FRACTION`` of its largest value;
 the relief of a frame is the mean over them, true from the exact depth and predicted from the
 prediction.  The sign is correct when the predicted relief is nonzero with the true sign.
-``sign_accuracy`` per light and per light x relief: Wilson 95 % intervals over frames.  A network
+``sign_accuracy`` per light and per light x relief, and ``read_as_bump`` (the share of frames
+whose predicted centre is nearer than its rim) per light: Wilson 95 % intervals over frames.  A network
 that reads shape from shading with a light-from-one-side prior is right under one light and wrong
-under the opposite one; one that follows geometry is right under every light.
+under the opposite one; one that follows geometry is right under every light; one whose reading
+follows the light alone (a bump under one light, a dent under another, whatever the relief) is
+at 0.5 everywhere while its ``read_as_bump`` splits.
 """
 from __future__ import annotations
 
@@ -247,8 +250,9 @@ def summarise_relief(table: pd.DataFrame | None) -> dict[str, Any] | None:
     out: dict[str, Any] = {"n_frames": int(len(usable)), "lights": {}}
     for light in dict.fromkeys(usable["light"]):
         rows = usable[usable["light"] == light]
-        entry = {"sign_accuracy": wilson(int(rows["sign_correct"].sum()), len(rows), "frames").to_dict()}
-        for relief in dict.fromkeys(rows["relief"]):
+        entry = {"sign_accuracy": wilson(int(rows["sign_correct"].sum()), len(rows), "frames").to_dict(),
+                 "read_as_bump": wilson(int((rows["pred_relief_m"] < 0).sum()), len(rows), "frames").to_dict()}
+        for relief in dict.fromkeys(rows["relief"]):  # sign accuracy of the bumps, of the dents
             sub = rows[rows["relief"] == relief]
             entry[relief] = wilson(int(sub["sign_correct"].sum()), len(sub), "frames").to_dict()
         out["lights"][str(light)] = entry
@@ -275,20 +279,31 @@ def _sweep_words(sweep: dict[str, Any]) -> tuple[str, str]:
     return f"object estimates {'; '.join(parts)} (n = {n} object-frames)", reading
 
 
+def _split(entries: list[dict[str, Any]]) -> tuple[bool, bool]:
+    """(every interval above 0.5, one interval above 0.5 and another below it)."""
+    bounds = [(e["ci_low"], e["ci_high"]) for e in entries if _has_interval(e)]
+    if not bounds:
+        return False, False
+    return min(lo for lo, _ in bounds) > 0.5, max(lo for lo, _ in bounds) > 0.5 and min(hi for _, hi in bounds) < 0.5
+
+
 def _relief_words(relief: dict[str, Any]) -> tuple[str, str]:
-    """The relief clause and the reading: ``follows geometry``, ``light prior`` or ``no relief``."""
+    """The relief clause and the reading: ``follows geometry``, ``light prior`` (right under one
+    light, wrong under another), ``light sets sign`` (read as a bump under one light whatever the
+    relief, as a dent under another) or ``no relief``."""
     lights = relief["lights"]
     accs = {name: e["sign_accuracy"] for name, e in lights.items()}
-    lows = [a["ci_low"] for a in accs.values() if a["ci_low"] is not None and math.isfinite(a["ci_low"])]
-    highs = [a["ci_high"] for a in accs.values() if a["ci_high"] is not None and math.isfinite(a["ci_high"])]
-    if lows and min(lows) > 0.5:
-        reading = "follows geometry"
-    elif lows and highs and max(lows) > 0.5 and min(highs) < 0.5:
-        reading = "light prior"
-    else:
-        reading = "no relief"
+    bumps = {name: e["read_as_bump"] for name, e in lights.items()}
+    all_right, acc_split = _split(list(accs.values()))
+    _, bump_split = _split(list(bumps.values()))
+    reading = ("follows geometry" if all_right else "light prior" if acc_split
+               else "light sets sign" if bump_split else "no relief")
     text = ", ".join(f"{name} {format_estimate(a)}" for name, a in accs.items())
-    return f"bump/dent sign accuracy {text} (n = {relief['n_frames']} frames)", reading
+    n = f"n = {relief['n_frames']} frames, {relief['n_frames'] // max(len(lights), 1)} per light"
+    clause = f"bump/dent sign accuracy {text} ({n})"
+    if reading == "light sets sign":
+        clause += "; read as a bump " + ", ".join(f"{name} {format_estimate(b)}" for name, b in bumps.items())
+    return clause, reading
 
 
 def verdict_text(summary: dict[str, Any]) -> str:
@@ -303,6 +318,7 @@ def verdict_text(summary: dict[str, Any]) -> str:
         words, reading = _relief_words(summary["relief"])
         readings.append({"follows geometry": "bump and dent told apart under every light",
                          "light prior": "relief read with a light prior",
+                         "light sets sign": "relief sign set by the light, not the shape",
                          "no relief": "bump and dent not told apart"}[reading])
         clauses.append(words)
     return f"{'; '.join(readings)}: {'; '.join(clauses)}"

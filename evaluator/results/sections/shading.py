@@ -19,7 +19,8 @@ DEFINITIONS = (
     "unit, per cent per degree. mu: mean error, sigma: spread of the error across lightings, rms change: root "
     "of PDE's kappa (mean squared change against the reference sun's prediction), all per cent, with "
     "percentile bootstrap intervals over frames. Bump versus dent: centre minus rim depth in the plate's "
-    "rows (0 for a flat plate), sign accuracy per light with Wilson 95 % intervals over frames.")
+    "rows (0 for a flat plate); per light the sign accuracy and the share read as a bump (centre nearer "
+    "than the rim), Wilson 95 % intervals over frames.")
 COLUMNS = ("part", "condition", "unit", "slope %/deg or sign accuracy", "mu %", "sigma %", "rms change %", "n")
 
 
@@ -39,9 +40,9 @@ def _sweep_rows(sweep: Mapping[str, Any]) -> list[tuple[str, ...]]:
 def _relief_rows(relief: Mapping[str, Any]) -> list[tuple[str, ...]]:
     rows = []
     for light, entry in relief["lights"].items():
-        for key in ("sign_accuracy", *[k for k in entry if k != "sign_accuracy"]):
+        for key in ("sign_accuracy", "read_as_bump", *[k for k in entry if k not in ("sign_accuracy", "read_as_bump")]):
             acc = entry[key]
-            unit = "bump and dent" if key == "sign_accuracy" else key
+            unit = {"sign_accuracy": "bump and dent", "read_as_bump": "share read as a bump"}.get(key, f"{key}s")
             rows.append(("bump vs dent", f"light {light}", unit, format_estimate(acc), "", "", "",
                          str(acc.get("n_frames"))))
     return rows
@@ -69,17 +70,19 @@ def _draw(results: Any, summary: Mapping[str, Any]):
     relief = summary.get("relief")
     if relief and relief.get("lights"):
         names = list(relief["lights"])
-        accs = [relief["lights"][n]["sign_accuracy"] for n in names]
-        values = np.array([a["value"] if a["value"] is not None else np.nan for a in accs], float)
-        low = np.array([a["ci_low"] if a["ci_low"] is not None else np.nan for a in accs], float)
-        high = np.array([a["ci_high"] if a["ci_high"] is not None else np.nan for a in accs], float)
         x = np.arange(len(names))
-        right.bar(x, values, color="tab:green", alpha=0.7)
-        right.errorbar(x, values, yerr=[values - low, high - values], fmt="none", color="black", capsize=4)
+        for offset, key, colour in ((-0.2, "sign_accuracy", "tab:green"), (0.2, "read_as_bump", "tab:purple")):
+            entries = [relief["lights"][n][key] for n in names]
+            values, low, high = (np.array([e[k] if e[k] is not None else np.nan for e in entries], float)
+                                 for k in ("value", "ci_low", "ci_high"))
+            right.bar(x + offset, values, width=0.4, color=colour, alpha=0.7, label=key.replace("_", " "))
+            right.errorbar(x + offset, values, yerr=[values - low, high - values], fmt="none", color="black",
+                           capsize=3)
         right.set_xticks(x, names)
         right.axhline(0.5, color="grey", lw=0.8, ls="--")
+        right.legend(fontsize=7)
     right.set_ylim(0.0, 1.05)
-    right.set_ylabel("relief sign accuracy")
+    right.set_ylabel("share of frames")
     right.set_title("bump vs dent, per light (95 % Wilson)", fontsize=9)
     return figure
 
@@ -94,5 +97,5 @@ def section(results: Any) -> CueSection | None:
     return CueSection("shading", TITLE, summary["verdict_text"], DEFINITIONS, COLUMNS, tuple(rows),
                       _draw(results, summary),
                       "Left: each object's and the road's log error against sun elevation (points: frames; "
-                      "line: mean per elevation), per shadow series. Right: relief sign accuracy per light, "
-                      "0.5 dashed.")
+                      "line: mean per elevation), per shadow series. Right: per light, the relief sign "
+                      "accuracy and the share of plates read as a bump (Wilson 95 %), 0.5 dashed.")

@@ -5,8 +5,9 @@ elevation -> the slope's interval covers it; a lighting-blind model -> the inter
 sigma and the rms change are ~0.  Bump versus dent: exact depth of the shipped relief plates
 ray-cast on a flat road; a geometry-following model -> sign accuracy 1 under every light; a model
 with a light prior (it sees, under the light from behind, the image of the opposite relief) ->
-~1 under one light and ~0 under the other, inside the Wilson intervals; a relief-blind model with
-noise -> the interval covers 0.5.  And the whole path: a synthetic set evaluated with a planted
+~1 under one light and ~0 under the other, inside the Wilson intervals; a model whose reading
+follows the light alone -> accuracy 0.5, the share read as a bump 1 and 0; a relief-blind model
+with noise -> the interval covers 0.5.  And the whole path: a synthetic set evaluated with a planted
 function model, then re-analysed from the stored predictions, gives the same summary.
 """
 from __future__ import annotations
@@ -163,6 +164,18 @@ def test_light_prior_flips_the_relief_under_the_opposite_light(plates):
     assert front["ci_low"] <= 1.0 <= front["ci_high"] and front["ci_low"] > 0.8
     assert behind["ci_low"] <= 0.0 <= behind["ci_high"] and behind["ci_high"] < 0.2
     assert "light prior" in summary["verdict_text"]
+
+
+def test_a_reading_set_by_the_light_alone_shows_in_the_share_read_as_a_bump(plates):
+    def by_light(relief, light, d, gt, rng):
+        return plates[("bump" if light == "front" else "dent", d)][0]  # a bump from the front, a dent from behind
+    summary = run_relief(plates, by_light)
+    for light, bump_share in (("front", 1.0), ("behind", 0.0)):
+        assert _accuracy(summary, light)["ci_low"] <= 0.5 <= _accuracy(summary, light)["ci_high"]
+        share = summary["relief"]["lights"][light]["read_as_bump"]
+        assert share["value"] == bump_share and share["ci_low"] <= bump_share <= share["ci_high"]
+    assert "relief sign set by the light, not the shape" in summary["verdict_text"]
+    assert "read as a bump front 1.00" in summary["verdict_text"]
 
 
 def test_relief_blind_model_is_at_chance(plates):
