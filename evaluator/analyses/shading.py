@@ -56,7 +56,7 @@ ROAD_MAX_DEPTH_M = 80.0
 #: Fewest road pixels for a frame's road ratio.
 MIN_ROAD_PX = 50
 #: Relief: the centre is the middle 20 % of a row's span, the rim the outer 10 % at each end (the
-#: relief of the shipped plates covers the middle 75 % of their width: radius 0.9 m of 1.2 m).
+#: relief of the shipped plates covers the middle 67 % of their width: radius 0.8 m of 1.2 m).
 CENTRE_FRACTION, RIM_FRACTION = 0.20, 0.10
 #: Fewest pixels of a row's span for it to count (centre and rim of at least 2 pixels each).
 MIN_ROW_SPAN_PX = 12
