@@ -301,7 +301,8 @@ def _relief_words(relief: dict[str, Any]) -> tuple[str, str]:
     text = ", ".join(f"{name} {format_estimate(a)}" for name, a in accs.items())
     n = f"n = {relief['n_frames']} frames, {relief['n_frames'] // max(len(lights), 1)} per light"
     clause = f"bump/dent sign accuracy {text} ({n})"
-    if reading == "light sets sign":
+    one_sided = any(_has_interval(b) and (b["ci_low"] > 0.5 or b["ci_high"] < 0.5) for b in bumps.values())
+    if reading in ("light sets sign", "no relief") and one_sided:  # a light under which every plate reads one way
         clause += "; read as a bump " + ", ".join(f"{name} {format_estimate(b)}" for name, b in bumps.items())
     return clause, reading
 
