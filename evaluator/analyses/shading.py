@@ -1,7 +1,8 @@
 """Shading and illumination (issue 19): does the network's depth move with the light?
 
-Applies to a set whose frames table has the ``part`` and ``series`` columns of the ``shading``
-kind (:mod:`scenes.design.shading`); tables None and no summary entry otherwise.
+Applies to a set whose frames table has the ``part``, ``series`` and sun columns of the
+``shading`` kind (:mod:`scenes.design.shading`) with only its levels; tables None and no summary
+entry otherwise.
 
 **Sun sweep** (frames of ``part`` ``sweep``; true depth identical in every frame, so the ideal is
 no change).  Units: each object (its estimate ``estimate_m`` against ``z_true``) and the road
@@ -44,11 +45,14 @@ import numpy as np
 import pandas as pd
 
 from evaluator.analyses.base import AnalysisOutput, FrameData, SetContext
-from evaluator.analyses.intervals import Estimate, bootstrap_mean, format_estimate, ols, wilson
+from evaluator.analyses.intervals import OLS_HC3_T, Estimate, bootstrap_mean, format_estimate, ols, wilson
 from scenes.geometry import SEMANTIC_CLASSES
 
-#: Frames-table columns of the shading kind.
-REQUIRED_COLUMNS = ("part", "series")
+#: Frames-table columns of the shading kind, and the levels its ``part`` and ``series`` take
+#: (scenes/design/shading.py): a set applies when it has the columns and no other levels.
+REQUIRED_COLUMNS = ("part", "series", "sun_azimuth_deg", "sun_elevation_deg")
+PARTS = frozenset({"sweep", "relief"})
+SERIES_LEVELS = frozenset({"shading_only", "shadows", "relief"})
 ROAD_CLASS = SEMANTIC_CLASSES["road"]
 #: Road pixels farther than this are left out of the road's ratio: the KITTI benchmark's 80 m cap
 #: (Geiger et al. 2012), beyond which a 640 px frame's road rows are a pixel or two apart.
@@ -121,7 +125,8 @@ class ShadingAnalysis:
     def __init__(self, context: SetContext) -> None:
         self.context = context
         frames = context.stimulus_set.frames
-        self.applies = all(c in frames.columns for c in REQUIRED_COLUMNS)
+        self.applies = (all(c in frames.columns for c in REQUIRED_COLUMNS) and set(frames["part"]) <= PARTS
+                        and set(frames["series"]) <= SERIES_LEVELS)
         self.part = dict(zip(frames["frame_id"], frames["part"])) if self.applies else {}
         self.road_rows: list[dict] = []
         self.relief_rows: list[dict] = []
@@ -183,12 +188,12 @@ def elevation_slope(rows: pd.DataFrame, unit: str) -> Estimate:
     the azimuth and one intercept per unit."""
     rows = rows[np.isfinite(rows["error_pct"])]
     if rows.empty:
-        return Estimate.missing(0, "ols-hc3-t", unit)
+        return Estimate.missing(0, OLS_HC3_T, unit)
     az = np.radians(rows["sun_azimuth_deg"].to_numpy(float))
     dummies = pd.get_dummies(rows["unit"]).to_numpy(float)
     design = np.column_stack([rows["sun_elevation_deg"].to_numpy(float), np.cos(az), np.sin(az), dummies])
     fit = ols(rows["error_pct"].to_numpy(float), design)
-    return fit.estimate(0, unit) if fit is not None else Estimate.missing(len(rows), "ols-hc3-t", unit)
+    return fit.estimate(0, unit) if fit is not None else Estimate.missing(len(rows), OLS_HC3_T, unit)
 
 
 def _root(estimate: Estimate) -> Estimate:

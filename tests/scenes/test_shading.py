@@ -121,3 +121,9 @@ def test_relief_assets_rise_or_sink_at_the_centre_and_are_flat_at_the_rim(asset,
     rim = top[np.hypot(top[:, 0], top[:, 1]) > 0.85, 2]
     np.testing.assert_allclose(rim, 0.16, atol=1e-6)
     assert centre.size and centre[0] == pytest.approx(0.16 + sign * 0.12, abs=1e-6)
+
+
+def test_the_guides_example_is_the_preset():
+    text = open("docs/guides/cue-shading.md", encoding="utf-8").read()
+    example = yaml.safe_load(text.split("```yaml", 1)[1].split("```", 1)[0])["experiment"]
+    assert example == _experiment()

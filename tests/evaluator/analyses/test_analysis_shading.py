@@ -130,7 +130,8 @@ def run_relief(plates: dict, predict) -> dict:
     """The relief summary for ``predict(relief, light, distance, gt, rng) -> depth``."""
     keys = [(relief, light, d) for relief in ("bump", "dent") for light in LIGHTS for d in DISTANCES]
     frames = pd.DataFrame([{"frame_id": f"{r}-{light}-{d}", "part": "relief", "series": "relief", "light": light,
-                            "relief": r, "is_reference": False} for r, light, d in keys])
+                            "relief": r, "sun_azimuth_deg": 0.0 if light == "front" else 180.0, "sun_elevation_deg": 45.0,
+                            "is_reference": False} for r, light, d in keys])
     analysis = ShadingAnalysis(_context(frames))
     rng = np.random.default_rng(5)
     for (relief, light, d), fid in zip(keys, frames["frame_id"]):
@@ -242,3 +243,10 @@ def test_no_entry_for_a_set_of_another_kind(tmp_path):
     evaluate_set(root, model, tmp_path / "out", batch_size=2)
     summary = json.loads((tmp_path / "out" / SUMMARY_FILE).read_text())
     assert "shading" not in summary and not (tmp_path / "out" / "shading_sweep.parquet").exists()
+
+
+def test_another_kinds_part_column_does_not_make_it_apply():
+    frames = pd.DataFrame([{"frame_id": "a", "part": "sweep", "series": "wheels", "sun_azimuth_deg": 0.0,
+                            "sun_elevation_deg": 40.0, "is_reference": True}])
+    assert not ShadingAnalysis(_context(frames)).applies
+    assert ShadingAnalysis(_context(pd.DataFrame(_sweep_frames()))).applies
