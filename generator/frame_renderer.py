@@ -18,6 +18,7 @@ import numpy as np
 
 from generator import materials, textures
 from generator.blenderproc_runtime import load_blenderproc, quiet_stdout
+from generator.lighting import FrameSun
 from generator.objects import ObjectPlacer
 from generator.photo_world import background_frame, build_photo_world, photo_frame, set_transparent_film
 from generator.primitives import OBJECT_INDEX_OFFSET
@@ -96,6 +97,7 @@ class FrameRenderer:
         self._catalog = catalog
         self._bproc = load_blenderproc()
         self._placer = ObjectPlacer(catalog)
+        self._sun = FrameSun()
         self._variant: str | None = None
         self._world_nodes: tuple[MeshNode, ...] | None = None  # read back after the variant's first render
         self._geometry: FrameGeometry | None = None
@@ -145,6 +147,7 @@ class FrameRenderer:
             layout = build_world(self._spec.world, variant, rng, lambda asset_id: self._placer.asset(asset_id).mesh,
                                  road_texture)
         self._variant = variant.name
+        self._sun.world_built()
         self._world_nodes = None
         self._world_s += time.perf_counter() - start
         return layout
@@ -201,6 +204,7 @@ class FrameRenderer:
     def render(self, plan: FramePlan, counterfactual: bool = False) -> tuple[RenderedFrame, RenderedFrame | None]:
         """Render a frame (and, if asked, the same frame without its objects, same seed)."""
         self.use_variant(plan.variant, plan.road_texture)
+        self._sun.apply(plan.sun, plan.variant.sun or self._spec.world.sun)
         self._set_camera(plan.camera)
         self._placer.place(plan.objects)
         object_semantic = {p.object_id: SEMANTIC_CLASSES[self._catalog.class_of(p.asset).semantic]

@@ -12,9 +12,9 @@ from typing import Callable
 
 import bpy
 import numpy as np
-from mathutils import Vector
 
 from generator import materials, textures
+from generator.lighting import SUN_OBJECT_NAME, sun_rotation
 from generator.markings import tapered_quads
 from generator.primitives import (add_rect, box_geometry, cylinder_geometry, merge_geometry,
                                   sphere_geometry)
@@ -123,13 +123,11 @@ ROADSIDE_BUILDERS = {"buildings": build_buildings, "trees": build_trees, "fence"
 
 def add_sun(sun: SunSpec) -> bpy.types.Object:
     """A sun lamp shining from (azimuth, elevation); azimuth 0 = from ahead (+y), 90 = from the right."""
-    az, el = np.radians(sun.azimuth_deg), np.radians(sun.elevation_deg)
-    toward_sun = Vector((np.sin(az) * np.cos(el), np.cos(az) * np.cos(el), np.sin(el)))
-    data = bpy.data.lights.new("sun", type="SUN")
+    data = bpy.data.lights.new(SUN_OBJECT_NAME, type="SUN")
     data.energy = sun.strength
     data.angle = np.radians(0.53)  # the sun's apparent diameter: crisp shadows
-    obj = bpy.data.objects.new("sun", data)
-    obj.rotation_euler = toward_sun.to_track_quat("Z", "Y").to_euler()
+    obj = bpy.data.objects.new(SUN_OBJECT_NAME, data)
+    obj.rotation_euler = sun_rotation(sun)
     bpy.context.scene.collection.objects.link(obj)
     return obj
 

@@ -14,6 +14,7 @@ obstacles               obstacles.parquet, ..._by_...   obstacles
 corruption robustness   robustness.parquet, ..._frames  robustness
 linear perspective      perspective.parquet, ..._objects perspective
 texture cue             texture_rows, texture_frames    texture
+shading (issue 19)      shading_sweep, shading_relief   shading
 ======================  ==============================  =====================================
 
 Tables of the same name from several analyses are concatenated in the order of
@@ -30,11 +31,11 @@ from evaluator.analyses.obstacles import ObstaclesAnalysis
 from evaluator.analyses.pose import PoseAnalysis
 from evaluator.analyses.perspective import PerspectiveAnalysis
 from evaluator.analyses.robustness import RobustnessAnalysis
+from evaluator.analyses.shading import ShadingAnalysis
 from evaluator.analyses.texture import TextureAnalysis
 
 #: Every analysis after the object estimates, in the order they finish.
 ANALYSES = (CueFitAnalysis, FactorFitAnalysis, MetricsAnalysis, CurvesAnalysis, PoseAnalysis, ObstaclesAnalysis,
-            RobustnessAnalysis,
-            PerspectiveAnalysis, TextureAnalysis)
+            RobustnessAnalysis, PerspectiveAnalysis, TextureAnalysis, ShadingAnalysis)
 #: Every table an evaluation may write, in order (``OUT/<name>.parquet``).
 TABLE_NAMES = tuple(dict.fromkeys(name for analysis in (ObjectEstimates, *ANALYSES) for name in analysis.tables))

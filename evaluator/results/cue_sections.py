@@ -52,11 +52,13 @@ SectionBuilder = Callable[[Any], "CueSection | None"]
 CUE_SECTIONS: Registry[SectionBuilder] = Registry("cue section", base=Callable, entries={
     "perspective": "evaluator.results.sections.perspective:section",
     "texture": "evaluator.results.sections.texture:section",
+    "shading": "evaluator.results.sections.shading:section",
 })
 #: Section name -> title, for the terminal lines (read from the summary alone, no module loaded).
 CUE_TITLES: dict[str, str] = {
     "perspective": "Linear perspective",
     "texture": "Texture gradient and detail",
+    "shading": "Shading and illumination",
 }
 
 

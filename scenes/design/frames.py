@@ -20,7 +20,7 @@ import numpy as np
 
 from scenes.geometry import Camera, srgb_to_linear
 from scenes.catalog import Asset
-from scenes.spec import StimulusSpec, VariantSpec
+from scenes.spec import StimulusSpec, SunSpec, VariantSpec
 
 #: Nearest distance (m) from the camera at which an object may start (Blender's clip_start is 0.1 m).
 MIN_OBJECT_DEPTH_M = 0.5
@@ -149,6 +149,8 @@ class FramePlan:
     transform_seed: int = 0
     #: The road's texture (the texture experiment); None = the usual asphalt.
     road_texture: RoadTexture | None = None
+    #: This frame's sun (the shading kind's sweeps); None = its variant's sun, as every other kind.
+    sun: SunSpec | None = None
 
     @property
     def render_id(self) -> str:

@@ -19,9 +19,10 @@ from scenes.registry import Registry
 from scenes.images import CORRUPTIONS, transform_id
 from scenes.spec import (EXPERIMENT_KINDS, CameraPoseSpec, ElevationSpec, GroundContactSpec,
                          ImageTransformsSpec, LevelRange, NovelObjectsSpec, PerspectiveSpec,
-                         PositionVsSizeSpec, RandomScenesSpec, RobustnessSpec,
+                         PositionVsSizeSpec, RandomScenesSpec, RobustnessSpec, ShadingSpec,
                          StimulusSpec, TextureSpec, VariantSpec, kind_tag)
 from scenes.design.perspective import perspective_count, perspective_frames
+from scenes.design.shading import shading_count, shading_frames
 from scenes.design.frames import (MIN_OBJECT_DEPTH_M, Appearance, FramePlan, ObjectPlacement, derive_seed,
                                   frame_rng, hsv_to_linear_rgb, level_text, plain_frame, standing)
 from scenes.design.texture import count_texture, expand_texture
@@ -263,7 +264,7 @@ EXPANDERS = _expanders({
     PositionVsSizeSpec: _position_vs_size, ElevationSpec: _elevation, CameraPoseSpec: _camera_pose,
     NovelObjectsSpec: _novel_objects, GroundContactSpec: _ground_contact, ImageTransformsSpec: _image_transforms,
     RandomScenesSpec: _random_scenes, RobustnessSpec: _robustness,
-    PerspectiveSpec: perspective_frames, TextureSpec: expand_texture})
+    PerspectiveSpec: perspective_frames, TextureSpec: expand_texture, ShadingSpec: shading_frames})
 
 
 def _ground_contact_count(spec: StimulusSpec, exp: GroundContactSpec) -> int:
@@ -290,4 +291,4 @@ FRAME_COUNTS: Registry[FrameCount] = _per_kind("frame counts", {
     RandomScenesSpec: lambda spec, exp: exp.n_frames,
     RobustnessSpec: lambda spec, exp: (FRAME_COUNTS.get(exp.base.kind)(spec, exp.base)
                                        * (1 + len(exp.corruptions) * len(exp.severities))),
-    PerspectiveSpec: perspective_count, TextureSpec: count_texture})
+    PerspectiveSpec: perspective_count, TextureSpec: count_texture, ShadingSpec: shading_count})

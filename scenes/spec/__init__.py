@@ -12,10 +12,12 @@ from scenes.spec.schema import RenderSpec, StimulusSpec, load_spec, parse_spec, 
 from scenes.spec.world import MAX_MARKING_TAPER_PER_M, RoadSpec, SunSpec, VariantSpec, WorldSpec
 from scenes.spec.search import SearchSpec
 from scenes.spec.texture import TextureSpec
+from scenes.spec.shading import ShadingSpec
 
 __all__ = [
     "CameraPoseSpec", "EXPERIMENT_KINDS", "MAX_MARKING_TAPER_PER_M", "ElevationSpec", "GroundContactSpec",
     "ImageTransformsSpec", "LevelRange", "PerspectiveSpec", "NovelObjectsSpec", "PositionVsSizeSpec",
     "RandomScenesSpec", "RenderSpec", "RoadSpec", "RobustnessSpec", "StimulusSpec", "SunSpec",
     "TextureSpec", "VariantSpec", "WorldSpec", "kind_tag", "load_spec", "parse_spec", "quick_spec", "scaled_spec", "SearchSpec",
+    "ShadingSpec",
 ]

@@ -348,10 +348,12 @@ def kind_tag(model: type[Strict]) -> str:
 #: is read from the model's ``kind`` Literal; the ``experiment:`` union below is built from it,
 #: and :data:`scenes.design.kinds.EXPANDERS` must have an expander for exactly these kinds (checked
 #: when scenes.design.kinds is imported).
+from scenes.spec.shading import ShadingSpec  # noqa: E402  (a kind in its own module)
+
 EXPERIMENT_KINDS: Registry[type[Strict]] = Registry(
     "experiment kind", subclass_of=Strict, unknown_error=SpecError, load_error=SpecError,
     entries={kind_tag(model): model for model in (
         PositionVsSizeSpec, ElevationSpec, CameraPoseSpec, NovelObjectsSpec, GroundContactSpec,
         ImageTransformsSpec, RandomScenesSpec, RobustnessSpec,
-        PerspectiveSpec, TextureSpec)})
+        PerspectiveSpec, TextureSpec, ShadingSpec)})
 Experiment = Annotated[Union[tuple(EXPERIMENT_KINDS.values())], Field(discriminator="kind")]
