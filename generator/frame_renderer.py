@@ -16,9 +16,10 @@ from dataclasses import replace
 import bpy
 import numpy as np
 
-from generator import materials
+from generator import materials, textures
 from generator.draw_order import draw_over
 from generator.blenderproc_runtime import load_blenderproc, quiet_stdout
+from generator.lighting import FrameSun
 from generator.objects import ObjectPlacer
 from generator.photo_world import background_frame, build_photo_world, photo_frame, set_transparent_film
 from generator.primitives import OBJECT_INDEX_OFFSET
@@ -29,7 +30,7 @@ from generator.road_world import build_world
 from generator.scene_export import read_camera, read_mesh_nodes, visible_placed_names
 from scenes.geometry import Camera, SEMANTIC_CLASSES
 from scenes.catalog import Catalog
-from scenes.design import FramePlan, derive_seed, frame_rng, spec_backgrounds, RoadLayout
+from scenes.design import FramePlan, derive_seed, frame_rng, spec_backgrounds, RoadLayout, RoadTexture
 from scenes.photos import Background
 from scenes.formats import FrameGeometry, MeshNode, RenderedFrame
 from scenes.spec import RenderSpec, StimulusSpec, VariantSpec
@@ -97,6 +98,7 @@ class FrameRenderer:
         self._catalog = catalog
         self._bproc = load_blenderproc()
         self._placer = ObjectPlacer(catalog)
+        self._sun = FrameSun()
         self._variant: str | None = None
         self._world_nodes: tuple[MeshNode, ...] | None = None  # read back after the variant's first render
         self._geometry: FrameGeometry | None = None
@@ -124,14 +126,16 @@ class FrameRenderer:
         bpy.context.scene.view_settings.look = "None"
         bpy.context.scene.view_settings.exposure = 0.0
 
-    def use_variant(self, variant: VariantSpec) -> RoadLayout | None:
-        """Build the road world of ``variant`` unless it is already built."""
+    def use_variant(self, variant: VariantSpec, road_texture: RoadTexture | None = None) -> RoadLayout | None:
+        """Build the road world of ``variant`` (with ``road_texture``: its variant name is its own) unless it is
+        already built."""
         if self._variant == variant.name:
             return None
         start = time.perf_counter()
         fresh_cycles_session()
         self._bproc.clean_up(clean_up_camera=False)
         materials.clear_cache()
+        textures.clear_cache()
         self._placer.forget_meshes()
         background = self._background(variant)
         self._photo = background_frame(background) if background is not None else None
@@ -140,9 +144,11 @@ class FrameRenderer:
             build_photo_world(self._spec.world, variant)
             layout = None
         else:
-            rng = frame_rng(derive_seed(self._spec.seed, f"world:{variant.name}"))
-            layout = build_world(self._spec.world, variant, rng, lambda asset_id: self._placer.asset(asset_id).mesh)
+            rng = frame_rng(derive_seed(self._spec.seed, f"world:{variant.world_seed_name}"))
+            layout = build_world(self._spec.world, variant, rng, lambda asset_id: self._placer.asset(asset_id).mesh,
+                                 road_texture)
         self._variant = variant.name
+        self._sun.world_built()
         self._world_nodes = None
         self._world_s += time.perf_counter() - start
         return layout
@@ -198,7 +204,8 @@ class FrameRenderer:
 
     def render(self, plan: FramePlan, counterfactual: bool = False) -> tuple[RenderedFrame, RenderedFrame | None]:
         """Render a frame (and, if asked, the same frame without its objects, same seed)."""
-        self.use_variant(plan.variant)
+        self.use_variant(plan.variant, plan.road_texture)
+        self._sun.apply(plan.sun, plan.variant.sun or self._spec.world.sun)
         self._set_camera(plan.camera)
         self._placer.place(plan.objects)
         object_semantic = {p.object_id: SEMANTIC_CLASSES[self._catalog.class_of(p.asset).semantic]

@@ -16,7 +16,7 @@ import bpy
 import numpy as np
 from mathutils import Matrix
 
-from generator import materials
+from generator import materials, textures
 from generator.primitives import OBJECT_INDEX_OFFSET, box_geometry, mesh_object
 from scenes.geometry import Camera, srgb_to_linear
 from scenes.catalog import Catalog
@@ -101,6 +101,10 @@ class ObjectPlacer:
                     continue
                 slot.link = "OBJECT"
                 slot.material = material
+        if look.detail_squares_per_m is not None:
+            for slot, part in zip(obj.material_slots, loaded.part_names):
+                if part == "paint":
+                    slot.link, slot.material = "OBJECT", textures.checker_paint(look.detail_squares_per_m)
         if look.band_thickness_m > 0:
             band = mesh_object(f"band_{p.object_id}", *self._band_geometry(p, loaded),
                                [materials.flat((float(srgb_to_linear(look.band_value)),) * 3)])

@@ -12,14 +12,15 @@ from typing import Callable
 
 import bpy
 import numpy as np
-from mathutils import Vector
 
-from generator import materials
+from generator import materials, textures
+from generator.lighting import SUN_OBJECT_NAME, sun_rotation
+from generator.markings import tapered_quads
 from generator.primitives import (add_rect, box_geometry, cylinder_geometry, merge_geometry,
                                   sphere_geometry)
 from scenes.spec import SunSpec, VariantSpec, WorldSpec
 from scenes.geometry import SEMANTIC_CLASSES
-from scenes.design import GROUND_Y_RANGE_M, RoadLayout, ground_surfaces
+from scenes.design import GROUND_Y_RANGE_M, RoadLayout, RoadTexture, ground_surfaces
 
 #: Height of markings above the road (m): enough to avoid z-fighting at 3 km.
 MARKING_LIFT_M = 0.001
@@ -30,10 +31,13 @@ EDGE_LINE_WIDTH_M = 0.15
 DETAIL_RANGE_M = 400.0
 
 
-def build_road(layout: RoadLayout) -> None:
-    """Road surface and verges (scenes.design.world.ground_surfaces), edge lines and dashed lane lines."""
+def build_road(layout: RoadLayout, marking_taper_per_m: float = 0.0,
+               road_material: bpy.types.Material | None = None) -> None:
+    """Road surface and verges (scenes.design.world.ground_surfaces), edge lines and dashed lane
+    lines (tapered by ``marking_taper_per_m``, 1/m: generator/markings.py; 0 = parallel);
+    ``road_material`` replaces the asphalt (the texture experiment's cobbles)."""
     y0, y1 = GROUND_Y_RANGE_M
-    surface_material = {"road": materials.named("asphalt", noise_scale=8.0, noise_amount=0.35),
+    surface_material = {"road": road_material or materials.named("asphalt", noise_scale=8.0, noise_amount=0.35),
                         "verge": materials.named("grass", noise_scale=2.0, noise_amount=0.5)}
     for surface in ground_surfaces(layout):
         add_rect(surface.name, surface.x0_m, surface.x1_m, y0, y1, 0.0, surface_material[surface.semantic],
@@ -43,12 +47,14 @@ def build_road(layout: RoadLayout) -> None:
     for edge, inward in ((layout.left_edge_m, 1), (layout.right_edge_m, -1)):
         x_in = edge + inward * 0.25
         x0, x1 = sorted((x_in, x_in + inward * EDGE_LINE_WIDTH_M))
-        lines.append(_flat_quad(x0, x1, y0, DETAIL_RANGE_M))
+        lines.append((x0, x1, y0, DETAIL_RANGE_M))
     for lane in range(1, layout.lanes):
         x = layout.left_edge_m + lane * layout.lane_width_m
         for y in np.arange(y0, DETAIL_RANGE_M, DASH_LENGTH_M + DASH_GAP_M):
-            lines.append(_flat_quad(x - DASH_WIDTH_M / 2, x + DASH_WIDTH_M / 2, y, y + DASH_LENGTH_M))
-    merge_geometry("markings", lines, paint, "marking")
+            lines.append((x - DASH_WIDTH_M / 2, x + DASH_WIDTH_M / 2, y, y + DASH_LENGTH_M))
+    quads = ([_flat_quad(*rect) for rect in lines] if marking_taper_per_m == 0.0
+             else tapered_quads(lines, marking_taper_per_m, MARKING_LIFT_M))
+    merge_geometry("markings", quads, paint, "marking")
 
 
 def _flat_quad(x0: float, x1: float, y0: float, y1: float) -> tuple[np.ndarray, list[list[int]]]:
@@ -117,13 +123,11 @@ ROADSIDE_BUILDERS = {"buildings": build_buildings, "trees": build_trees, "fence"
 
 def add_sun(sun: SunSpec) -> bpy.types.Object:
     """A sun lamp shining from (azimuth, elevation); azimuth 0 = from ahead (+y), 90 = from the right."""
-    az, el = np.radians(sun.azimuth_deg), np.radians(sun.elevation_deg)
-    toward_sun = Vector((np.sin(az) * np.cos(el), np.cos(az) * np.cos(el), np.sin(el)))
-    data = bpy.data.lights.new("sun", type="SUN")
+    data = bpy.data.lights.new(SUN_OBJECT_NAME, type="SUN")
     data.energy = sun.strength
     data.angle = np.radians(0.53)  # the sun's apparent diameter: crisp shadows
-    obj = bpy.data.objects.new("sun", data)
-    obj.rotation_euler = toward_sun.to_track_quat("Z", "Y").to_euler()
+    obj = bpy.data.objects.new(SUN_OBJECT_NAME, data)
+    obj.rotation_euler = sun_rotation(sun)
     bpy.context.scene.collection.objects.link(obj)
     return obj
 
@@ -159,10 +163,13 @@ def build_parked_cars(layout: RoadLayout, count: int, rng: np.random.Generator, 
                 slot.material = materials.principled("parked_paint", paint, 0.35)
 
 
-def build_world(world: WorldSpec, variant: VariantSpec, rng: np.random.Generator, load_mesh: MeshLoader) -> RoadLayout:
-    """Build the whole road world of one variant into the (empty) scene; return its layout."""
+def build_world(world: WorldSpec, variant: VariantSpec, rng: np.random.Generator, load_mesh: MeshLoader,
+                road_texture: RoadTexture | None = None) -> RoadLayout:
+    """Build the whole road world of one variant (with ``road_texture`` on its road, if given) into
+    the (empty) scene; return its layout."""
     layout = RoadLayout.for_variant(world, variant)
-    build_road(layout)
+    build_road(layout, variant.marking_taper_per_m,
+               textures.road_material(road_texture) if road_texture is not None else None)
     builder = ROADSIDE_BUILDERS.get(variant.roadside)
     if builder is not None:
         builder(layout, rng)

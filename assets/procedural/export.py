@@ -28,6 +28,7 @@ from .params import AssetParams, load_assets
 from .parts import PART_MATERIALS, PartMaterial
 from .people import CyclistParams, PedestrianParams
 from .primitives import fit_to_size
+from .relief import ReliefParams
 from .truck import TruckParams
 from .vehicles import VehicleParams
 
@@ -45,6 +46,7 @@ ASSET_KINDS: dict[str, type[AssetParams]] = {
     "cone": ConeParams,
     "barrel": BarrelParams,
     "fridge": FridgeParams,
+    "relief": ReliefParams,
 }
 
 #: Every asset, in catalog order: the cars and the van (:data:`VEHICLES`), then the others (:data:`OBJECTS`).

@@ -12,6 +12,9 @@ normalised curves       curves.parquet                  curves
 pose                    pose.parquet, pose_objects...   pose
 obstacles               obstacles.parquet, ..._by_...   obstacles
 corruption robustness   robustness.parquet, ..._frames  robustness
+linear perspective      perspective.parquet, ..._objects perspective
+texture cue             texture_rows, texture_frames    texture
+shading (issue 19)      shading_sweep, shading_relief   shading
 depth order             depth_order_pairs, ..._cells    depth_order
 ======================  ==============================  =====================================
 
@@ -27,12 +30,14 @@ from evaluator.analyses.metrics import MetricsAnalysis
 from evaluator.analyses.objects import ObjectEstimates
 from evaluator.analyses.obstacles import ObstaclesAnalysis
 from evaluator.analyses.pose import PoseAnalysis
+from evaluator.analyses.perspective import PerspectiveAnalysis
 from evaluator.analyses.robustness import RobustnessAnalysis
+from evaluator.analyses.shading import ShadingAnalysis
+from evaluator.analyses.texture import TextureAnalysis
 from evaluator.analyses.depth_order import DepthOrderAnalysis
 
 #: Every analysis after the object estimates, in the order they finish.
 ANALYSES = (CueFitAnalysis, FactorFitAnalysis, MetricsAnalysis, CurvesAnalysis, PoseAnalysis, ObstaclesAnalysis,
-            RobustnessAnalysis,
-            DepthOrderAnalysis)
+            RobustnessAnalysis, PerspectiveAnalysis, TextureAnalysis, ShadingAnalysis, DepthOrderAnalysis)
 #: Every table an evaluation may write, in order (``OUT/<name>.parquet``).
 TABLE_NAMES = tuple(dict.fromkeys(name for analysis in (ObjectEstimates, *ANALYSES) for name in analysis.tables))

@@ -51,10 +51,16 @@ SectionBuilder = Callable[[Any], "CueSection | None"]
 #: when the results have nothing for it.
 CUE_SECTIONS: Registry[SectionBuilder] = Registry("cue section", base=Callable, entries={
     "depth_order": "evaluator.results.sections.depth_order:section",
+    "perspective": "evaluator.results.sections.perspective:section",
+    "texture": "evaluator.results.sections.texture:section",
+    "shading": "evaluator.results.sections.shading:section",
 })
 #: Section name -> title, for the terminal lines (read from the summary alone, no module loaded).
 CUE_TITLES: dict[str, str] = {
     "depth_order": "Depth order",
+    "perspective": "Linear perspective",
+    "texture": "Texture gradient and detail",
+    "shading": "Shading and illumination",
 }
 
 

@@ -10,7 +10,7 @@ from scenes.design.describe import describe_design
 from scenes.design.meshes import AssetMesh, MeshPart, ground_contact, load_asset_mesh, placement_matrix
 from scenes.design.photos import PHOTOS_DIGEST_KEY, photos_change, photos_digest, spec_backgrounds
 from scenes.design.frames import (Appearance, FramePlan, ObjectPlacement, derive_seed, frame_rng, hsv_to_linear_rgb,
-                                  nearest_footprint_offset)
+                                  nearest_footprint_offset, RoadTexture)
 from scenes.design.plans import MAX_FRAMES, check_geometry, expand
 from scenes.design.records import frame_record, object_record, select_frames
 from scenes.design.world import GROUND_Y_RANGE_M, RoadLayout, ground_quad, ground_surfaces
@@ -20,7 +20,7 @@ __all__ = [
     "describe_design", "AssetMesh", "MeshPart", "ground_contact", "load_asset_mesh",
     "placement_matrix", "PHOTOS_DIGEST_KEY", "photos_change", "photos_digest", "spec_backgrounds",
     "Appearance", "FramePlan", "MAX_FRAMES",
-    "ObjectPlacement", "check_geometry", "derive_seed", "expand", "frame_record", "frame_rng",
+    "ObjectPlacement", "RoadTexture", "check_geometry", "derive_seed", "expand", "frame_record", "frame_rng",
     "hsv_to_linear_rgb", "nearest_footprint_offset", "object_record", "select_frames",
     "GROUND_Y_RANGE_M", "RoadLayout", "ground_quad", "ground_surfaces",
 ]

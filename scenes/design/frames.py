@@ -20,7 +20,7 @@ import numpy as np
 
 from scenes.geometry import Camera, srgb_to_linear
 from scenes.catalog import Asset
-from scenes.spec import StimulusSpec, VariantSpec
+from scenes.spec import StimulusSpec, SunSpec, VariantSpec
 
 #: Nearest distance (m) from the camera at which an object may start (Blender's clip_start is 0.1 m).
 MIN_OBJECT_DEPTH_M = 0.5
@@ -72,6 +72,9 @@ class Appearance:
     flat_rgb: tuple[float, float, float] | None = None
     band_thickness_m: float = 0.0
     band_value: float = 0.0
+    #: Squares per metre of a two-tone checker on its ``paint`` part, in object coordinates (the
+    #: texture experiment's detail); None keeps the paint as it is.
+    detail_squares_per_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,24 @@ class ObjectPlacement:
 
 
 @dataclass(frozen=True)
+class RoadTexture:
+    """A cobble texture on the road (the texture experiment; scenes/design/texture.py).
+
+    :param mapping: ``world`` (fixed to the road plane), ``screen`` (fixed to the image: constant
+        image density) or ``reversed`` (image density falling with distance).
+    :param cell_m: cobble cell size on the road plane under the world mapping, metres.
+    :param reference_depth_m: z-depth (m) where the screen and reversed mappings have the world
+        mapping's horizontal image density.
+    :param camera: the camera the screen mappings are computed for (pixels, intrinsics).
+    """
+
+    mapping: str
+    cell_m: float
+    reference_depth_m: float
+    camera: Camera
+
+
+@dataclass(frozen=True)
 class FramePlan:
     """Everything needed to render one frame and describe it in the frames table."""
 
@@ -126,6 +147,10 @@ class FramePlan:
     render_key: str = ""
     #: Seed of the image transform's random draws (corruptions; 0 for the deterministic ones).
     transform_seed: int = 0
+    #: The road's texture (the texture experiment); None = the usual asphalt.
+    road_texture: RoadTexture | None = None
+    #: This frame's sun (the shading kind's sweeps); None = its variant's sun, as every other kind.
+    sun: SunSpec | None = None
     #: Object ids drawn over every other surface (depth order reversed, scenes/design/depth_order.py;
     #: their own geometry gives the depth and masks where they cover a pixel); () = physical order.
     drawn_over: tuple[int, ...] = ()

@@ -18,13 +18,16 @@ from scenes.errors import SpecError
 from scenes.registry import Registry
 from scenes.images import CORRUPTIONS, transform_id
 from scenes.spec import (EXPERIMENT_KINDS, CameraPoseSpec, ElevationSpec, GroundContactSpec,
-                         ImageTransformsSpec, LevelRange, NovelObjectsSpec,
-                         PositionVsSizeSpec, RandomScenesSpec, RobustnessSpec,
-                         StimulusSpec, VariantSpec, kind_tag)
+                         ImageTransformsSpec, LevelRange, NovelObjectsSpec, PerspectiveSpec,
+                         PositionVsSizeSpec, RandomScenesSpec, RobustnessSpec, ShadingSpec,
+                         StimulusSpec, TextureSpec, VariantSpec, kind_tag)
+from scenes.design.perspective import perspective_count, perspective_frames
+from scenes.design.shading import shading_count, shading_frames
 from scenes.spec import DepthOrderSpec
 from scenes.design.depth_order import count_depth_order, expand_depth_order
 from scenes.design.frames import (MIN_OBJECT_DEPTH_M, Appearance, FramePlan, ObjectPlacement, derive_seed,
                                   frame_rng, hsv_to_linear_rgb, level_text, plain_frame, standing)
+from scenes.design.texture import count_texture, expand_texture
 
 
 def _position_vs_size(spec: StimulusSpec, exp: PositionVsSizeSpec, catalog: Catalog) -> list[FramePlan]:
@@ -263,6 +266,7 @@ EXPANDERS = _expanders({
     PositionVsSizeSpec: _position_vs_size, ElevationSpec: _elevation, CameraPoseSpec: _camera_pose,
     NovelObjectsSpec: _novel_objects, GroundContactSpec: _ground_contact, ImageTransformsSpec: _image_transforms,
     RandomScenesSpec: _random_scenes, RobustnessSpec: _robustness,
+    PerspectiveSpec: perspective_frames, TextureSpec: expand_texture, ShadingSpec: shading_frames,
     DepthOrderSpec: expand_depth_order})
 
 
@@ -290,4 +294,5 @@ FRAME_COUNTS: Registry[FrameCount] = _per_kind("frame counts", {
     RandomScenesSpec: lambda spec, exp: exp.n_frames,
     RobustnessSpec: lambda spec, exp: (FRAME_COUNTS.get(exp.base.kind)(spec, exp.base)
                                        * (1 + len(exp.corruptions) * len(exp.severities))),
+    PerspectiveSpec: perspective_count, TextureSpec: count_texture, ShadingSpec: shading_count,
     DepthOrderSpec: count_depth_order})

@@ -31,7 +31,8 @@ def frame_record(plan: FramePlan, experiment: str, canonical: Camera, world: Wor
     cam = plan.camera
     return {
         "frame_id": plan.frame_id, "experiment": experiment, **plan.factors,
-        **variant_levels(plan.variant, world), "seed": plan.seed, "n_objects": len(plan.objects),
+        **variant_levels(plan.variant if plan.sun is None else plan.variant.model_copy(update={"sun": plan.sun}),
+                         world), "seed": plan.seed, "n_objects": len(plan.objects),
         "width": cam.width, "height": cam.height, "fx": cam.fx, "fy": cam.fy, "cx": cam.cx, "cy": cam.cy,
         "camera_height_m": cam.height_m, "pitch_deg": cam.pitch_deg, "roll_deg": cam.roll_deg,
         "horizon_row": cam.horizon_row(), "canonical_horizon_row": canonical.horizon_row(),

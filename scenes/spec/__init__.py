@@ -7,15 +7,19 @@ limits (``files``), and the failure search's search section (``search``).
 from scenes.spec.experiments import (EXPERIMENT_KINDS, CameraPoseSpec, ElevationSpec, GroundContactSpec,
                                      ImageTransformsSpec, LevelRange, NovelObjectsSpec, PositionVsSizeSpec,
                                      RandomScenesSpec, RobustnessSpec, kind_tag)
+from scenes.spec.perspective import PerspectiveSpec
 from scenes.spec.schema import RenderSpec, StimulusSpec, load_spec, parse_spec, quick_spec, scaled_spec
-from scenes.spec.world import RoadSpec, SunSpec, VariantSpec, WorldSpec
+from scenes.spec.world import MAX_MARKING_TAPER_PER_M, RoadSpec, SunSpec, VariantSpec, WorldSpec
 from scenes.spec.search import SearchSpec
+from scenes.spec.texture import TextureSpec
+from scenes.spec.shading import ShadingSpec
 from scenes.spec.depth_order import DepthOrderSpec
 
 __all__ = [
-    "CameraPoseSpec", "EXPERIMENT_KINDS", "ElevationSpec", "GroundContactSpec",
-    "ImageTransformsSpec", "LevelRange", "NovelObjectsSpec", "PositionVsSizeSpec",
+    "CameraPoseSpec", "EXPERIMENT_KINDS", "MAX_MARKING_TAPER_PER_M", "ElevationSpec", "GroundContactSpec",
+    "ImageTransformsSpec", "LevelRange", "PerspectiveSpec", "NovelObjectsSpec", "PositionVsSizeSpec",
     "RandomScenesSpec", "RenderSpec", "RoadSpec", "RobustnessSpec", "StimulusSpec", "SunSpec",
-    "VariantSpec", "WorldSpec", "kind_tag", "load_spec", "parse_spec", "quick_spec", "scaled_spec", "SearchSpec",
+    "TextureSpec", "VariantSpec", "WorldSpec", "kind_tag", "load_spec", "parse_spec", "quick_spec", "scaled_spec", "SearchSpec",
+    "ShadingSpec",
     "DepthOrderSpec",
 ]

@@ -17,9 +17,11 @@ from pydantic import Field, field_validator, model_validator
 from scenes.errors import SpecError
 from scenes.images import CORRUPTION_NAMES
 from scenes.registry import Registry
+from scenes.spec.perspective import PerspectiveSpec
 from scenes.spec.depth_order import DepthOrderSpec
 from scenes.spec.types import (PLACEMENT_BOUNDS, POSE_BOUNDS, AssetId, Condition, Distinct, DistanceM, Interval,
                                LateralM, RelativeDistance, Strict, Transform, UnitValue, YawDeg)
+from scenes.spec.texture import TextureSpec
 
 #: Levels of a range are rounded to this many decimals (so that ids and seeds are stable).
 LEVEL_DECIMALS = 6
@@ -347,10 +349,12 @@ def kind_tag(model: type[Strict]) -> str:
 #: is read from the model's ``kind`` Literal; the ``experiment:`` union below is built from it,
 #: and :data:`scenes.design.kinds.EXPANDERS` must have an expander for exactly these kinds (checked
 #: when scenes.design.kinds is imported).
+from scenes.spec.shading import ShadingSpec  # noqa: E402  (a kind in its own module)
+
 EXPERIMENT_KINDS: Registry[type[Strict]] = Registry(
     "experiment kind", subclass_of=Strict, unknown_error=SpecError, load_error=SpecError,
     entries={kind_tag(model): model for model in (
         PositionVsSizeSpec, ElevationSpec, CameraPoseSpec, NovelObjectsSpec, GroundContactSpec,
         ImageTransformsSpec, RandomScenesSpec, RobustnessSpec,
-        DepthOrderSpec)})
+        PerspectiveSpec, TextureSpec, ShadingSpec, DepthOrderSpec)})
 Experiment = Annotated[Union[tuple(EXPERIMENT_KINDS.values())], Field(discriminator="kind")]

@@ -11,6 +11,9 @@ from scenes.spec.types import Name, Roadside, Strict
 #: The variant of a world that names none (WorldSpec.variants' default): beside world.background,
 #: the only variants a spec may give (the same as leaving them out).
 DEFAULT_VARIANT_NAME = "open"
+#: Largest lateral taper of the painted lines (1/m): at 0.05 the lines' lateral factor 1 + t y
+#: stays positive over the 20 m of road behind the camera (scenes.design.world.ROAD_BEHIND_M).
+MAX_MARKING_TAPER_PER_M = 0.05
 
 
 class SunSpec(Strict):
@@ -44,6 +47,20 @@ class VariantSpec(Strict):
     lanes: int | None = Field(None, ge=1, le=6, description="number of lanes (default: world.road.lanes)")
     parked_cars: int = Field(0, ge=0, le=40, description="cars parked beside the road (world, not stimulus objects)")
     photo: str | None = Field(None, description="set by world.background: the photo (its id) this variant is")
+    # The two fields below are left out of the spec's dump (and hash) at their defaults, so specs
+    # that do not set them hash as before.  The perspective kind sets them on derived variants.
+    marking_taper_per_m: float = Field(
+        0.0, ge=-MAX_MARKING_TAPER_PER_M, le=MAX_MARKING_TAPER_PER_M, exclude_if=lambda v: v == 0.0,
+        description="painted lines' lateral taper t, 1/m: a marking point at (x, y) is painted at (x (1 + t y), y), "
+                    "so the lines' image vanishing point lies f H t px above the horizon; 0 = parallel lines")
+    world_of: Name | None = Field(None, exclude_if=lambda v: v is None,
+                                  description="variant whose roadside draws (trees, buildings, parked cars) this "
+                                              "one repeats (default: its own name)")
+
+    @property
+    def world_seed_name(self) -> str:
+        """The name the roadside draws are seeded from: ``world_of`` or the variant's own name."""
+        return self.world_of or self.name
 
 
 class BackgroundSpec(Strict):
