@@ -47,6 +47,9 @@ def test_a_registered_section_shows_everywhere(with_section):
     assert '<section id="cue-planted_cue">' in page.html and 'href="#cue-planted_cue"' in page.html
     assert 'id="figure-planted_cue"' in page.html and "follows the planted cue: 0.50" in page.html
     assert "<td class=\"num\">0.50 [0.40, 0.60]</td>" in page.html
+    verdict = page.html.split('<section id="verdict">')[1].split("</section>")[0]
+    assert '<a href="#cue-planted_cue">Planted cue</a></strong>: follows the planted cue: 0.50' in verdict
+    assert "**Planted cue:** follows the planted cue: 0.50" in page.markdown.split("## ")[0]
     assert "## Planted cue" in page.markdown and "| a | 0.50 [0.40, 0.60] | 12 |" in page.markdown
     assert "planted cue: follows the planted cue: 0.50 [0.40, 0.60], n = 12" in analysis_lines(results.summary)
     assert "planted cue: follows" not in page.html.split('<section id="analyses">')[-1].split("</section>")[0]
