@@ -12,6 +12,15 @@ from scenes.spec import StimulusSpec
 MAX_LISTED_LEVELS = 8
 
 
+#: How a factor that does not apply to a frame (NaN, e.g. the overlap of a car shown alone) is listed.
+NOT_APPLICABLE = "n/a"
+
+
+def _level_text(value: object) -> str:
+    """A factor level as listed: its text, or NOT_APPLICABLE for NaN."""
+    return NOT_APPLICABLE if isinstance(value, float) and value != value else str(value)
+
+
 def describe_design(spec: StimulusSpec, frames: Sequence[FramePlan],
                     measurements: Sequence[Measurement] = ()) -> list[str]:
     """Lines for a person: the spec, its factors with their levels, camera and render settings,
@@ -20,7 +29,7 @@ def describe_design(spec: StimulusSpec, frames: Sequence[FramePlan],
     lines = [f"spec {spec.name} v{spec.version} (seed {spec.seed}, hash {spec.spec_hash()[:12]})",
              f"experiment: {spec.experiment.kind}"]
     for name in (list(frames[0].factors) if frames else []):
-        levels = Counter(str(f.factors[name]) for f in frames)
+        levels = Counter(_level_text(f.factors[name]) for f in frames)
         shown = ", ".join(list(levels)[:MAX_LISTED_LEVELS])
         if len(levels) > MAX_LISTED_LEVELS:
             shown += f", ... ({len(levels)} levels)"

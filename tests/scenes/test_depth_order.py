@@ -94,3 +94,13 @@ def test_an_overlap_that_cannot_be_reached_names_the_overlap():
                    overlap=[0.6])
         raw["camera"] = {**raw.get("camera", {}), "height_m": 8.0, "pitch_deg": 20.0}
         expand(parse_spec(raw), default_catalog())
+
+
+def test_described_levels_list_not_applicable_factors_as_n_a():
+    from scenes.design import describe_design
+
+    spec = load_spec("depth_order")
+    lines = describe_design(spec, expand(spec, default_catalog()))
+    overlap = next(line for line in lines if line.startswith("  factor overlap:"))
+    assert overlap == "  factor overlap: 0.0, 0.15, 0.3, 0.45, 0.6, n/a"  # n/a: the far car alone
+    assert not any("nan" in line for line in lines)
