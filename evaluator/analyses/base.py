@@ -20,6 +20,7 @@ without further wiring.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -47,6 +48,14 @@ class SetContext:
     max_depth_m: float | None
     canonical: Camera
     frame_order: dict[str, int]
+
+    def is_kind(self, kind: str, columns: Sequence[str] = ()) -> bool:
+        """True when the set's frames are of experiment kind ``kind`` (the frames table's
+        ``experiment`` column) and have every one of ``columns``: the one test by which an analysis
+        of one kind (the cue experiments) decides that it applies."""
+        frames = self.stimulus_set.frames
+        return ("experiment" in frames.columns and bool((frames["experiment"] == kind).any())
+                and all(column in frames.columns for column in columns))
 
     def frame_columns(self) -> pd.DataFrame:
         """``frame_id``, ``variant`` (``"default"`` when the set has none) and ``is_reference``

@@ -241,9 +241,7 @@ class DepthOrderAnalysis:
 
     def __init__(self, context: SetContext) -> None:
         self.context = context
-        frames = context.stimulus_set.frames
-        self.applies = ("experiment" in frames.columns and bool((frames["experiment"] == "depth_order").any())
-                        and all(c in frames.columns for c in FRAME_COLUMNS))
+        self.applies = context.is_kind("depth_order", FRAME_COLUMNS)
         self.pixels: dict[str, ObjectPixels] = {}
 
     def add_frame(self, frame: FrameData) -> None:

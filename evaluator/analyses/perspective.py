@@ -21,9 +21,9 @@ base distance), HC3 standard errors and Student-t 95 % intervals (:func:`evaluat
   the constant image; n = objects.
 
 Beside them: the implied horizon's offset from the true one in the reference frames (parallel
-lines, the spec's camera), a percentile bootstrap mean over frames.  Applies only to sets whose
-frames table has the kind's factor columns (``vp_shift_px``, ``dolly_ratio``,
-``base_distance_m``); otherwise its tables are None and it writes no summary entry.
+lines, the spec's camera), a percentile bootstrap mean over frames.  Applies only to sets of the
+``perspective`` kind (``SetContext.is_kind``) with its factor columns (``vp_shift_px``,
+``dolly_ratio``, ``base_distance_m``); otherwise its tables are None and it writes no summary entry.
 """
 from __future__ import annotations
 
@@ -42,11 +42,6 @@ VANISHING_POINT, DOLLY_ZOOM = "vanishing_point", "dolly_zoom"
 #: Frame columns copied into the analysis' tables.
 FRAME_COLUMNS = ("frame_id", "variant", "world_variant", "is_reference", *FACTOR_COLUMNS, "fy", "camera_height_m",
                  "horizon_row")
-
-
-def applies(frames: pd.DataFrame) -> bool:
-    """True for a frames table of the perspective kind."""
-    return all(column in frames.columns for column in FACTOR_COLUMNS)
 
 
 def slope_within(table: pd.DataFrame, x_column: str, y_column: str, unit: str) -> Estimate:
@@ -175,7 +170,7 @@ class PerspectiveAnalysis:
 
     def __init__(self, context: SetContext) -> None:
         self.context = context
-        self.applies = applies(context.stimulus_set.frames)
+        self.applies = context.is_kind("perspective", FACTOR_COLUMNS)
         self.rows: list[dict] = []
 
     def add_frame(self, frame: FrameData) -> None:

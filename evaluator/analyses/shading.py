@@ -1,8 +1,8 @@
 """Shading and illumination (issue 19): does the network's depth move with the light?
 
-Applies to a set whose frames table has the ``part``, ``series`` and sun columns of the
-``shading`` kind (:mod:`scenes.design.shading`) with only its levels; tables None and no summary
-entry otherwise.
+Applies to a set of the ``shading`` kind (:mod:`scenes.design.shading`; ``SetContext.is_kind``)
+whose frames table has the ``part``, ``series`` and sun columns; tables None and no summary entry
+otherwise.
 
 **Sun sweep** (frames of ``part`` ``sweep``; true depth identical in every frame, so the ideal is
 no change).  Units: each object (its estimate ``estimate_m`` against ``z_true``) and the road
@@ -51,8 +51,6 @@ from scenes.geometry import SEMANTIC_CLASSES
 #: Frames-table columns of the shading kind, and the levels its ``part`` and ``series`` take
 #: (scenes/design/shading.py): a set applies when it has the columns and no other levels.
 REQUIRED_COLUMNS = ("part", "series", "sun_azimuth_deg", "sun_elevation_deg")
-PARTS = frozenset({"sweep", "relief"})
-SERIES_LEVELS = frozenset({"shading_only", "shadows", "relief"})
 ROAD_CLASS = SEMANTIC_CLASSES["road"]
 #: Road pixels farther than this are left out of the road's ratio: the KITTI benchmark's 80 m cap
 #: (Geiger et al. 2012), beyond which a 640 px frame's road rows are a pixel or two apart.
@@ -125,8 +123,7 @@ class ShadingAnalysis:
     def __init__(self, context: SetContext) -> None:
         self.context = context
         frames = context.stimulus_set.frames
-        self.applies = (all(c in frames.columns for c in REQUIRED_COLUMNS) and set(frames["part"]) <= PARTS
-                        and set(frames["series"]) <= SERIES_LEVELS)
+        self.applies = context.is_kind("shading", REQUIRED_COLUMNS)
         self.part = dict(zip(frames["frame_id"], frames["part"])) if self.applies else {}
         self.road_rows: list[dict] = []
         self.relief_rows: list[dict] = []

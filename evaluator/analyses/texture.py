@@ -194,7 +194,7 @@ class TextureAnalysis:
     def __init__(self, context: SetContext) -> None:
         self.context = context
         frames = context.stimulus_set.frames
-        self.applies = "experiment" in frames.columns and bool((frames["experiment"] == KIND).any())
+        self.applies = context.is_kind(KIND)
         road = frames[frames["part"] == "road"] if self.applies and "part" in frames.columns else frames.iloc[:0]
         self.road = {str(r["frame_id"]): (str(r["road_mapping"]), str(r["base_variant"]), float(r["relative_distance"]))
                      for r in road.to_dict("records")}

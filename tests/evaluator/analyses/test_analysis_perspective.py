@@ -38,14 +38,14 @@ def perspective_specs() -> list[FrameSpec]:
     for variant in VARIANTS:
         for shift in SHIFTS_PX:
             for distance in DISTANCES_M:
-                factors = {"block": "vanishing_point", "vp_shift_px": shift, "dolly_ratio": 1.0,
+                factors = {"experiment": "perspective", "block": "vanishing_point", "vp_shift_px": shift, "dolly_ratio": 1.0,
                            "base_distance_m": distance, "world_variant": variant, "variant": variant}
                 specs.append(FrameSpec(f"vp{shift:+.0f}-z{distance:g}-{variant}", CAMERA, (Box(distance),), factors,
                                        is_reference=shift == 0.0))
         for ratio in DOLLY_RATIOS:
             camera = replace(CAMERA, fx=CAMERA.fx * ratio, fy=CAMERA.fy * ratio)
             for distance in DOLLY_DISTANCES_M:
-                factors = {"block": "dolly_zoom", "vp_shift_px": 0.0, "dolly_ratio": ratio,
+                factors = {"experiment": "perspective", "block": "dolly_zoom", "vp_shift_px": 0.0, "dolly_ratio": ratio,
                            "base_distance_m": distance, "world_variant": variant, "variant": variant}
                 specs.append(FrameSpec(f"dolly{ratio:.2f}-z{distance:g}-{variant}", camera, (Box(ratio * distance),),
                                        factors, is_reference=ratio == 1.0))

@@ -50,7 +50,7 @@ def _sweep_frames() -> list[dict]:
              "is_reference": True} for s in ("shading_only", "shadows")]
     rows += [{"frame_id": f"{s}-az{a:g}-el{e:g}", "series": s, "sun_azimuth_deg": a, "sun_elevation_deg": e,
               "is_reference": False} for s in ("shading_only", "shadows") for a in AZIMUTHS for e in ELEVATIONS]
-    return [{**r, "part": "sweep", "light": "sweep"} for r in rows]
+    return [{**r, "experiment": "shading", "part": "sweep", "light": "sweep"} for r in rows]
 
 
 def run_sweep(slope_pct: float, noise: float, seed: int = 0) -> dict:
@@ -129,7 +129,7 @@ def test_relief_measure_signs_of_the_shipped_plates(plates):
 def run_relief(plates: dict, predict) -> dict:
     """The relief summary for ``predict(relief, light, distance, gt, rng) -> depth``."""
     keys = [(relief, light, d) for relief in ("bump", "dent") for light in LIGHTS for d in DISTANCES]
-    frames = pd.DataFrame([{"frame_id": f"{r}-{light}-{d}", "part": "relief", "series": "relief", "light": light,
+    frames = pd.DataFrame([{"frame_id": f"{r}-{light}-{d}", "experiment": "shading", "part": "relief", "series": "relief", "light": light,
                             "relief": r, "sun_azimuth_deg": 0.0 if light == "front" else 180.0, "sun_elevation_deg": 45.0,
                             "is_reference": False} for r, light, d in keys])
     analysis = ShadingAnalysis(_context(frames))
