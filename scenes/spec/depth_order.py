@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from scenes.spec.types import AssetId, Distinct, DistanceM, LateralM, Strict, UnitValue, YawDeg
+from scenes.spec.types import AssetId, Distinct, DistanceM, LateralM, Strict, UnitValue, YawDeg, with_reference
 
 DepthOrderCondition = Literal["consistent", "reversed", "far_alone"]
 #: Largest overlap level: beyond 0.6 of B hidden, too little of B stays visible to estimate it.
@@ -58,6 +58,4 @@ class DepthOrderSpec(Strict):
     def _conditions(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
             raise ValueError(f"must be unique (got {value})")
-        if "consistent" not in value:
-            raise ValueError("must include 'consistent' (its frames are the reference frames)")
-        return value
+        return with_reference(value, "consistent")

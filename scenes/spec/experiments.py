@@ -20,7 +20,7 @@ from scenes.registry import Registry
 from scenes.spec.perspective import PerspectiveSpec
 from scenes.spec.depth_order import DepthOrderSpec
 from scenes.spec.types import (PLACEMENT_BOUNDS, POSE_BOUNDS, AssetId, Condition, Distinct, DistanceM, Interval,
-                               LateralM, RelativeDistance, Strict, Transform, UnitValue, YawDeg)
+                               LateralM, RelativeDistance, Strict, Transform, UnitValue, YawDeg, with_reference)
 from scenes.spec.texture import TextureSpec
 
 #: Levels of a range are rounded to this many decimals (so that ids and seeds are stable).
@@ -306,9 +306,7 @@ class ImageTransformsSpec(Strict):
     @field_validator("transforms")
     @classmethod
     def _has_reference(cls, value: list[str]) -> list[str]:
-        if "none" not in value:
-            raise ValueError("must include 'none' (the untransformed reference frames)")
-        return _unique("transforms", value)
+        return _unique("transforms", with_reference(value, "none", "the untransformed reference frames"))
 
 
 #: Experiment kinds a ``robustness`` experiment may corrupt (its ``base``): every kind whose frames

@@ -21,7 +21,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from scenes.spec.types import AssetId, Distinct, LateralM, Strict, YawDeg
+from scenes.spec.types import AssetId, Distinct, LateralM, Strict, YawDeg, with_reference
 
 #: Largest vanishing-point shift (degrees above or below the horizon): at 1.65 m camera height a
 #: 4.5 degree shift is a lateral taper of 0.048 / m, inside the world's MAX_MARKING_TAPER_PER_M.
@@ -30,12 +30,6 @@ MAX_VP_SHIFT_DEG = 4.5
 PerspectiveDistanceM = Annotated[float, Field(ge=2.0, le=80.0)]
 VpShiftDeg = Annotated[float, Field(ge=-MAX_VP_SHIFT_DEG, le=MAX_VP_SHIFT_DEG)]
 DollyRatio = Annotated[float, Field(ge=1.0, le=6.0)]
-
-
-def _with(value: list[float], level: float, what: str) -> list[float]:
-    if level not in value:
-        raise ValueError(f"must include {level:g} ({what}: the reference frames)")
-    return value
 
 
 class PerspectiveSpec(Strict):
@@ -60,9 +54,9 @@ class PerspectiveSpec(Strict):
     @field_validator("vp_shift_deg")
     @classmethod
     def _vp_reference(cls, value: list[float]) -> list[float]:
-        return _with(value, 0.0, "parallel lines")
+        return with_reference(value, 0.0, "parallel lines: the reference frames")
 
     @field_validator("dolly_ratio")
     @classmethod
     def _dolly_reference(cls, value: list[float]) -> list[float]:
-        return _with(value, 1.0, "the spec's camera") if value else value
+        return with_reference(value, 1.0, "the spec's camera: the reference frames") if value else value

@@ -19,7 +19,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from scenes.spec.types import AssetId, Distinct, DistanceM, LateralM, Strict, YawDeg
+from scenes.spec.types import AssetId, Distinct, DistanceM, LateralM, Strict, YawDeg, with_reference
 
 #: The road texture's mappings (``RoadTextureSpec.mappings``): see the module docstring.
 RoadMapping = Literal["world", "screen", "reversed"]
@@ -49,9 +49,7 @@ class RoadTextureSpec(Strict):
     @field_validator("mappings")
     @classmethod
     def _has_world(cls, value: list[str]) -> list[str]:
-        if REFERENCE_MAPPING not in value:
-            raise ValueError(f"must include '{REFERENCE_MAPPING}' (its frames are the reference frames)")
-        return value
+        return with_reference(value, REFERENCE_MAPPING)
 
 
 class ConflictSpec(Strict):
@@ -89,9 +87,7 @@ class DetailSpec(Strict):
     @field_validator("detail_scale")
     @classmethod
     def _has_reference(cls, value: list[float]) -> list[float]:
-        if REFERENCE_DETAIL not in value:
-            raise ValueError(f"must include {REFERENCE_DETAIL:g} (the reference detail)")
-        return value
+        return with_reference(value, REFERENCE_DETAIL, "the reference detail")
 
 
 class TextureSpec(Strict):

@@ -68,6 +68,15 @@ RelativeDistance = Annotated[float, Field(gt=0.0, le=100.0)]
 Distinct = AfterValidator(check_distinct)
 
 
+def with_reference(value: list, level: Hashable, why: str = "its frames are the reference frames") -> list:
+    """``value`` (a field's list of levels) if it holds ``level``; ValueError ``must include <level>
+    (<why>)`` otherwise: the one check of a kind's reference level (condition, mapping, scale, ...)."""
+    if level not in value:
+        shown = format(level, "g") if isinstance(level, float) else repr(level)
+        raise ValueError(f"must include {shown} ({why})")
+    return value
+
+
 Condition = Literal["position_and_size", "position_only", "size_only"]
 Transform = Literal["none", "grayscale", "false_colours", "semantic_colours", "class_average"]
 
