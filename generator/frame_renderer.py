@@ -99,7 +99,7 @@ class FrameRenderer:
         self._bproc = load_blenderproc()
         self._placer = ObjectPlacer(catalog)
         self._sun = FrameSun()
-        self._variant: str | None = None
+        self._world_key: tuple[str, RoadTexture | None] | None = None  # the world built: variant name, road texture
         self._world_nodes: tuple[MeshNode, ...] | None = None  # read back after the variant's first render
         self._geometry: FrameGeometry | None = None
         self._photo: RenderedFrame | None = None  # the current variant's photo as a frame (world.background)
@@ -127,9 +127,10 @@ class FrameRenderer:
         bpy.context.scene.view_settings.exposure = 0.0
 
     def use_variant(self, variant: VariantSpec, road_texture: RoadTexture | None = None) -> RoadLayout | None:
-        """Build the road world of ``variant`` (with ``road_texture``: its variant name is its own) unless it is
-        already built."""
-        if self._variant == variant.name:
+        """Build the road world of ``variant`` (with ``road_texture`` on its road) unless that very world
+        is already built (the texture kind gives each texture its own variant name, so the pool's
+        per-variant scheduling holds; keying on both never renders on a stale road)."""
+        if self._world_key == (variant.name, road_texture):
             return None
         start = time.perf_counter()
         fresh_cycles_session()
@@ -147,7 +148,7 @@ class FrameRenderer:
             rng = frame_rng(derive_seed(self._spec.seed, f"world:{variant.world_seed_name}"))
             layout = build_world(self._spec.world, variant, rng, lambda asset_id: self._placer.asset(asset_id).mesh,
                                  road_texture)
-        self._variant = variant.name
+        self._world_key = (variant.name, road_texture)
         self._sun.world_built()
         self._world_nodes = None
         self._world_s += time.perf_counter() - start
